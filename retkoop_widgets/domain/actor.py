@@ -1,0 +1,52 @@
+"""Who is acting, and what they may reach. Pure rules; the hub and the CLI build an Actor."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import Forbidden
+
+MANDATAIRE, ADMIN_AD, FORMATEUR, ANALYSTE, SYSTEM = "mandataire", "admin-ad", "formateur", "analyste", "system"
+ROLES = (MANDATAIRE, ADMIN_AD, FORMATEUR, ANALYSTE)
+
+
+@dataclass(frozen=True)
+class Actor:
+    login: str
+    role: str = SYSTEM
+    coop: str | None = None  # mandataire
+    ad: str | None = None  # admin-ad, analyste (None: every AD)
+
+    def may_read(self, coop: str, ad: str, training: bool = False) -> bool:
+        if self.role == SYSTEM:
+            return True
+        if self.role == MANDATAIRE:
+            return coop == self.coop
+        if self.role in (ADMIN_AD, ANALYSTE):
+            return self.ad is None or ad == self.ad
+        if self.role == FORMATEUR:
+            return training
+        return False
+
+    def may_write(self, coop: str, ad: str, training: bool = False) -> bool:
+        return self.role != ANALYSTE and self.may_read(coop, ad, training)
+
+    def require(self, write: bool, coop: str, ad: str, training: bool = False) -> None:
+        ok = self.may_write(coop, ad, training) if write else self.may_read(coop, ad, training)
+        if not ok:
+            what = "modifier" if write else "consulter"
+            raise Forbidden(f"{self.login} n'a pas le droit de {what} la coopérative {coop}")
+
+    @property
+    def may_unlock(self) -> bool:
+        return self.role in (ADMIN_AD, SYSTEM)
+
+
+SYSTEM_ACTOR = Actor("système")
+
+
+def as_actor(actor: "Actor | str | None") -> Actor:
+    if actor is None:
+        return SYSTEM_ACTOR
+    if isinstance(actor, str):
+        return Actor(actor)
+    return actor

@@ -1,0 +1,182 @@
+"""The compte rendu financier (CRF): the annual report every coop hands its AD.
+
+``compute_crf`` is a pure projection of the exercice's postings. It checks the
+invariant *opening + produits − charges = closing bank + cash* every time: a breach
+means the books are inconsistent, which is a bug, so it raises ``InvariantBreach``.
+``crf_json`` is a public interface (AD tools read it): amounts are strings with a dot
+and two decimals.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Sequence
+
+from .cash import CashCount
+from .chart import TREASURY, Chart
+from .entry import Entry
+from .errors import InvariantBreach
+from .exercice import Exercice
+from .ledger import Alert, balances_at, entry_alerts, statement_balance, unpointed
+from .money import format_eur, to_decimal_str
+from .subsidy import Subsidy
+
+SUBSIDY_ACCOUNT = "7410"
+
+
+@dataclass(frozen=True)
+class AccountTotal:
+    code: str
+    code_occe: str
+    libelle: str
+    rubrique: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class Crf:
+    coop: str
+    exercice: Exercice
+    charges: tuple[AccountTotal, ...]
+    produits: tuple[AccountTotal, ...]
+    closing_bank: int
+    closing_cash: int
+    unpointed: tuple[Entry, ...]
+    statement_balance: int
+    cash_count: CashCount | None
+    subsidies: tuple[Subsidy, ...]
+    alerts: tuple[Alert, ...]
+    coop_name: str = ""
+    ad: str = ""
+    submitted_at: str | None = None
+    entries_count: int = 0
+
+    @property
+    def total_charges(self) -> int:
+        return sum(a.amount for a in self.charges)
+
+    @property
+    def total_produits(self) -> int:
+        return sum(a.amount for a in self.produits)
+
+    @property
+    def result(self) -> int:
+        return self.total_produits - self.total_charges
+
+    @property
+    def closing_total(self) -> int:
+        return self.closing_bank + self.closing_cash
+
+    def rubrics(self, side: str) -> list[tuple[str, int]]:
+        totals: dict[str, int] = defaultdict(int)
+        for a in (self.charges if side == "charges" else self.produits):
+            totals[a.rubrique] += a.amount
+        return sorted(totals.items())
+
+    @property
+    def subsidies_total(self) -> int:
+        return sum(s.amount for s in self.subsidies)
+
+    @property
+    def account_7410(self) -> int:
+        return sum(a.amount for a in self.produits if a.code == SUBSIDY_ACCOUNT)
+
+
+def compute_crf(exercice: Exercice, entries: Sequence[Entry], chart: Chart, *,
+                today: date, cash_count: CashCount | None = None,
+                subsidies: Sequence[Subsidy] = (), coop_name: str = "", ad: str = "",
+                submitted_at: str | None = None) -> Crf:
+    per_account: dict[str, int] = defaultdict(int)
+    for e in entries:
+        for p in e.postings:
+            if p.account not in TREASURY:
+                per_account[p.account] += p.amount
+    charges, produits = [], []
+    for code in sorted(per_account):
+        amount = per_account[code]
+        if amount == 0:
+            continue
+        acc = chart.get(code)
+        if acc is None:  # an account removed from the chart after use: still reported
+            occe, lib, rub, classe = "", f"compte {code} (absent du plan comptable)", "Autres", \
+                "charge" if code.startswith("6") else "produit"
+        else:
+            occe, lib, rub, classe = acc.code_occe, acc.libelle, acc.rubrique, acc.classe
+        if classe == "charge":
+            charges.append(AccountTotal(code, occe, lib, rub, amount))
+        else:
+            produits.append(AccountTotal(code, occe, lib, rub, -amount))
+    bank, cash = balances_at(exercice, entries)
+    alerts = entry_alerts(exercice, entries, today)
+    crf = Crf(coop=exercice.coop, exercice=exercice, charges=tuple(charges), produits=tuple(produits),
+              closing_bank=bank, closing_cash=cash, unpointed=tuple(unpointed(entries)),
+              statement_balance=statement_balance(exercice, entries), cash_count=cash_count,
+              subsidies=tuple(subsidies), alerts=(), coop_name=coop_name, ad=ad,
+              submitted_at=submitted_at, entries_count=len(entries))
+    if crf.subsidies_total != crf.account_7410:
+        alerts.append(Alert("subventions_7410",
+                            f"le tableau des subventions totalise {format_eur(crf.subsidies_total)} mais "
+                            f"le compte 7410 totalise {format_eur(crf.account_7410)} : écart de "
+                            f"{format_eur(abs(crf.subsidies_total - crf.account_7410))}"))
+    if cash_count is not None and cash_count.gap:
+        alerts.append(Alert("ecart_caisse", f"arrêté de caisse du {cash_count.date:%d/%m/%Y} : "
+                                            f"{cash_count.verdict().lower()}", date=cash_count.date))
+    crf = _with_alerts(crf, alerts)
+    check_invariant(crf)
+    return crf
+
+
+def _with_alerts(crf: Crf, alerts: list[Alert]) -> Crf:
+    from dataclasses import replace
+    return replace(crf, alerts=tuple(alerts))
+
+
+def check_invariant(crf: Crf) -> None:
+    lhs = crf.exercice.opening_total + crf.total_produits - crf.total_charges
+    if lhs != crf.closing_total:
+        raise InvariantBreach(
+            f"{crf.coop} {crf.exercice.name}: opening {crf.exercice.opening_total} + produits "
+            f"{crf.total_produits} - charges {crf.total_charges} = {lhs} != closing {crf.closing_total}")
+
+
+def crf_json(crf: Crf) -> dict:
+    d = to_decimal_str
+    ex = crf.exercice
+
+    def account(a: AccountTotal) -> dict:
+        return {"compte": a.code, "code_occe": a.code_occe, "libelle": a.libelle,
+                "rubrique": a.rubrique, "montant": d(a.amount)}
+
+    cc = crf.cash_count
+    return {
+        "coop": crf.coop,
+        "exercice": ex.name,
+        "debut": ex.start.isoformat(),
+        "fin": ex.end.isoformat(),
+        "etat": ex.state,
+        "report_a_nouveau": {"banque": d(ex.opening_bank), "caisse": d(ex.opening_cash),
+                             "total": d(ex.opening_total)},
+        "charges": [account(a) for a in crf.charges],
+        "produits": [account(a) for a in crf.produits],
+        "rubriques": {"charges": [{"rubrique": r, "montant": d(m)} for r, m in crf.rubrics("charges")],
+                      "produits": [{"rubrique": r, "montant": d(m)} for r, m in crf.rubrics("produits")]},
+        "total_charges": d(crf.total_charges),
+        "total_produits": d(crf.total_produits),
+        "resultat": d(crf.result),
+        "solde_final": {"banque": d(crf.closing_bank), "caisse": d(crf.closing_cash),
+                        "total": d(crf.closing_total)},
+        "rapprochement": {
+            "non_pointees": [{"piece": e.piece, "date": e.date.isoformat(), "libelle": e.libelle,
+                              "montant": d(e.bank)} for e in crf.unpointed],
+            "solde_releve": d(crf.statement_balance)},
+        "arrete_de_caisse": None if cc is None else {
+            "date": cc.date.isoformat(), "compte": d(cc.total), "ecart": d(cc.gap),
+            "solde_theorique": d(cc.book_balance),
+            "detail": {d(k): v for k, v in sorted(cc.counts.items(), reverse=True)}},
+        "subventions": [{"organisme": s.grantor, "type": s.grantor_type, "objet": s.object,
+                         "montant": d(s.amount), "date": s.date_received.isoformat(),
+                         "piece": s.entry_piece, "justificatif": bool(s.proof)}
+                        for s in crf.subsidies],
+        "alertes": [a.as_dict() for a in crf.alerts],
+    }

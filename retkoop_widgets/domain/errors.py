@@ -1,0 +1,72 @@
+"""Refusals that carry a French message meant for the person who typed the data.
+
+Every refusal names *what* is wrong and *where* (a field, a line of a file, a pièce),
+so the dashboard can show it beside the field and the importer can list every problem
+of a file at once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a user's input.
+
+    ``field`` names the form field or column ("montant", "ventilation", "date"…);
+    ``where`` locates it in a file ("ligne 12, pièce D014") when there is one.
+    """
+
+    message: str
+    field: str = ""
+    where: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.where} : {self.message}" if self.where else self.message
+
+    def located(self, where: str) -> "Problem":
+        return Problem(self.message, self.field, where)
+
+
+class RetkoopError(Exception):
+    """Base of every refusal; ``str()`` is a French sentence for the user."""
+
+
+class ValidationError(RetkoopError):
+    """One or more problems with user input; nothing was saved."""
+
+    def __init__(self, problems: list[Problem] | Problem | str, field: str = ""):
+        if isinstance(problems, str):
+            problems = [Problem(problems, field)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """First message per field, for showing errors beside form fields."""
+        out: dict[str, str] = {}
+        for p in self.problems:
+            out.setdefault(p.field, p.message)
+        return out
+
+
+class NotFound(RetkoopError):
+    """A cooperative, exercice, entry… that does not exist."""
+
+
+class Conflict(RetkoopError):
+    """The data changed under the user (stale edit) or a unique value is taken."""
+
+
+class Forbidden(RetkoopError):
+    """The acting user may not do this."""
+
+
+class LockedExercice(RetkoopError):
+    """The exercice is submitted or closed: its books are read-only."""
+
+
+class InvariantBreach(AssertionError):
+    """An accounting invariant does not hold: this is a bug, never a user error."""

@@ -1,0 +1,54 @@
+"""Pièce and cheque numbers: the next free one, never one already used.
+
+A coop numbers its pièces either in one sequence (``001``, ``002``…) or in two
+(``R001`` for receipts, ``D001`` for expenses), zero-padded so they sort. The service
+allocates the number inside the write transaction that saves the entry, under a lock on
+the exercice, so two sessions saving at once never get the same number.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+SINGLE, SPLIT = "unique", "RD"
+WIDTH = 3
+_NUM = re.compile(r"^([A-Za-z]*)(\d+)$")
+
+
+def series_prefix(numbering: str, kind: str) -> str:
+    """'' for a single sequence; 'R' or 'D' (transfers count as D: money leaves a treasury)."""
+    if numbering != SPLIT:
+        return ""
+    return "R" if kind == "recette" else "D"
+
+
+def next_piece(used: Iterable[str], prefix: str = "") -> str:
+    """The number after the highest one in ``prefix``'s series (``R007`` → ``R008``)."""
+    top = 0
+    width = WIDTH
+    for p in used:
+        m = _NUM.match(p.strip())
+        if m and m.group(1).upper() == prefix.upper():
+            top = max(top, int(m.group(2)))
+            width = max(width, len(m.group(2)))
+    return f"{prefix}{top + 1:0{width}d}"
+
+
+def next_cheque(used: Iterable[str]) -> str:
+    """The cheque after the highest one used (keeping leading zeros), or '' if none yet."""
+    best = None
+    for c in used:
+        c = (c or "").strip()
+        if c.isdigit() and (best is None or int(c) > int(best)):
+            best = c
+    if best is None:
+        return ""
+    return f"{int(best) + 1:0{len(best)}d}"
+
+
+def sort_key(piece: str) -> tuple:
+    """Natural order: ``D2`` before ``D10``."""
+    m = _NUM.match(piece.strip())
+    if m:
+        return (m.group(1).upper(), int(m.group(2)), piece)
+    return (piece, 0, piece)

@@ -1,0 +1,105 @@
+"""Engines: which database, and how to open it safely.
+
+* ``RETKOOP_DB_URL`` (or ``--db``) selects the database; otherwise an SQLite file in the
+  per-user data directory (``platformdirs.user_data_dir("retkoop")``, e.g.
+  ``~/.local/share/retkoop/retkoop.sqlite3`` on Linux).
+* SQLite runs in WAL mode with foreign keys on and a 30 s busy timeout; every write
+  transaction starts with ``BEGIN IMMEDIATE`` so that two writers serialise at the start
+  instead of failing at commit: this is what keeps pièce numbers unique across processes.
+* ``postgresql://`` URLs are routed to psycopg 3.
+* ``read_only=True`` gives an engine that cannot write: SQLite opened with ``mode=ro``,
+  PostgreSQL sessions set ``default_transaction_read_only`` (the analyst role adds a
+  SELECT-only database role on top).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+ENV_URL = "RETKOOP_DB_URL"
+
+
+def data_dir() -> Path:
+    from platformdirs import user_data_dir
+    return Path(os.environ.get("RETKOOP_DATA_DIR") or user_data_dir("retkoop", appauthor=False))
+
+
+def default_url() -> str:
+    return f"sqlite:///{data_dir() / 'retkoop.sqlite3'}"
+
+
+def resolve_url(url: str | None = None) -> str:
+    url = url or os.environ.get(ENV_URL) or default_url()
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<url>"
+
+
+_ENGINES: dict[tuple[str, bool], Engine] = {}
+
+
+def get_engine(url: str | None = None, *, read_only: bool = False) -> Engine:
+    """One engine per (URL, mode) and process."""
+    url = resolve_url(url)
+    key = (url, read_only)
+    if key not in _ENGINES:
+        _ENGINES[key] = make_engine(url, read_only=read_only)
+    return _ENGINES[key]
+
+
+def make_engine(url: str, *, read_only: bool = False) -> Engine:
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        return _sqlite_engine(u, read_only)
+    kwargs = {"pool_pre_ping": True, "future": True}
+    if read_only:
+        kwargs["connect_args"] = {"options": "-c default_transaction_read_only=on"}
+    return create_engine(u, **kwargs)
+
+
+def _sqlite_engine(u, read_only: bool) -> Engine:
+    db = u.database
+    memory = not db or db == ":memory:"
+    if not memory and not read_only:
+        Path(db).parent.mkdir(parents=True, exist_ok=True)
+    if read_only:
+        if memory:
+            raise ValueError("an in-memory SQLite database cannot be opened read-only")
+        engine = create_engine(f"sqlite:///file:{Path(db).resolve()}?mode=ro&uri=true",
+                               poolclass=NullPool)
+    else:
+        engine = create_engine(u, poolclass=NullPool, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        if not read_only and not memory:
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        immediate = not read_only and not conn.get_execution_options().get("retkoop_read", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"

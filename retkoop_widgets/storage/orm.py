@@ -1,0 +1,158 @@
+"""SQLAlchemy 2 typed ORM tables. Amounts are BIGINT cents; every table is created by an
+Alembic migration (``storage/migrations``), never by ``create_all`` in production."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey,
+                        Integer, JSON, LargeBinary, String, Text, UniqueConstraint, Index)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class AdRow(Base):
+    __tablename__ = "ad"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class AccountRow(Base):
+    """An AD's own chart of accounts; an AD without rows uses the packaged OCCE chart."""
+    __tablename__ = "ad_account"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ad_code: Mapped[str] = mapped_column(ForeignKey("ad.code", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(12))
+    code_occe: Mapped[str] = mapped_column(String(8), default="")
+    libelle: Mapped[str] = mapped_column(String(200))
+    classe: Mapped[str] = mapped_column(String(12))
+    rubrique: Mapped[str] = mapped_column(String(100))
+    __table_args__ = (UniqueConstraint("ad_code", "code"),)
+
+
+class CoopRow(Base):
+    __tablename__ = "coop"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    ad_code: Mapped[str] = mapped_column(ForeignKey("ad.code"), index=True)
+    numbering: Mapped[str] = mapped_column(String(8), default="unique")
+    training: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ExerciceRow(Base):
+    __tablename__ = "exercice"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    coop_code: Mapped[str] = mapped_column(ForeignKey("coop.code"), index=True)
+    name: Mapped[str] = mapped_column(String(9))
+    opening_bank: Mapped[int] = mapped_column(BigInteger, default=0)
+    opening_cash: Mapped[int] = mapped_column(BigInteger, default=0)
+    state: Mapped[str] = mapped_column(String(10), default="ouvert")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    submitted_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    verificateurs: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    __table_args__ = (UniqueConstraint("coop_code", "name"),)
+
+
+class EntryRow(Base):
+    __tablename__ = "entry"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    exercice_id: Mapped[int] = mapped_column(ForeignKey("exercice.id"), index=True)
+    piece: Mapped[str] = mapped_column(String(20))
+    date: Mapped[date] = mapped_column(Date)
+    libelle: Mapped[str] = mapped_column(String(200))
+    tiers: Mapped[str] = mapped_column(String(200), default="")
+    mode: Mapped[str] = mapped_column(String(12), default="")
+    cheque: Mapped[str] = mapped_column(String(20), default="")
+    pointed: Mapped[bool] = mapped_column(Boolean, default=False)
+    statement_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    changed_after_pointage: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_by: Mapped[str] = mapped_column(String(100))
+    postings: Mapped[list["PostingRow"]] = relationship(
+        back_populates="entry", cascade="all, delete-orphan", order_by="PostingRow.line",
+        lazy="selectin")
+    __table_args__ = (UniqueConstraint("exercice_id", "piece", name="uq_entry_piece"),)
+
+
+class PostingRow(Base):
+    __tablename__ = "posting"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id", ondelete="CASCADE"), index=True)
+    line: Mapped[int] = mapped_column(Integer)
+    account: Mapped[str] = mapped_column(String(12))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(100), default="")
+    entry: Mapped[EntryRow] = relationship(back_populates="postings")
+    __table_args__ = (CheckConstraint("amount <> 0", name="ck_posting_nonzero"),)
+
+
+class CashCountRow(Base):
+    __tablename__ = "cash_count"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    exercice_id: Mapped[int] = mapped_column(ForeignKey("exercice.id"), index=True)
+    date: Mapped[date] = mapped_column(Date)
+    counts: Mapped[dict] = mapped_column(JSON)  # {"5000": 3, ...} denomination cents -> number
+    total: Mapped[int] = mapped_column(BigInteger)
+    book_balance: Mapped[int] = mapped_column(BigInteger)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SubsidyRow(Base):
+    __tablename__ = "subsidy"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    exercice_id: Mapped[int] = mapped_column(ForeignKey("exercice.id"), index=True)
+    grantor: Mapped[str] = mapped_column(String(200))
+    grantor_type: Mapped[str] = mapped_column(String(40))
+    object: Mapped[str] = mapped_column(String(300))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    date_received: Mapped[date] = mapped_column(Date)
+    entry_piece: Mapped[str] = mapped_column(String(20), default="")
+    proof: Mapped[str] = mapped_column(String(64), default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class BlobRow(Base):
+    """Attachment content, stored once per SHA-256 whatever the number of links."""
+    __tablename__ = "blob"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    mime: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AttachmentRow(Base):
+    __tablename__ = "attachment"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("blob.sha256"))
+    filename: Mapped[str] = mapped_column(String(255))
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (UniqueConstraint("entry_id", "sha256"),)
+
+
+class AuditRow(Base):
+    """Who did what, when, with the record before and after (JSON)."""
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))
+    coop_code: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    exercice: Mapped[str | None] = mapped_column(String(9), nullable=True)
+    object_type: Mapped[str] = mapped_column(String(30))
+    object_id: Mapped[str] = mapped_column(String(64))
+    before: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+Index("ix_entry_exercice_date", EntryRow.exercice_id, EntryRow.date)

@@ -1,0 +1,110 @@
+"""Shared fixtures: every storage test runs on SQLite *and* on PostgreSQL.
+
+PostgreSQL: a real server on 127.0.0.1:5432 (``RETKOOP_TEST_PG``, default
+``postgresql://postgres@127.0.0.1:5432``). Each pytest worker gets its own database,
+migrated once; each test starts from empty tables (TRUNCATE). If the server is not
+reachable the PostgreSQL tests FAIL (they are never silently skipped) unless
+``RETKOOP_SKIP_PG=1`` is set explicitly.
+"""
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import create_engine, text
+
+PG_ADMIN = os.environ.get("RETKOOP_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
+TODAY = date(2026, 9, 15)
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def pg_admin_url(db: str = "postgres") -> str:
+    return f"{PG_ADMIN.replace('postgresql://', 'postgresql+psycopg://', 1)}/{db}"
+
+
+def create_pg_database(name: str) -> str:
+    """(Re)create an empty PostgreSQL database and return its URL."""
+    admin = create_engine(pg_admin_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return pg_admin_url(name)
+
+
+_PG_URL: str | None = None
+
+
+def _pg_url() -> str:
+    global _PG_URL
+    if _PG_URL is None:
+        from retkoop_widgets.storage.db import get_engine
+        from retkoop_widgets.storage.schema import upgrade
+        url = create_pg_database(f"retkoop_test_{_worker()}")
+        upgrade(get_engine(url))
+        _PG_URL = url
+    return _PG_URL
+
+
+def _truncate(url: str) -> None:
+    from retkoop_widgets.storage.db import get_engine
+    from retkoop_widgets.storage.orm import Base
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with get_engine(url).begin() as c:
+        c.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+BACKENDS = ["sqlite"] if os.environ.get("RETKOOP_SKIP_PG") == "1" else ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path) -> str:
+    """An empty, migrated database: SQLite file, then PostgreSQL."""
+    if request.param == "sqlite":
+        from retkoop_widgets.storage.db import get_engine
+        from retkoop_widgets.storage.schema import upgrade
+        url = f"sqlite:///{tmp_path / 'retkoop.sqlite3'}"
+        upgrade(get_engine(url))
+        return url
+    url = _pg_url()
+    _truncate(url)
+    return url
+
+
+class Clock:
+    """A controllable clock: ``today`` fixed, ``now`` advancing one second per call."""
+
+    def __init__(self, today: date = TODAY):
+        self.day = today
+        self._now = datetime.combine(today, datetime.min.time()).replace(hour=9)
+
+    def today(self) -> date:
+        return self.day
+
+    def now(self) -> datetime:
+        self._now += timedelta(seconds=1)
+        return self._now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def books(db_url, clock):
+    """Books on an empty database, acting as the system user, with AD76 and one coop
+    (AD76-0421) whose exercice 2025-2026 is open with 1 842,37 € bank and 63,50 € cash."""
+    from retkoop_widgets.services import Books
+    b = Books(db_url, "test", today=clock.today, now=clock.now)
+    b.add_ad("AD76", "OCCE Seine-Maritime")
+    b.add_coop("AD76-0421", "École des Tilleuls", "AD76")
+    b.open_exercice("AD76-0421", "2025-2026", 184237, 6350)
+    return b
+
+
+COOP, EX = "AD76-0421", "2025-2026"
