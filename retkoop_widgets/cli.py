@@ -1,0 +1,79 @@
+"""``retkoop``: the command line (French help, exit 0 on success, 1 with a French message).
+
+Commands live in small modules that each expose ``register(subparsers)``; this file
+only wires them, handles ``--db`` and turns every ``RetkoopError`` into a one-line
+French message on stderr (never a traceback, never a password).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from .domain.errors import InvariantBreach, RetkoopError, ValidationError
+
+# Each module registers its sub-commands. One line per module, so that parts of the
+# product (reports, hub, training…) add theirs without touching the others.
+COMMAND_MODULES = [
+    "retkoop_widgets.commands.ledger",
+]
+
+
+class FrenchParser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's own refusals, translated where they are common
+        for en, fr in (("the following arguments are required", "arguments obligatoires manquants"),
+                       ("invalid choice", "choix invalide"), ("unrecognized arguments", "arguments inconnus"),
+                       ("expected one argument", "une valeur est attendue"), ("argument", "argument")):
+            message = message.replace(en, fr)
+        self.print_usage(sys.stderr)
+        self.exit(2, f"retkoop : erreur : {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = FrenchParser(prog="retkoop", description="Retkoop — comptabilité des coopératives scolaires OCCE.",
+                     add_help=False)
+    p.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
+    p.add_argument("--db", metavar="URL", help="base de données (défaut : $RETKOOP_DB_URL, sinon un fichier "
+                                               "SQLite dans le dossier de données de l'utilisateur)")
+    sub = p.add_subparsers(dest="command", metavar="COMMANDE", parser_class=FrenchParser)
+    sub.required = True
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.db:
+        os.environ["RETKOOP_DB_URL"] = args.db
+    try:
+        return int(args.func(args) or 0)
+    except ValidationError as e:
+        print("retkoop : refusé :", file=sys.stderr)
+        for p in e.problems:
+            print(f"  - {p}", file=sys.stderr)
+        return 1
+    except RetkoopError as e:
+        print(f"retkoop : {e}", file=sys.stderr)
+        return 1
+    except InvariantBreach as e:  # a bug: say so plainly
+        print(f"retkoop : incohérence interne détectée, merci de la signaler : {e}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # database down, disk full…: a message, not a traceback
+        from .storage.db import redact
+        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+        url = os.environ.get("RETKOOP_DB_URL")
+        if url:
+            msg = msg.replace(url, redact(url))
+        print(f"retkoop : erreur inattendue ({type(e).__name__}) : {msg}", file=sys.stderr)
+        if os.environ.get("RETKOOP_DEBUG"):
+            raise
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
