@@ -156,3 +156,25 @@ class AuditRow(Base):
 
 
 Index("ix_entry_exercice_date", EntryRow.exercice_id, EntryRow.date)
+
+
+class UserRow(Base):
+    """A person who logs in: kept in Retkoop's database, not the Hub's.
+
+    ``coop_code`` for a mandataire, ``ad_code`` for AD staff / analysts (NULL: all ADs),
+    formateurs see training coops. Lockout state lives here so a restart does not clear it.
+    """
+    __tablename__ = "app_user"
+    login: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))  # mandataire | admin-ad | formateur | analyste
+    coop_code: Mapped[str | None] = mapped_column(ForeignKey("coop.code"), nullable=True, index=True)
+    ad_code: Mapped[str | None] = mapped_column(ForeignKey("ad.code"), nullable=True, index=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    last_login: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
