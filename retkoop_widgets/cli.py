@@ -21,6 +21,19 @@ COMMAND_MODULES = [
 
 
 class FrenchParser(argparse.ArgumentParser):
+    """argparse speaking French: section titles, usage line and common refusals."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "arguments"
+        self._optionals.title = "options"
+
+    def format_usage(self):
+        return super().format_usage().replace("usage:", "utilisation :", 1)
+
+    def format_help(self):
+        return super().format_help().replace("usage:", "utilisation :", 1)
+
     def error(self, message):  # argparse's own refusals, translated where they are common
         for en, fr in (("the following arguments are required", "arguments obligatoires manquants"),
                        ("invalid choice", "choix invalide"), ("unrecognized arguments", "arguments inconnus"),

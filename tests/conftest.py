@@ -18,6 +18,24 @@ PG_ADMIN = os.environ.get("RETKOOP_TEST_PG", "postgresql://postgres@127.0.0.1:54
 TODAY = date(2026, 9, 15)
 
 
+def pytest_configure(config):
+    """Point ``RETKOOP_DB_URL`` at a deterministic fixture database seeded with the demo
+    data, *before* nbval starts notebook kernels (they inherit the environment)."""
+    import tempfile
+    if os.environ.get("RETKOOP_FIXTURE_DB_READY") == _worker():
+        return
+    path = os.path.join(tempfile.mkdtemp(prefix="retkoop-fixture-"), "fixture.sqlite3")
+    url = f"sqlite:///{path}"
+    from retkoop_widgets.demo import seed_demo
+    from retkoop_widgets.services import Books
+    books = Books(url, "fixture")
+    books.init_schema()
+    seed_demo(books)
+    books.engine.dispose()
+    os.environ["RETKOOP_DB_URL"] = url
+    os.environ["RETKOOP_FIXTURE_DB_READY"] = _worker()
+
+
 def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 

@@ -135,13 +135,21 @@ def _absurd(raw: str, field: str) -> ValidationError:
         f"{_label(field)} : « {raw.strip()} » dépasse 10 000 000 € — vérifiez la saisie", field)
 
 
-def format_eur(cents: int, *, symbol: bool = True, plus: bool = False) -> str:
-    """``123456`` → ``1 234,56 €`` (narrow no-break space between thousands, as French typography)."""
+def format_eur(cents: int, *, symbol: bool = True, plus: bool = False, nbsp: bool = False) -> str:
+    """``123456`` → ``1 234,56 €``.
+
+    Plain spaces by default, so messages read and compare the same everywhere (terminal,
+    CSV, tests); ``nbsp=True`` gives the typographic form (narrow no-break space between
+    thousands, no-break space before €) for HTML and PDF, where a line must not break
+    inside an amount.
+    """
     sign = "-" if cents < 0 else ("+" if plus and cents > 0 else "")
     units, rest = divmod(abs(cents), 100)
-    grouped = f"{units:,}".replace(",", "\u202f")
+    grouped = f"{units:,}".replace(",", "\u202f" if nbsp else " ")
     text = f"{sign}{grouped},{rest:02d}"
-    return f"{text}\u00a0€" if symbol else text
+    if not symbol:
+        return text
+    return f"{text}{chr(0xa0) if nbsp else ' '}€"
 
 
 def format_plain(cents: int) -> str:
