@@ -62,10 +62,38 @@ def _pg_url() -> str:
     if _PG_URL is None:
         from retkoop_widgets.storage.db import get_engine
         from retkoop_widgets.storage.schema import upgrade
-        url = create_pg_database(f"retkoop_test_{_worker()}")
+        _drop_stale_test_databases()
+        name = f"retkoop_test_{os.getpid()}"  # unique per pytest process (xdist workers, parallel runs)
+        url = create_pg_database(name)
         upgrade(get_engine(url))
         _PG_URL = url
+        import atexit
+        atexit.register(_drop_database, name)
     return _PG_URL
+
+
+def _drop_database(name: str) -> None:
+    from retkoop_widgets.storage.db import get_engine
+    try:
+        get_engine(pg_admin_url(name)).dispose()
+        admin = create_engine(pg_admin_url(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    except Exception:
+        pass
+
+
+def _drop_stale_test_databases() -> None:
+    """Drop test databases left by pytest processes that no longer exist."""
+    admin = create_engine(pg_admin_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        names = [r[0] for r in c.execute(text("SELECT datname FROM pg_database WHERE datname LIKE 'retkoop_test_%'"))]
+        for name in names:
+            pid = name.rsplit("_", 1)[-1]
+            if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _truncate(url: str) -> None:

@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from .cash import CashCount
 from .chart import TREASURY, Chart
 from .entry import Entry
 from .errors import InvariantBreach
 from .exercice import Exercice
-from .ledger import Alert, balances_at, entry_alerts, statement_balance, unpointed
+from .ledger import Alert, TreasuryLine, balances_at, cahier_order, treasury_line, entry_alerts, statement_balance, unpointed
 from .money import format_eur, to_decimal_str
 from .subsidy import Subsidy
 
@@ -42,7 +42,7 @@ class Crf:
     produits: tuple[AccountTotal, ...]
     closing_bank: int
     closing_cash: int
-    unpointed: tuple[Entry, ...]
+    unpointed: tuple[TreasuryLine, ...]
     statement_balance: int
     cash_count: CashCount | None
     subsidies: tuple[Subsidy, ...]
@@ -87,11 +87,28 @@ def compute_crf(exercice: Exercice, entries: Sequence[Entry], chart: Chart, *,
                 today: date, cash_count: CashCount | None = None,
                 subsidies: Sequence[Subsidy] = (), coop_name: str = "", ad: str = "",
                 submitted_at: str | None = None) -> Crf:
-    per_account: dict[str, int] = defaultdict(int)
+    """The CRF of a list of entries (pure; used by tests and small in-memory books)."""
+    totals: dict[str, int] = defaultdict(int)
     for e in entries:
         for p in e.postings:
-            if p.account not in TREASURY:
-                per_account[p.account] += p.amount
+            totals[p.account] += p.amount
+    return crf_from_totals(exercice, totals, [treasury_line(e) for e in entries], chart, today=today,
+                           cash_count=cash_count, subsidies=subsidies, coop_name=coop_name, ad=ad,
+                           submitted_at=submitted_at)
+
+
+def crf_from_totals(exercice: Exercice, account_totals: Mapping[str, int], lines: Sequence[TreasuryLine],
+                    chart: Chart, *, today: date, cash_count: CashCount | None = None,
+                    subsidies: Sequence[Subsidy] = (), coop_name: str = "", ad: str = "",
+                    submitted_at: str | None = None) -> Crf:
+    """The CRF from per-account totals (all postings, signed) and the treasury lines.
+
+    The two inputs are independent projections of the postings (the storage layer gets
+    them from two different queries); the invariant check compares them, so an
+    unbalanced entry in the database cannot go unnoticed.
+    """
+    entries = cahier_order(lines)  # sorted once; the projections below keep the order
+    per_account = {k: v for k, v in account_totals.items() if k not in TREASURY}
     charges, produits = [], []
     for code in sorted(per_account):
         amount = per_account[code]

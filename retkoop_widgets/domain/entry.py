@@ -77,22 +77,28 @@ class Entry:
     attachments: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self):
-        total = sum(p.amount for p in self.postings)
+        # Treasury movements are read many times (balances, alerts, CRF): compute them once.
+        total = bank = cash = 0
+        for p in self.postings:
+            total += p.amount
+            if p.account == BANK:
+                bank += p.amount
+            elif p.account == CASH:
+                cash += p.amount
         if total != 0:  # pragma: no cover - build_entry guarantees it; a breach is a bug
             from .errors import InvariantBreach
             raise InvariantBreach(f"pièce {self.piece}: postings sum to {total}")
-
-    def _treasury(self, account: str) -> int:
-        return sum(p.amount for p in self.postings if p.account == account)
+        object.__setattr__(self, "_bank", bank)
+        object.__setattr__(self, "_cash", cash)
 
     @property
     def bank(self) -> int:
         """Signed movement of the bank account (receipts positive)."""
-        return self._treasury(BANK)
+        return self._bank
 
     @property
     def cash(self) -> int:
-        return self._treasury(CASH)
+        return self._cash
 
     @property
     def bank_in(self) -> int:

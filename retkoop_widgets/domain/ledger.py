@@ -12,6 +12,31 @@ from .money import format_eur
 from .numbering import sort_key
 
 
+@dataclass(frozen=True, slots=True)
+class TreasuryLine:
+    """What balances, pointage and alerts need of an entry: its treasury movements.
+
+    The storage layer can load these for a whole year with one aggregate query, without
+    materialising every posting; ``Entry`` has the same attributes, so every function
+    below accepts either.
+    """
+    piece: str
+    date: date
+    libelle: str
+    bank: int
+    cash: int
+    cheque: str = ""
+    pointed: bool = False
+    statement_date: date | None = None
+    changed_after_pointage: bool = False
+    id: int | None = None
+
+
+def treasury_line(e: Entry) -> TreasuryLine:
+    return TreasuryLine(e.piece, e.date, e.libelle, e.bank, e.cash, e.cheque, e.pointed,
+                        e.statement_date, e.changed_after_pointage, e.id)
+
+
 def cahier_order(entries: Iterable[Entry]) -> list[Entry]:
     """Date of the operation, then pièce in natural order, then creation."""
     return sorted(entries, key=lambda e: (e.date, sort_key(e.piece), e.id or 0))

@@ -8,6 +8,7 @@ the exercice, so two sessions saving at once never get the same number.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable
 
 SINGLE, SPLIT = "unique", "RD"
@@ -24,14 +25,36 @@ def series_prefix(numbering: str, kind: str) -> str:
 
 def next_piece(used: Iterable[str], prefix: str = "") -> str:
     """The number after the highest one in ``prefix``'s series (``R007`` → ``R008``)."""
-    top = 0
-    width = WIDTH
-    for p in used:
-        m = _NUM.match(p.strip())
-        if m and m.group(1).upper() == prefix.upper():
-            top = max(top, int(m.group(2)))
-            width = max(width, len(m.group(2)))
-    return f"{prefix}{top + 1:0{width}d}"
+    return PieceAllocator(used).next(prefix)
+
+
+class PieceAllocator:
+    """The pièces used in an exercice, and the next free number of each series in O(1).
+
+    Built once per write transaction (under the exercice lock); an import of thousands
+    of entries allocates from it without rescanning every pièce each time.
+    """
+
+    def __init__(self, used: Iterable[str] = ()):
+        self.used: set[str] = set()
+        self._top: dict[str, tuple[int, int]] = {}  # prefix -> (highest number, width)
+        for p in used:
+            self.add(p)
+
+    def __contains__(self, piece: str) -> bool:
+        return piece in self.used
+
+    def add(self, piece: str) -> None:
+        self.used.add(piece)
+        m = _NUM.match(piece.strip())
+        if m:
+            prefix = m.group(1).upper()
+            top, width = self._top.get(prefix, (0, WIDTH))
+            self._top[prefix] = (max(top, int(m.group(2))), max(width, len(m.group(2))))
+
+    def next(self, prefix: str = "") -> str:
+        top, width = self._top.get(prefix.upper(), (0, WIDTH))
+        return f"{prefix}{top + 1:0{width}d}"
 
 
 def next_cheque(used: Iterable[str]) -> str:
@@ -46,6 +69,7 @@ def next_cheque(used: Iterable[str]) -> str:
     return f"{int(best) + 1:0{len(best)}d}"
 
 
+@lru_cache(maxsize=65536)
 def sort_key(piece: str) -> tuple:
     """Natural order: ``D2`` before ``D10``."""
     m = _NUM.match(piece.strip())

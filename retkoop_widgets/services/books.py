@@ -21,7 +21,7 @@ from ..domain import numbering
 from ..domain.actor import Actor, as_actor
 from ..domain.cash import CashCount, make_count
 from ..domain.chart import Chart, parse_chart_csv
-from ..domain.crf import Crf, compute_crf
+from ..domain.crf import Crf, crf_from_totals
 from ..domain.entry import Entry, EntryDraft, build_entry
 from ..domain.errors import Conflict, Forbidden, NotFound, Problem, ValidationError
 from ..domain.exercice import (CLOSED, REOPENED, SUBMITTED, Exercice, next_name, parse_name)
@@ -270,24 +270,28 @@ class Books:
             return entry
 
     def _save_new(self, repo: Repository, c: orm.CoopRow, row: orm.ExerciceRow, ex: Exercice,
-                  draft: EntryDraft, used: set[str] | None = None) -> Entry:
-        chart = repo.chart(c.ad_code)
-        if used is None:
-            used = set(repo.pieces(row.id))
+                  draft: EntryDraft) -> Entry:
+        entry = self._prepare(repo.chart(c.ad_code), c, ex, draft, numbering.PieceAllocator(repo.pieces(row.id)))
+        (new_id,) = repo.add_entries(row.id, [entry], self.actor.login, self.now())
+        return replace(entry, id=new_id, version=1)
+
+    def _prepare(self, chart: Chart, c: orm.CoopRow, ex: Exercice, draft: EntryDraft,
+                 used: numbering.PieceAllocator) -> Entry:
+        """Validate a draft and give it its pièce (the next free one when empty); adds the
+        pièce to ``used``. Must run under the exercice lock (see ``_writable``)."""
         piece = (draft.piece or "").strip()
         if not piece:
             probe = build_entry(replace(draft, piece="?"), chart, start=ex.start, end=ex.end,
                                 exercice_name=ex.name)
-            piece = numbering.next_piece(used, numbering.series_prefix(c.numbering, probe.kind))
+            piece = used.next(numbering.series_prefix(c.numbering, probe.kind))
         elif piece in used:
             raise ValidationError(Problem(f"la pièce {piece} est déjà utilisée dans l'exercice {ex.name} "
-                                          f"(prochain numéro libre : {numbering.next_piece(used, piece.rstrip('0123456789'))})",
+                                          f"(prochain numéro libre : {used.next(piece.rstrip('0123456789'))})",
                                           "piece"))
         entry = build_entry(replace(draft, piece=piece), chart, start=ex.start, end=ex.end,
                             exercice_name=ex.name)
-        saved = repo.add_entry(row.id, entry, self.actor.login, self.now())
         used.add(piece)
-        return replace(entry, id=saved.id, version=saved.version)
+        return entry
 
     def _commit_unique(self, uow: UnitOfWork, piece: str) -> None:
         try:
@@ -540,8 +544,9 @@ class Books:
             c, row = self._exercice(uow.repo, coop, name)
             counts = uow.repo.cash_counts(row.id)
             ad = uow.repo.ad(c.ad_code)
-            return compute_crf(to_exercice(row), uow.repo.entries(row.id), uow.repo.chart(c.ad_code),
-                               today=self.today(), cash_count=counts[-1] if counts else None,
+            return crf_from_totals(to_exercice(row), uow.repo.account_totals(row.id),
+                                   uow.repo.treasury_lines(row.id), uow.repo.chart(c.ad_code),
+                                   today=self.today(), cash_count=counts[-1] if counts else None,
                                subsidies=uow.repo.subsidies(row.id), coop_name=c.name,
                                ad=ad.name if ad else c.ad_code,
                                submitted_at=row.submitted_at.strftime("%d/%m/%Y") if row.submitted_at else None)
@@ -564,9 +569,10 @@ class Books:
         reported with its location (``ligne 12, pièce D014``)."""
         with self.uow(True) as uow:
             c, row, ex = self._writable(uow.repo, coop, name)
-            used = set(uow.repo.pieces(row.id))
+            used = numbering.PieceAllocator(uow.repo.pieces(row.id))
+            chart = uow.repo.chart(c.ad_code)
             problems: list[Problem] = []
-            saved: list[Entry] = []
+            ready: list[Entry] = []
             in_file: dict[str, str] = {}
             for where, draft in drafts:
                 piece = (draft.piece or "").strip()
@@ -574,18 +580,25 @@ class Books:
                     problems.append(Problem(f"pièce {piece} en double (déjà {in_file[piece]})", "piece", where))
                     continue
                 try:
-                    e = self._save_new(uow.repo, c, row, ex, draft, used)
+                    e = self._prepare(chart, c, ex, draft, used)
                 except ValidationError as err:
                     problems.extend(p.located(where) for p in err.problems)
                     continue
                 in_file[e.piece] = where
-                saved.append(e)
+                ready.append(e)
             if problems:
                 raise ValidationError(problems)
+            ids = uow.repo.add_entries(row.id, ready, self.actor.login, self.now())
+            saved = [replace(e, id=i, version=1) for e, i in zip(ready, ids)]
+            now = self.now()
+            uow.repo.audit_many([{"at": now, "actor": self.actor.login, "action": "create", "coop_code": coop,
+                                  "exercice": name, "object_type": "entry", "object_id": str(e.id),
+                                  "before": None, "after": entry_snapshot(e), "reason": f"import {source}"}
+                                 for e in saved])
             self._audit(uow.repo, "import", "exercice", row.id, coop=coop, exercice=name,
                         after={"source": source, "ecritures": len(saved),
                                "pieces": [e.piece for e in saved][:1000]})
-            uow.commit()
+            self._commit_unique(uow, "importée")
             return saved
 
 

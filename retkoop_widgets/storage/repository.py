@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from ..domain.cash import CashCount
-from ..domain.chart import Account, Chart, default_chart
+from ..domain.chart import BANK, CASH, Account, Chart, default_chart
+from ..domain.ledger import TreasuryLine
 from ..domain.entry import Entry, Posting
 from ..domain.exercice import Exercice
 from ..domain.subsidy import Subsidy
@@ -97,9 +98,44 @@ class Repository:
 
     # -- entries ---------------------------------------------------------------------
     def entries(self, exercice_id: int) -> list[Entry]:
-        rows = self.s.scalars(select(orm.EntryRow).where(orm.EntryRow.exercice_id == exercice_id)
-                              .order_by(orm.EntryRow.date, orm.EntryRow.id)).all()
-        return [to_entry(r) for r in rows]
+        """All entries of an exercice, built straight from two set queries (no ORM
+        objects): the CRF of a 5,000-entry year must take milliseconds, not seconds."""
+        e, p = orm.EntryRow, orm.PostingRow
+        conn = self.s.connection()  # Core rows: the ORM's result machinery costs more than the query
+        postings: dict[int, list[Posting]] = {}
+        for entry_id, account, amount, action in conn.execute(
+                select(p.entry_id, p.account, p.amount, p.action).join(e, e.id == p.entry_id)
+                .where(e.exercice_id == exercice_id).order_by(p.entry_id, p.line)):
+            postings.setdefault(entry_id, []).append(Posting(account, amount, action or ""))
+        rows = conn.execute(
+            select(e.id, e.piece, e.date, e.libelle, e.tiers, e.mode, e.cheque, e.pointed, e.statement_date,
+                   e.changed_after_pointage, e.version)
+            .where(e.exercice_id == exercice_id).order_by(e.date, e.id))
+        return [Entry(piece=r.piece, date=r.date, libelle=r.libelle, postings=tuple(postings.get(r.id, ())),
+                      tiers=r.tiers or "", mode=r.mode or "", cheque=r.cheque or "", pointed=r.pointed,
+                      statement_date=r.statement_date, changed_after_pointage=r.changed_after_pointage,
+                      id=r.id, version=r.version) for r in rows]
+
+    def account_totals(self, exercice_id: int) -> dict[str, int]:
+        """Signed total per account (treasury included) for an exercice: one GROUP BY."""
+        e, p = orm.EntryRow, orm.PostingRow
+        q = (select(p.account, func.sum(p.amount)).join(e, e.id == p.entry_id)
+             .where(e.exercice_id == exercice_id).group_by(p.account))
+        return {a: int(t) for a, t in self.s.connection().execute(q)}
+
+    def treasury_lines(self, exercice_id: int) -> list[TreasuryLine]:
+        """Each entry's bank and cash movements, aggregated in SQL (for balances, alerts, CRF)."""
+        e, p = orm.EntryRow, orm.PostingRow
+        bank = func.sum(case((p.account == BANK, p.amount), else_=0))
+        cash = func.sum(case((p.account == CASH, p.amount), else_=0))
+        q = (select(e.id, e.piece, e.date, e.libelle, bank, cash, e.cheque, e.pointed, e.statement_date,
+                    e.changed_after_pointage)
+             .join(p, (p.entry_id == e.id) & p.account.in_((BANK, CASH)))
+             .where(e.exercice_id == exercice_id)
+             .group_by(e.id, e.piece, e.date, e.libelle, e.cheque, e.pointed, e.statement_date,
+                       e.changed_after_pointage))
+        return [TreasuryLine(r[1], r[2], r[3], int(r[4]), int(r[5]), r[6] or "", bool(r[7]), r[8], bool(r[9]), r[0])
+                for r in self.s.connection().execute(q)]
 
     def entry_row(self, entry_id: int) -> orm.EntryRow | None:
         return self.s.get(orm.EntryRow, entry_id)
@@ -119,13 +155,22 @@ class Repository:
                     orm.PostingRow.account == "512", orm.PostingRow.amount < 0))
         return list(self.s.scalars(q))
 
-    def add_entry(self, exercice_id: int, e: Entry, actor: str, now: datetime) -> orm.EntryRow:
-        row = orm.EntryRow(exercice_id=exercice_id, created_at=now, created_by=actor,
-                           updated_at=now, updated_by=actor, version=1)
-        self._fill(row, e)
-        self.s.add(row)
-        self.s.flush()
-        return row
+    def add_entries(self, exercice_id: int, entries: list[Entry], actor: str, now: datetime) -> list[int]:
+        """Insert entries and their postings in two bulk statements; returns the new ids
+        in the order given (an import of 5,000 entries is two round trips, not 10,000)."""
+        if not entries:
+            return []
+        ids = list(self.s.scalars(
+            insert(orm.EntryRow).returning(orm.EntryRow.id, sort_by_parameter_order=True),
+            [{"exercice_id": exercice_id, "piece": e.piece, "date": e.date, "libelle": e.libelle,
+              "tiers": e.tiers, "mode": e.mode, "cheque": e.cheque, "pointed": e.pointed,
+              "statement_date": e.statement_date, "changed_after_pointage": e.changed_after_pointage,
+              "version": 1, "created_at": now, "created_by": actor, "updated_at": now, "updated_by": actor}
+             for e in entries]))
+        self.s.execute(insert(orm.PostingRow),
+                       [{"entry_id": i, "line": n, "account": p.account, "amount": p.amount, "action": p.action}
+                        for i, e in zip(ids, entries) for n, p in enumerate(e.postings)])
+        return ids
 
     def _fill(self, row: orm.EntryRow, e: Entry) -> None:
         row.piece, row.date, row.libelle, row.tiers = e.piece, e.date, e.libelle, e.tiers
@@ -171,3 +216,9 @@ class Repository:
         self.s.add(orm.AuditRow(at=now, actor=actor, action=action, coop_code=coop, exercice=exercice,
                                 object_type=object_type, object_id=str(object_id), before=before,
                                 after=after, reason=reason))
+
+    def audit_many(self, rows: list[dict]) -> None:
+        """Bulk audit records (an import audits each entry it creates)."""
+        if rows:
+            self.s.execute(insert(orm.AuditRow), rows)
+
