@@ -37,9 +37,15 @@ def treasury_line(e: Entry) -> TreasuryLine:
                         e.statement_date, e.changed_after_pointage, e.id)
 
 
-def cahier_order(entries: Iterable[Entry]) -> list[Entry]:
+class CahierOrder(list):
+    """A list already in cahier order: the functions below do not sort it again."""
+
+
+def cahier_order(entries: Iterable[Entry]) -> CahierOrder:
     """Date of the operation, then pièce in natural order, then creation."""
-    return sorted(entries, key=lambda e: (e.date, sort_key(e.piece), e.id or 0))
+    if isinstance(entries, CahierOrder):
+        return entries
+    return CahierOrder(sorted(entries, key=lambda e: (e.date, sort_key(e.piece), e.id or 0)))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,229 @@
+"""Ledger benchmarks: prints figures, asserts nothing (timings never go in tests).
+
+    .venv/bin/python bench/ledger.py                      # a temporary SQLite file
+    .venv/bin/python bench/ledger.py --db postgresql://postgres@127.0.0.1:5432/retkoop_bench
+                                                          # (re)creates that database
+
+1. import speed: a generated 5,000-entry cahier CSV through ``parse_cahier`` +
+   ``Books.import_drafts`` (one transaction);
+2. CRF time at 5,000 entries (target ≤ 50 ms), split into loading and computing, with the
+   top of a profile;
+3. per-coop totals for 500 coops × 400 entries (target ≤ 1 s) with
+   ``services.aggregates.totals_by_coop`` (rows bulk-inserted with SQLAlchemy Core: this
+   measures the query, not the writes).
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import create_engine, insert, select, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from retkoop_widgets.domain.chart import default_chart  # noqa: E402
+from retkoop_widgets.domain.crf import compute_crf  # noqa: E402
+from retkoop_widgets.domain.money import format_plain  # noqa: E402
+from retkoop_widgets.io.cahier_csv import FIXED_HEADERS, parse_cahier  # noqa: E402
+from retkoop_widgets.services import Books  # noqa: E402
+from retkoop_widgets.services.aggregates import totals_by_coop  # noqa: E402
+from retkoop_widgets.storage import orm  # noqa: E402
+from retkoop_widgets.storage.db import redact, resolve_url  # noqa: E402
+from retkoop_widgets.storage.repository import to_exercice  # noqa: E402
+
+EX = "2025-2026"
+START = date(2025, 9, 1)
+CHART = default_chart()
+PRODUITS = [a.code for a in CHART.of_class("produit")]
+CHARGES = [a.code for a in CHART.of_class("charge")]
+
+
+def prepare(url: str) -> str:
+    """An empty, migrated database at ``url`` (a PostgreSQL database is dropped and recreated)."""
+    url = resolve_url(url)
+    u = make_url(url)
+    if u.get_backend_name() == "postgresql":
+        admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)'))
+            c.execute(text(f'CREATE DATABASE "{u.database}"'))
+        admin.dispose()
+    Books(url, "bench").init_schema()
+    return url
+
+
+def generate_cahier(n: int, seed: int = 42) -> str:
+    """A plausible cahier CSV: 55 % receipts, 35 % expenses (some split), 10 % transfers."""
+    rng = random.Random(seed)
+    codes = PRODUITS + CHARGES
+    header = list(FIXED_HEADERS) + ["Action"] + codes
+    lines = [";".join(header)]
+    days = sorted(START + timedelta(days=rng.randrange(365)) for _ in range(n))
+    for i, d in enumerate(days):
+        row = dict.fromkeys(header, "")
+        row["Pièce"] = f"{i + 1:05d}" if rng.random() < 0.7 else ""
+        row["Date"] = f"{d:%d/%m/%Y}"
+        r = rng.random()
+        amount = rng.randrange(100, 80_000)
+        if r < 0.10:
+            row["Libellé"] = "Remise d'espèces en banque"
+            row["Banque entrée"] = row["Caisse sortie"] = format_plain(amount)
+        else:
+            receipt = r < 0.65
+            k = 1 if rng.random() < 0.8 else rng.randrange(2, 4)
+            accounts = rng.sample(PRODUITS if receipt else CHARGES, k)
+            parts = [amount // k] * k
+            parts[0] += amount - sum(parts)
+            for a, c in zip(accounts, parts):
+                row[a] = format_plain(c)
+            cash = rng.random() < 0.25
+            row["Libellé"] = ("Recette " if receipt else "Dépense ") + f"n° {i}"
+            row["Tiers"] = rng.choice(["Familles", "Mairie", "OCCE 76", "Cultura", ""])
+            col = ("Caisse " if cash else "Banque ") + ("entrée" if receipt else "sortie")
+            row[col] = format_plain(amount)
+            row["Mode"] = "espèces" if cash else rng.choice(["chèque", "virement", "carte"])
+            row["Action"] = rng.choice(["", "", "Classe verte", "Noël"])
+            if not cash and rng.random() < 0.6:
+                row["Pointé"] = f"{min(d + timedelta(days=20), date(2026, 8, 31)):%d/%m/%Y}"
+        lines.append(";".join(row[h] for h in header))
+    return "\ufeff" + "\r\n".join(lines) + "\r\n"
+
+
+def timed(fn, repeat: int = 5):
+    times, result = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return result, min(times), statistics.median(times)
+
+
+def bench_import_and_crf(url: str, n: int) -> None:
+    books = Books(url, "bench", today=lambda: date(2026, 9, 15))
+    books.add_ad("AD76", "OCCE Seine-Maritime")
+    books.add_coop("AD76-0001", "Bench", "AD76")
+    books.open_exercice("AD76-0001", EX, 184237, 6350)
+    csv_text = generate_cahier(n)
+    t0 = time.perf_counter()
+    drafts = parse_cahier(csv_text.encode("utf-8"), CHART)
+    t1 = time.perf_counter()
+    books.import_drafts("AD76-0001", EX, drafts, source="bench.csv")
+    t2 = time.perf_counter()
+    print(f"import {n} entries ({len(csv_text) / 1e6:.1f} MB CSV): parse {t1 - t0:.2f} s "
+          f"({n / (t1 - t0):,.0f}/s), import_drafts {t2 - t1:.2f} s; total {n / (t2 - t0):,.0f} entries/s")
+
+    crf, best, median = timed(lambda: books.crf("AD76-0001", EX))
+    print(f"Books.crf at {crf.entries_count} entries: best {best * 1000:.0f} ms, median {median * 1000:.0f} ms "
+          f"(target ≤ 50 ms)")
+    with books.uow() as uow:
+        row = uow.repo.exercice_row("AD76-0001", EX)
+        ex, exercice_id = to_exercice(row), row.id
+        entries, lb, lm = timed(lambda: uow.repo.entries(exercice_id))
+        print(f"  repo.entries (every entry with its postings; cahier, exports): best {lb * 1000:.0f} ms, "
+              f"median {lm * 1000:.0f} ms")
+        for part in ("account_totals", "treasury_lines"):
+            if hasattr(uow.repo, part):  # the SQL-side loaders Books.crf uses
+                _, pb, pm = timed(lambda: getattr(uow.repo, part)(exercice_id))
+                print(f"  repo.{part}: best {pb * 1000:.0f} ms, median {pm * 1000:.0f} ms")
+    _, cb, cm = timed(lambda: compute_crf(ex, entries, CHART, today=date(2026, 9, 15)))
+    print(f"  compute_crf over loaded entries (pure Python): best {cb * 1000:.0f} ms, median {cm * 1000:.0f} ms")
+    prof = cProfile.Profile()
+    prof.enable()
+    books.crf("AD76-0001", EX)
+    prof.disable()
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(12)
+    print("  profile of one Books.crf (top 12 by own time):")
+    for line in out.getvalue().splitlines():
+        if line.strip() and (line.lstrip()[:1].isdigit() or "ncalls" in line):
+            print("   ", line.rstrip()[:150])
+
+
+def bench_totals(url: str, coops: int, per_coop: int) -> None:
+    books = Books(url, "bench")
+    engine = books.engine
+    rng = random.Random(7)
+    now = datetime(2026, 9, 15, 9)
+    t0 = time.perf_counter()
+    with engine.begin() as conn:
+        conn.execute(insert(orm.AdRow), [{"code": "AD99", "name": "AD du bench"}])
+        conn.execute(insert(orm.CoopRow), [{"code": f"AD99-{i:04d}", "name": f"Coop {i}", "ad_code": "AD99",
+                                            "numbering": "unique", "training": False} for i in range(coops)])
+        conn.execute(insert(orm.ExerciceRow), [{"coop_code": f"AD99-{i:04d}", "name": EX, "opening_bank": 100000,
+                                                "opening_cash": 5000, "state": "ouvert", "version": 1}
+                                               for i in range(coops)])
+        ex_ids = dict(conn.execute(select(orm.ExerciceRow.coop_code, orm.ExerciceRow.id)
+                                   .where(orm.ExerciceRow.coop_code.like("AD99-%"))).all())
+        next_id = (conn.execute(select(orm.EntryRow.id).order_by(orm.EntryRow.id.desc()).limit(1)).scalar() or 0) + 1
+        entries, postings = [], []
+        for i in range(coops):
+            exercice_id = ex_ids[f"AD99-{i:04d}"]
+            for k in range(per_coop):
+                eid = next_id
+                next_id += 1
+                entries.append({"id": eid, "exercice_id": exercice_id, "piece": f"{k + 1:03d}",
+                                "date": START + timedelta(days=rng.randrange(365)), "libelle": "x", "tiers": "",
+                                "mode": "", "cheque": "", "pointed": False, "statement_date": None,
+                                "changed_after_pointage": False, "version": 1, "created_at": now,
+                                "created_by": "bench", "updated_at": now, "updated_by": "bench"})
+                amount = rng.randrange(100, 50_000)
+                receipt = rng.random() < 0.55
+                treasury = "512" if rng.random() < 0.8 else "530"
+                postings.append({"entry_id": eid, "line": 0, "account": treasury,
+                                 "amount": amount if receipt else -amount, "action": ""})
+                account = rng.choice(PRODUITS if receipt else CHARGES)
+                postings.append({"entry_id": eid, "line": 1, "account": account,
+                                 "amount": -amount if receipt else amount, "action": ""})
+        for chunk in range(0, len(entries), 20_000):
+            conn.execute(insert(orm.EntryRow), entries[chunk:chunk + 20_000])
+        for chunk in range(0, len(postings), 50_000):
+            conn.execute(insert(orm.PostingRow), postings[chunk:chunk + 50_000])
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("SELECT setval(pg_get_serial_sequence('entry', 'id'), (SELECT max(id) FROM entry))"))
+            conn.execute(text("ANALYZE"))
+    print(f"loaded {coops} coops × {per_coop} entries = {len(entries):,} entries, {len(postings):,} postings "
+          f"(Core bulk insert) in {time.perf_counter() - t0:.1f} s")
+    rows, best, median = timed(lambda: totals_by_coop(engine, ad="AD99"), repeat=5)
+    print(f"totals_by_coop(AD99): {len(rows):,} rows (coop × account) — best {best * 1000:.0f} ms, "
+          f"median {median * 1000:.0f} ms (target ≤ 1 s)")
+    per_coop_sum = {}
+    for r in rows:
+        per_coop_sum[r.coop] = per_coop_sum.get(r.coop, 0) + r.amount
+    assert set(per_coop_sum.values()) == {0}, "postings of a coop must sum to zero"
+    _, best_all, median_all = timed(lambda: totals_by_coop(engine), repeat=3)
+    print(f"totals_by_coop(all ADs): best {best_all * 1000:.0f} ms, median {median_all * 1000:.0f} ms")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--db", help="database URL (default: a temporary SQLite file)")
+    ap.add_argument("--entries", type=int, default=5000)
+    ap.add_argument("--coops", type=int, default=500)
+    ap.add_argument("--per-coop", type=int, default=400)
+    args = ap.parse_args(argv)
+    tmp = None
+    if not args.db:
+        tmp = tempfile.TemporaryDirectory(prefix="retkoop-bench-")
+        args.db = f"sqlite:///{tmp.name}/bench.sqlite3"
+    url = prepare(args.db)
+    print(f"database: {redact(url)}")
+    bench_import_and_crf(url, args.entries)
+    bench_totals(url, args.coops, args.per_coop)
+    if tmp:
+        tmp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
