@@ -1,0 +1,81 @@
+"""Serve the teacher dashboard with standalone Voilà on 127.0.0.1.
+
+Why these options: Voilà must never show a traceback (it may hold a database URL), so
+both the first render (``show_tracebacks``) and widget callbacks (``allow_tracebacks``)
+are closed; every page view starts a kernel (~110-140 MB) that closing the tab does not
+stop, so idle kernels are culled even while a tab is still connected.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+NOTEBOOK_NAME = "tableau_de_bord.ipynb"
+
+# The notebook stays a few lines: everything lives in the package.
+NOTEBOOK_CELLS = [
+    ("code", "from retkoop_widgets.widgets import build_dashboard\n\nbuild_dashboard()"),
+]
+
+
+def notebook_json() -> dict:
+    cells = []
+    for i, (kind, src) in enumerate(NOTEBOOK_CELLS):
+        cell = {"cell_type": kind, "id": f"cell-{i}", "metadata": {}, "source": src}
+        if kind == "code":
+            cell.update(execution_count=None, outputs=[])
+        cells.append(cell)
+    return {"cells": cells, "metadata": {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 5}
+
+
+def notebook_path() -> Path:
+    """The repo's ``notebooks/tableau_de_bord.ipynb``; an installed package (no repo
+    around it) writes the same few cells to a private temp folder instead."""
+    repo_nb = Path(__file__).resolve().parent.parent / "notebooks" / NOTEBOOK_NAME
+    if repo_nb.is_file():
+        return repo_nb
+    folder = Path(tempfile.mkdtemp(prefix="retkoop-dashboard-"))
+    nb = folder / NOTEBOOK_NAME
+    nb.write_text(json.dumps(notebook_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+    return nb
+
+
+def voila_command(notebook: Path, port: int, *, cull_idle: int = 900, cull_interval: int = 60) -> list[str]:
+    return [sys.executable, "-m", "voila", str(notebook),
+            f"--port={port}", "--Voila.ip=127.0.0.1", "--no-browser",
+            "--VoilaConfiguration.show_tracebacks=False",
+            "--MappingKernelManager.allow_tracebacks=False",
+            f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
+            f"--MappingKernelManager.cull_interval={cull_interval}",
+            "--MappingKernelManager.cull_connected=False",
+            ]
+
+
+def start(db_url: str, port: int, *, env: dict | None = None, quiet: bool = False, **kw) -> subprocess.Popen:
+    """Start Voilà in the background; the caller stops it (``proc.terminate()``)."""
+    e = dict(os.environ if env is None else env)
+    e["RETKOOP_DB_URL"] = db_url
+    out = subprocess.DEVNULL if quiet else None
+    return subprocess.Popen(voila_command(notebook_path(), port, **kw), env=e, stdout=out, stderr=out,
+                            cwd=str(Path(tempfile.gettempdir())))
+
+
+def wait_ready(port: int, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> None:
+    import socket
+    import time
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError("Voilà s'est arrêté au démarrage")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"Voilà ne répond pas sur le port {port}")

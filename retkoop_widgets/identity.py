@@ -1,0 +1,67 @@
+"""Who is acting in this dashboard, and which coop it shows: ONE place decides.
+
+Why one place: the same dashboard runs standalone (``retkoop demo``: the demo mandataire)
+and under JupyterHub, where the hub starts each single-user server with the logged-in
+person's identity in environment variables. Permission itself is never decided here:
+``Books`` enforces it through ``domain.actor.Actor`` on every call, so a wrong ``?coop=``
+in the URL only yields a French refusal.
+
+Contract with the hub (env vars of the single-user server):
+``RETKOOP_USER`` login; ``RETKOOP_ROLE`` mandataire | admin-ad | formateur;
+``RETKOOP_COOP`` the mandataire's coop; ``RETKOOP_AD`` the admin-ad's AD.
+AD staff and formateurs pick the coop with the page's query string ``?coop=AD76-0421``,
+which Voilà hands to the kernel as ``QUERY_STRING``.
+"""
+from __future__ import annotations
+
+import os
+from typing import Mapping
+from urllib.parse import parse_qs
+
+from .domain.actor import ADMIN_AD, FORMATEUR, MANDATAIRE, Actor
+from .domain.errors import Forbidden
+
+DEMO_USER = "demo"
+DEMO_COOP = "AD76-0421"
+
+
+def _query_coop(env: Mapping[str, str]) -> str | None:
+    qs = parse_qs(env.get("QUERY_STRING", "") or "")
+    values = qs.get("coop") or []
+    code = (values[0] if values else "").strip().upper()
+    return code or None
+
+
+def current_actor(env: Mapping[str, str] | None = None) -> Actor:
+    env = os.environ if env is None else env
+    user = (env.get("RETKOOP_USER") or "").strip()
+    if not user:
+        return Actor(DEMO_USER, MANDATAIRE, coop=DEMO_COOP)
+    role = (env.get("RETKOOP_ROLE") or MANDATAIRE).strip()
+    if role == MANDATAIRE:
+        return Actor(user, MANDATAIRE, coop=(env.get("RETKOOP_COOP") or "").strip().upper() or None)
+    if role == ADMIN_AD:
+        return Actor(user, ADMIN_AD, ad=(env.get("RETKOOP_AD") or "").strip().upper() or None)
+    if role == FORMATEUR:
+        return Actor(user, FORMATEUR)
+    raise Forbidden(f"rôle « {role} » inconnu : le tableau de bord est réservé aux mandataires, "
+                    "à l'AD et aux formateurs")
+
+
+def current_context(books=None, env: Mapping[str, str] | None = None) -> tuple[Actor, str]:
+    """(acting user, coop code shown). ``books`` (optional) lets an AD user or a formateur
+    without ``?coop=`` land on the first coop they may read."""
+    env = os.environ if env is None else env
+    actor = current_actor(env)
+    if actor.role == MANDATAIRE:
+        if not actor.coop:
+            raise Forbidden(f"aucune coopérative n'est associée au compte {actor.login}")
+        return actor, actor.coop
+    coop = _query_coop(env)
+    if coop:
+        return actor, coop
+    if books is not None:
+        reachable = books.as_user(actor).coops()
+        if reachable:
+            return actor, reachable[0]["code"]
+    raise Forbidden("choisissez une coopérative : ajoutez ?coop=CODE à l'adresse de la page")

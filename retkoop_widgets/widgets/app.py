@@ -1,0 +1,132 @@
+"""The whole dashboard: header + one tab per section.
+
+Sections are built once and redrawn only when shown after a change (``stale``): a save
+in Saisie costs one cahier read, not seven redraws, and the Bilan's matplotlib charts are
+drawn only when someone opens the Bilan.
+"""
+from __future__ import annotations
+
+import ipywidgets as W
+
+from ..domain.errors import RetkoopError
+from .bilan import BilanSection
+from .cahier import CahierSection
+from .caisse import CaisseSection
+from .common import GENERIC_ERROR, Context, esc, ko_html, log
+from .exports import ExportsSection
+from .header import Header
+from .pieces import PiecesSection
+from .saisie import SaisieSection
+from .style import CSS
+
+
+class Dashboard:
+    def __init__(self, books, coop: str, exercice: str | None = None):
+        self.ctx = ctx = Context(books, coop, exercice)
+        if ctx.exercice is None:
+            from ..domain.errors import NotFound
+            raise NotFound(f"{ctx.info['name']} ({coop}) n'a encore aucun exercice : l'AD doit en ouvrir un "
+                           "avant la première saisie")
+        self.header = Header(ctx, self._exercice_changed)
+        from .subventions import SubventionsSection
+        # Sections other than Saisie are built the first time they are shown: the first
+        # widget appears sooner and an unvisited Bilan never imports matplotlib.
+        self._factories = [
+            ("saisie", SaisieSection.title, lambda: SaisieSection(ctx)),
+            ("cahier", CahierSection.title, lambda: CahierSection(ctx, on_edit=self.open_entry)),
+            ("caisse", CaisseSection.title, lambda: CaisseSection(ctx)),
+            ("subventions", SubventionsSection.title, lambda: SubventionsSection(ctx)),
+            ("pieces", PiecesSection.title, lambda: PiecesSection(ctx)),
+            ("bilan", BilanSection.title, lambda: BilanSection(ctx, on_open_entry=self.open_entry)),
+            ("exports", ExportsSection.title, lambda: ExportsSection(ctx)),
+        ]
+        self._built: dict[int, object] = {}
+        self._slots = [W.VBox() for _ in self._factories]
+        self.tabs = W.Tab(children=self._slots)
+        for i, (_, title, _f) in enumerate(self._factories):
+            self.tabs.set_title(i, title)
+        self._section(0)
+        self.tabs.add_class("rk-tabs")
+        self.tabs.observe(lambda _c: self._show_current(), "selected_index")
+        ctx.on_change(self._changed)
+        self.header.refresh()
+        self.root = W.VBox([W.HTML(CSS), self.header.box, self.tabs])
+        self.root.add_class("rk-app")
+        self.tabs.selected_index = 0
+
+    def _section(self, i: int):
+        if i not in self._built:
+            sec = self._factories[i][2]()
+            self._built[i] = sec
+            self._slots[i].children = [sec.root]
+        return self._built[i]
+
+    def __getattr__(self, name):  # dash.cahier, dash.bilan…: built on first use
+        for i, (key, _t, _f) in enumerate(self.__dict__.get("_factories", ())):
+            if key == name:
+                return self._section(i)
+        raise AttributeError(name)
+
+    @property
+    def sections(self):
+        return [self._built[i] for i in sorted(self._built)]
+
+    def current(self):
+        return self._section(self.tabs.selected_index or 0)
+
+    def show(self, section) -> None:
+        i = next(k for k, v in self._built.items() if v is section)
+        if self.tabs.selected_index == i:
+            section.ensure_fresh()
+        else:
+            self.tabs.selected_index = i
+
+    def _show_current(self) -> None:
+        try:
+            self.current().ensure_fresh()
+        except RetkoopError as e:
+            self.header.kpis.value = ko_html(str(e))
+        except Exception:  # noqa: BLE001
+            log.exception("section refresh failed")
+            self.header.kpis.value = ko_html(GENERIC_ERROR)
+
+    def _changed(self, what: str) -> None:
+        for sec in self.sections:
+            sec.stale = True
+        self.saisie.stale = False  # the form keeps what is being typed; it refreshes its own lists
+        if what == "exercice":
+            self.saisie.refresh(full=True)
+        else:
+            self.saisie.refresh()
+        self.header.refresh()
+        cur = self.current()
+        if cur is not self.saisie:
+            self._show_current()
+
+    def _exercice_changed(self, name: str) -> None:
+        self.ctx.set_exercice(name)
+
+    def open_entry(self, entry) -> None:
+        """Reopen an entry in the form (from the cahier or an alert)."""
+        self.saisie.edit(entry)
+        self.show(self.saisie)
+
+
+def build_dashboard(books=None, coop: str | None = None, exercice: str | None = None) -> W.Widget:
+    """What the notebook calls. With no arguments: the database of ``RETKOOP_DB_URL`` and the
+    acting user and coop of ``identity.current_context`` (demo mandataire standalone)."""
+    try:
+        if books is None or coop is None:
+            from ..identity import current_context
+            from ..services import Books
+            base = books or Books()
+            actor, code = current_context(base)
+            books = base.as_user(actor)
+            coop = coop or code
+        return Dashboard(books, coop, exercice).root
+    except RetkoopError as e:
+        from .style import CSS as _css
+        return W.HTML(_css + f'<div class="rk-app">{ko_html(str(e))}</div>')
+    except Exception:  # noqa: BLE001 - never a traceback or a database URL on the page
+        log.exception("dashboard start failed")
+        return W.HTML(f'<div class="rk-ko">✖ Le tableau de bord n’a pas pu démarrer. {esc(GENERIC_ERROR)}</div>')

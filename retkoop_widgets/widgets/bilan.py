@@ -1,0 +1,150 @@
+"""Bilan: the live compte rendu financier: result, balances, the equality check, the
+alerts (each opens its entry), and two charts drawn with matplotlib's Agg backend into
+PNG ``Image`` widgets (no Output widget: works the same in tests and in Voilà)."""
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+
+import ipywidgets as W
+
+from ..domain.money import format_eur
+from .common import MONTHS, Context, Section, button, esc, fdate
+
+BANK_COLOR, CASH_COLOR = "#1d4ed8", "#15803d"
+
+
+def _fig_png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    import matplotlib.pyplot as plt
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def monthly_chart(ctx: Context) -> bytes:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    ex = ctx.exercice_obj()
+    keys, labels = [], []
+    y, m = ex.start.year, ex.start.month
+    for _ in range(12):
+        keys.append((y, m))
+        labels.append(MONTHS[m - 1][:4] + ".")
+        m += 1
+        if m == 13:
+            y, m = y + 1, 1
+    rec, dep = defaultdict(int), defaultdict(int)
+    for e in ctx.entries():
+        k = (e.date.year, e.date.month)
+        if e.kind == "recette":
+            rec[k] += e.amount
+        elif e.kind == "depense":
+            dep[k] += e.amount
+    fig, ax = plt.subplots(figsize=(6.2, 2.8))
+    xs = range(12)
+    ax.bar([x - 0.2 for x in xs], [rec[k] / 100 for k in keys], width=0.4, label="Recettes", color="#16a34a")
+    ax.bar([x + 0.2 for x in xs], [dep[k] / 100 for k in keys], width=0.4, label="Dépenses", color="#dc2626")
+    ax.set_xticks(list(xs), labels, fontsize=8)
+    ax.tick_params(axis="y", labelsize=8)
+    ax.yaxis.set_major_formatter(lambda v, _p: f"{v:,.0f} €".replace(",", "\u202f"))
+    ax.set_title("Recettes et dépenses par mois", fontsize=10)
+    ax.legend(fontsize=8, frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _fig_png(fig)
+
+
+def rubric_chart(ctx: Context) -> bytes:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    rub = ctx.crf().rubrics("charges")
+    rub = sorted(rub, key=lambda r: r[1])
+    fig, ax = plt.subplots(figsize=(6.2, 2.8))
+    if rub:
+        ax.barh([r[0][:34] for r in rub], [r[1] / 100 for r in rub], color="#f97316")
+        for i, (_, v) in enumerate(rub):
+            ax.text(v / 100, i, " " + format_eur(v), va="center", fontsize=7)
+    else:
+        ax.text(0.5, 0.5, "Aucune dépense", ha="center", va="center", transform=ax.transAxes)
+    ax.tick_params(labelsize=8)
+    ax.xaxis.set_major_formatter(lambda v, _p: f"{v:,.0f} €".replace(",", "\u202f"))
+    ax.set_title("Dépenses par rubrique", fontsize=10)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _fig_png(fig)
+
+
+def summary_html(crf) -> str:
+    ex = crf.exercice
+    res_cls = "rk-good" if crf.result >= 0 else "rk-bad"
+    lhs = ex.opening_total + crf.total_produits - crf.total_charges
+    ok = lhs == crf.closing_total
+    check = (f"Report à nouveau {format_eur(ex.opening_total)} + produits {format_eur(crf.total_produits)} "
+             f"− charges {format_eur(crf.total_charges)} = {format_eur(lhs)} "
+             f"{'=' if ok else '≠'} banque {format_eur(crf.closing_bank)} + caisse {format_eur(crf.closing_cash)}")
+
+    def side(title, accounts, total):
+        rows = "".join(f"<tr><td>{esc(a.code)}</td><td>{esc(a.libelle)}</td><td class='n'>{esc(format_eur(a.amount))}</td></tr>"
+                       for a in accounts) or "<tr><td colspan='3' class='rk-help'>—</td></tr>"
+        return (f"<div style='flex:1'><div class='rk-title'>{title}</div><table class='rk-table'>{rows}"
+                f"<tr class='total'><td colspan='2'>Total</td><td class='n'>{esc(format_eur(total))}</td></tr></table></div>")
+    return (
+        '<div class="rk-cards rk-bilan-cards">'
+        f'<div class="rk-stat"><span>Résultat (produits − charges)</span><div class="rk-big {res_cls} rk-result">'
+        f'{esc(format_eur(crf.result))}</div></div>'
+        f'<div class="rk-stat"><span>Total des produits</span><div class="rk-big">{esc(format_eur(crf.total_produits))}</div></div>'
+        f'<div class="rk-stat"><span>Total des charges</span><div class="rk-big">{esc(format_eur(crf.total_charges))}</div></div>'
+        f'<div class="rk-stat"><span>Banque</span><div class="rk-big" style="color:{BANK_COLOR}">{esc(format_eur(crf.closing_bank))}</div></div>'
+        f'<div class="rk-stat"><span>Caisse</span><div class="rk-big" style="color:{CASH_COLOR}">{esc(format_eur(crf.closing_cash))}</div></div>'
+        "</div>"
+        f'<div class="{"rk-ok" if ok else "rk-ko"} rk-equality" style="margin:8px 0">{"✔ Comptes équilibrés" if ok else "✖ Déséquilibre"} : {esc(check)}</div>'
+        f'<div class="rk-help">Relevé bancaire attendu : <b>{esc(format_eur(crf.statement_balance))}</b> '
+        f'({len(crf.unpointed)} ligne(s) non pointée(s)) · {crf.entries_count} écritures · '
+        f'subventions {esc(format_eur(crf.subsidies_total))} / compte 7410 {esc(format_eur(crf.account_7410))}</div>'
+        f'<div style="display:flex;gap:16px;margin-top:6px">{side("Charges", crf.charges, crf.total_charges)}'
+        f'{side("Produits", crf.produits, crf.total_produits)}</div>')
+
+
+class BilanSection(Section):
+    title = "Bilan"
+
+    def __init__(self, ctx: Context, on_open_entry=None):
+        super().__init__(ctx)
+        self.on_open_entry = on_open_entry
+        self.summary = W.HTML()
+        self.summary.add_class("rk-bilan")
+        self.alerts = W.VBox()
+        self.alerts.add_class("rk-alerts")
+        self.chart1 = W.Image(format="png", layout=W.Layout(width="600px"))
+        self.chart2 = W.Image(format="png", layout=W.Layout(width="600px"))
+        left = W.VBox([self.summary], layout=W.Layout(width="760px"))
+        left.add_class("rk-card")
+        right = W.VBox([W.HTML('<div class="rk-title">Alertes</div>'), self.alerts],
+                       layout=W.Layout(width="540px", margin="0 0 0 12px"))
+        right.add_class("rk-card")
+        charts = W.HBox([self.chart1, self.chart2])
+        charts.add_class("rk-card")
+        self.root = W.VBox([W.HBox([left, right]), charts])
+
+    def refresh(self) -> None:
+        crf = self.ctx.crf()
+        self.summary.value = summary_html(crf)
+        kids = []
+        for a in crf.alerts:
+            row = [W.HTML(f"<div style='padding:3px 0'>⚠ {esc(a.message[:1].upper() + a.message[1:])}</div>",
+                          layout=W.Layout(flex="1"))]
+            if a.entry_id is not None and self.on_open_entry:
+                b = button(f"Ouvrir {a.piece}", cls="rk-alert-open")
+                b.on_click(lambda _b, i=a.entry_id: self._open(i))
+                row.append(b)
+            kids.append(W.HBox(row, layout=W.Layout(align_items="center", border_bottom="1px solid #f1f5f9")))
+        self.alerts.children = kids or [W.HTML('<div class="rk-ok">✔ Aucune alerte : rien d’anormal détecté.</div>')]
+        self.chart1.value = monthly_chart(self.ctx)
+        self.chart2.value = rubric_chart(self.ctx)
+        self.stale = False
+
+    def _open(self, entry_id: int) -> None:
+        e = self.ctx.entry_by_id(entry_id)
+        if e is not None and self.on_open_entry:
+            self.on_open_entry(e)

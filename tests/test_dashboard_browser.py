@@ -1,0 +1,177 @@
+"""The dashboard in a real headless Chromium against a real Voilà server (own port in
+18800-18899, own SQLite database): the teacher's September afternoon, end to end."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import tempfile
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--lang=fr-FR"]
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def free_port(lo: int = 18810, hi: int = 18899) -> int:
+    for port in range(lo, hi):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+    raise RuntimeError("aucun port libre dans 18810-18899")
+
+
+@pytest.fixture(scope="module")
+def server():
+    from retkoop_widgets import dashboard_server as ds
+    from retkoop_widgets.services import Books
+    tmp = Path(tempfile.mkdtemp(prefix="rk-dash-"))
+    url = f"sqlite:///{tmp / 'retkoop.sqlite3'}"
+    b = Books(url, "test")
+    b.init_schema()
+    b.add_ad("AD76", "OCCE Seine-Maritime")
+    b.add_coop("AD76-0421", "École des Tilleuls", "AD76")
+    b.open_exercice("AD76-0421", "2025-2026", 184237, 6350)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RETKOOP_") and k != "QUERY_STRING"}
+    proc = ds.start(url, port, env=env, quiet=True)
+    try:
+        ds.wait_ready(port, proc=proc)
+        yield f"http://127.0.0.1:{port}/", url
+    finally:
+        proc.terminate()
+        proc.wait(15)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+    profile = tempfile.mkdtemp(prefix="rk-chromium-")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS + [f"--user-data-dir={profile}"]) \
+            if False else p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        pg = browser.new_page(viewport={"width": 1366, "height": 768}, locale="fr-FR")
+        pg.set_default_timeout(30000)
+        pg.goto(server[0], wait_until="commit")
+        pg.wait_for_selector("#loading", state="hidden", timeout=90000)
+        pg.wait_for_selector(".rk-valider", timeout=90000)
+        yield pg
+        browser.close()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def tab(page, name):
+    page.locator(".lm-TabBar-tab", has_text=name).first.click()
+
+
+def upload(page, file):
+    """ipywidgets' FileUpload keeps its <input type=file> out of the DOM: use the chooser."""
+    with page.expect_file_chooser() as chooser:
+        page.click(".rk-jupload")
+    chooser.value.set_files(files=[file])
+
+
+def fill_split(page, libelle, total, lines):
+    page.fill(".rk-libelle input", libelle)
+    page.fill(".rk-amount input", total)
+    for i, (acc, amount) in enumerate(lines):
+        if i:
+            page.click(".rk-addrow")
+            page.wait_for_function(f"document.querySelectorAll('.rk-vaccount input').length > {i}")
+        page.locator(".rk-vaccount input").nth(i).fill(acc)
+        page.locator(".rk-vamount input").nth(i).fill(amount)
+
+
+def test_teacher_afternoon(page, server):
+    # the Bilan before anything
+    tab(page, "Bilan")
+    page.wait_for_selector(".rk-result")
+    assert page.inner_text(".rk-result").strip() == "0,00 €"
+    tab(page, "Saisie")
+    # the form fits: no horizontal scroll at 1366 px
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+
+    # 1. an unbalanced split is refused in French, beside the ventilation
+    fill_split(page, "Facture OCCE", "174,50", [("6281 — Cotisation OCCE (adhésion)", "150"),
+                                                ("61681 — Assurance (MAE-MAIF via l'OCCE)", "15"),
+                                                ("6181 — Documentation", "5")])
+    page.click(".rk-valider")
+    page.wait_for_selector(".rk-err:has-text('il manque 4,50 €')")
+    assert "Ventilé" not in page.inner_text(".rk-reste-box") and "4,50" in page.inner_text(".rk-reste-box")
+
+    # 2. corrected: 150 / 15 / 9,50; Enter in the last amount validates
+    page.locator(".rk-vamount input").nth(2).fill("9,50")
+    page.wait_for_selector(".rk-reste.zero")
+    page.locator(".rk-vamount input").nth(2).press("Enter")
+    page.wait_for_selector(".rk-saisie-status:has-text('Écriture 001 enregistrée')")
+    assert page.input_value(".rk-piece input") == "002"
+    page.wait_for_selector(".rk-hbank:has-text('1 667,87 €')")
+
+    # 3. pointage session: statement balance, tick the line, difference reaches zero
+    tab(page, "Cahier")
+    page.wait_for_selector(".rk-cahier:has-text('Facture OCCE')")
+    page.click(".rk-psession")
+    page.fill(".rk-pbalance input", "1 667,87")
+    page.wait_for_selector(".rk-psummary:has-text('174,50')")
+    page.locator(".rk-pcheck", has_text="Facture OCCE").locator("input").check()
+    page.wait_for_selector(".rk-psummary:has-text('relevé rapproché')")
+    page.click(".rk-pvalider")
+    page.wait_for_selector(".rk-pstatus:has-text('1 ligne pointée')")
+    page.wait_for_selector(".rk-cahier:has-text('✔ pointée')")
+
+    # 4. a cash count with a gap of 3,20 €
+    tab(page, "Caisse")
+    for d, n in ((5000, "1"), (1000, "1"), (10, "3")):
+        page.fill(f".rk-coin-{d} input", n)
+        page.press(f".rk-coin-{d} input", "Tab")
+    page.wait_for_selector(".rk-ctotal:has-text('Écart de 3,20 €')")
+    page.click(".rk-csave")
+    page.wait_for_selector(".rk-castatus:has-text('enregistré')")
+
+    # 5. a subsidy
+    tab(page, "Subventions")
+    page.fill(".rk-sgrantor input", "Mairie de Rouen")
+    page.fill(".rk-sobject input", "Classe de mer")
+    page.fill(".rk-samount input", "800")
+    page.click(".rk-ssave")
+    page.wait_for_selector(".rk-sstatus:has-text('Subvention ajoutée')")
+    page.wait_for_selector(".rk-srecon:has-text('écart de 800,00 €')")
+
+    # 6. a PDF receipt, and a refusal that says why
+    tab(page, "Pièces justificatives")
+    page.wait_for_selector(".rk-jentry select")
+    upload(page, {"name": "facture-occe.pdf", "mimeType": "application/pdf", "buffer": PDF})
+    page.wait_for_selector(".rk-jstatus:has-text('facture-occe.pdf joint à la pièce 001')")
+    page.wait_for_selector(".rk-jlinks a[download='facture-occe.pdf']")
+    upload(page, {"name": "photo.pdf", "mimeType": "application/pdf", "buffer": b"GIF89a..."})
+    page.wait_for_selector(".rk-jstatus:has-text(\"n'est ni un PDF\")")
+
+    # 7. the Bilan changed accordingly
+    tab(page, "Bilan")
+    page.wait_for_selector(".rk-result:has-text('174,50')")
+    text = page.inner_text(".rk-bilan")
+    assert re.search(r"[-−]\s?174,50", page.inner_text(".rk-result"))
+    assert "Comptes équilibrés" in text
+    alerts = page.inner_text(".rk-alerts")
+    assert "Écart de 3,20 €" in alerts or "écart de 3,20 €" in alerts
+    assert "7410" in alerts
+    # nothing leaked: no traceback anywhere on the page
+    assert "Traceback" not in page.content() and "sqlite:///" not in page.content()
+
+    # and in the database
+    from retkoop_widgets.services import Books
+    b = Books(server[1], "test")
+    [e] = b.entries("AD76-0421", "2025-2026")
+    assert e.pointed and sorted(p.amount for p in e.ventilation) == [950, 1500, 15000]
+    assert len(b.cash_counts("AD76-0421", "2025-2026")) == 1 and len(b.subsidies("AD76-0421", "2025-2026")) == 1
+    assert len(b.attachments("AD76-0421", "2025-2026")[e.id]) == 1
