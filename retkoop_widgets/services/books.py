@@ -9,7 +9,7 @@ Every write:
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Callable, Iterable, Sequence
 
@@ -33,6 +33,14 @@ from ..storage.db import get_engine
 from ..storage.repository import Repository, entry_snapshot, to_exercice, to_subsidy
 from ..storage.schema import upgrade
 from ..storage.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class ExerciceSnapshot:
+    exercice: Exercice
+    entries: list[Entry]
+    cash_counts: list[CashCount]
+    subsidies: list[Subsidy]
 
 
 class Books:
@@ -383,6 +391,14 @@ class Books:
             ex_row = uow.session.get(orm.ExerciceRow, erow.exercice_id)
             self._coop(uow.repo, ex_row.coop_code, False)
             return to_entry(erow)
+
+    def snapshot(self, coop: str, name: str) -> "ExerciceSnapshot":
+        """The exercice, its entries, cash counts and subsidies read in ONE transaction:
+        a consistent picture for a screen that shows them together (the dashboard)."""
+        with self.uow() as uow:
+            _, row = self._exercice(uow.repo, coop, name)
+            return ExerciceSnapshot(to_exercice(row), uow.repo.entries(row.id), uow.repo.cash_counts(row.id),
+                                    uow.repo.subsidies(row.id))
 
     def cahier(self, coop: str, name: str) -> list[CahierLine]:
         with self.uow() as uow:

@@ -70,8 +70,7 @@ class Context:
         return self._get("chart", lambda: self.books.chart(self.coop))
 
     def snapshot(self):
-        from ..services.dashboard_queries import exercice_snapshot
-        return self._get("snap", lambda: exercice_snapshot(self.books, self.coop, self.exercice))
+        return self._get("snap", lambda: self.books.snapshot(self.coop, self.exercice))
 
     def exercice_obj(self):
         return self.snapshot().exercice
