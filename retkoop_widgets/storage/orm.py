@@ -66,6 +66,12 @@ class EntryRow(Base):
     tiers: Mapped[str] = mapped_column(String(200), default="")
     mode: Mapped[str] = mapped_column(String(12), default="")
     cheque: Mapped[str] = mapped_column(String(20), default="")
+    # The entry's treasury movements (signed cents), copied from its 512/530 postings when
+    # it is written. Balances, pointage, alerts and AD-wide analyses scan these narrow
+    # columns instead of joining every posting; the CRF compares both projections on every
+    # computation (its invariant), so a disagreement cannot go unnoticed.
+    bank: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    cash: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     pointed: Mapped[bool] = mapped_column(Boolean, default=False)
     statement_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     changed_after_pointage: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -124,26 +124,15 @@ class Repository:
         return {a: int(t) for a, t in self.s.connection().execute(q).all()}
 
     def treasury_lines(self, exercice_id: int) -> list[TreasuryLine]:
-        """Each entry's bank and cash movements (for balances, alerts, CRF).
-
-        Two narrow queries merged here: measured 2–3× faster than one GROUP BY join on
-        SQLite, and the result comes back already in cahier date order.
-        """
-        e, p = orm.EntryRow, orm.PostingRow
-        conn = self.s.connection()
-        moves: dict[int, list[int]] = {}
-        for entry_id, account, amount in conn.execute(
-                select(p.entry_id, p.account, p.amount).join(e, e.id == p.entry_id)
-                .where(e.exercice_id == exercice_id, p.account.in_((BANK, CASH)))).all():
-            m = moves.setdefault(entry_id, [0, 0])
-            m[0 if account == BANK else 1] += amount
-        out = []
-        for r in conn.execute(select(e.id, e.piece, e.date, e.libelle, e.cheque, e.pointed, e.statement_date,
-                                     e.changed_after_pointage)
-                              .where(e.exercice_id == exercice_id).order_by(e.date, e.id)).all():
-            bank, cash = moves.get(r[0], (0, 0))
-            out.append(TreasuryLine(r[1], r[2], r[3], bank, cash, r[4] or "", bool(r[5]), r[6], bool(r[7]), r[0]))
-        return out
+        """Each entry's bank and cash movements (for balances, alerts, CRF), in date order:
+        one narrow scan of ``entry`` (see ``orm.EntryRow.bank``)."""
+        e = orm.EntryRow
+        rows = self.s.connection().execute(
+            select(e.id, e.piece, e.date, e.libelle, e.bank, e.cash, e.cheque, e.pointed, e.statement_date,
+                   e.changed_after_pointage)
+            .where(e.exercice_id == exercice_id).order_by(e.date, e.id)).all()
+        return [TreasuryLine(r[1], r[2], r[3], r[4], r[5], r[6] or "", bool(r[7]), r[8], bool(r[9]), r[0])
+                for r in rows]
 
     def entry_row(self, entry_id: int) -> orm.EntryRow | None:
         return self.s.get(orm.EntryRow, entry_id)
@@ -171,6 +160,7 @@ class Repository:
         ids = list(self.s.scalars(
             insert(orm.EntryRow).returning(orm.EntryRow.id, sort_by_parameter_order=True),
             [{"exercice_id": exercice_id, "piece": e.piece, "date": e.date, "libelle": e.libelle,
+              "bank": e.bank, "cash": e.cash,
               "tiers": e.tiers, "mode": e.mode, "cheque": e.cheque, "pointed": e.pointed,
               "statement_date": e.statement_date, "changed_after_pointage": e.changed_after_pointage,
               "version": 1, "created_at": now, "created_by": actor, "updated_at": now, "updated_by": actor}
@@ -184,6 +174,7 @@ class Repository:
         row.piece, row.date, row.libelle, row.tiers = e.piece, e.date, e.libelle, e.tiers
         row.mode, row.cheque, row.pointed, row.statement_date = e.mode, e.cheque, e.pointed, e.statement_date
         row.changed_after_pointage = e.changed_after_pointage
+        row.bank, row.cash = e.bank, e.cash
         row.postings = [orm.PostingRow(line=i, account=p.account, amount=p.amount, action=p.action)
                         for i, p in enumerate(e.postings)]
 

@@ -1,0 +1,82 @@
+"""What ``notebooks/analyse_departementale.ipynb`` calls: a few lines per section.
+
+The notebook reads ``RETKOOP_DB_URL`` through a read-only engine: an analyst's notebook
+can never change the books.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from IPython.display import HTML, Markdown, display
+
+from .overview import (AdAnalysis, analyse_ad, display_anomalies, display_coops, display_distributions,
+                       display_flows, display_rubrics)
+
+
+def load(ad: str = "AD76", exercice: str = "2025-2026", aujourdhui: str | date | None = None,
+         url: str | None = None) -> AdAnalysis:
+    """Run the analysis; ``aujourdhui`` (jj/mm/aaaa or ISO) fixes the reference date."""
+    today = None
+    if isinstance(aujourdhui, date):
+        today = aujourdhui
+    elif aujourdhui:
+        from datetime import datetime
+        fmt = "%d/%m/%Y" if "/" in aujourdhui else "%Y-%m-%d"
+        today = datetime.strptime(aujourdhui.strip(), fmt).date()
+    a = analyse_ad(url, ad, exercice, today)
+    display(Markdown(f"## {a.title}\n\n{len(a.coops)} coopérative(s) (bacs à sable de formation exclus), "
+                     f"{len(a.anomalies)} anomalie(s) au {a.today:%d/%m/%Y}."))
+    return a
+
+
+def _show(df: pd.DataFrame, empty: str) -> None:
+    if df.empty:
+        display(Markdown(f"*{empty}*"))
+    else:
+        display(HTML(df.to_html(index=False, escape=True)))
+
+
+def show_coops(a: AdAnalysis) -> None:
+    _show(display_coops(a), "aucune coopérative dans cette AD")
+
+
+def show_anomalies(a: AdAnalysis) -> None:
+    _show(display_anomalies(a), "aucune anomalie détectée")
+
+
+def show_rubrics(a: AdAnalysis) -> None:
+    _show(display_rubrics(a), "aucune écriture")
+
+
+def show_flows(a: AdAnalysis) -> None:
+    _show(display_flows(a), "aucune écriture")
+
+
+def show_distributions(a: AdAnalysis) -> None:
+    d = display_distributions(a)
+    display(HTML(d.to_html()))
+
+
+def show_charts(a: AdAnalysis) -> None:
+    import matplotlib.pyplot as plt
+    from .charts import all_charts
+    if a.coops.empty:
+        display(Markdown("*pas de graphique : aucune coopérative*"))
+        return
+    for fig in all_charts(a):
+        display(fig)
+        plt.close(fig)
+
+
+def export(a: AdAnalysis, path: str | None = None) -> str:
+    from .export import export_xlsx
+    if not path:  # by default next to the user's data, never inside the notebooks' folder
+        from ..storage.db import data_dir
+        folder = data_dir() / "exports"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = str(folder / f"analyse_{a.ad}_{a.exercice}.xlsx")
+    export_xlsx(a, path)
+    display(Markdown(f"Classeur enregistré : `{path}` (feuilles Coopératives, Anomalies, Rubriques, "
+                     "Flux mensuels, Distributions)."))
+    return path
