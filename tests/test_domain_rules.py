@@ -111,3 +111,16 @@ def test_crf_invariant_breach_raises():
     from dataclasses import replace
     with pytest.raises(InvariantBreach):
         check_invariant(replace(crf, closing_bank=crf.closing_bank + 1))
+
+
+def test_actor_reach():
+    from retkoop_widgets.domain.actor import Actor
+    teacher = Actor("prof", "mandataire", coop="AD76-0421")
+    assert teacher.may_write("AD76-0421", "AD76") and not teacher.may_read("AD76-0102", "AD76")
+    ad76 = Actor("ad76", "admin-ad", ad="AD76")
+    assert ad76.may_write("AD76-0102", "AD76") and not ad76.may_read("AD27-0101", "AD27")
+    assert not Actor("lost", "admin-ad").may_read("AD76-0102", "AD76")  # no AD: nothing, not everything
+    assert Actor("stat", "analyste").may_read("AD27-0101", "AD27")
+    assert not Actor("stat", "analyste").may_write("AD27-0101", "AD27")
+    trainer = Actor("form", "formateur")
+    assert trainer.may_write("FORM-1", "AD76", training=True) and not trainer.may_read("AD76-0421", "AD76")

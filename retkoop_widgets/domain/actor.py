@@ -21,7 +21,9 @@ class Actor:
             return True
         if self.role == MANDATAIRE:
             return coop == self.coop
-        if self.role in (ADMIN_AD, ANALYSTE):
+        if self.role == ADMIN_AD:  # AD staff reach their own AD only, never "every AD"
+            return self.ad is not None and ad == self.ad
+        if self.role == ANALYSTE:  # a departmental analyst; None: a national analyst
             return self.ad is None or ad == self.ad
         if self.role == FORMATEUR:
             return training

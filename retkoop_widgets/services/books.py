@@ -121,7 +121,7 @@ class Books:
         with self.uow(True) as uow:
             if uow.repo.ad(ad) is None:
                 raise NotFound(f"AD « {ad} » inconnue")
-            if self.actor.role not in ("system", "admin-ad") or (self.actor.ad and self.actor.ad != ad):
+            if not (self.actor.role == "system" or (self.actor.role == "admin-ad" and self.actor.ad == ad)):
                 raise Forbidden(f"{self.actor.login} ne peut pas changer le plan comptable de {ad}")
             uow.repo.replace_chart(ad, chart)
             self._audit(uow.repo, "chart_import", "ad", ad, after={"comptes": len(chart)})
