@@ -17,6 +17,10 @@ from .domain.errors import InvariantBreach, RetkoopError, ValidationError
 # product (reports, hub, training…) add theirs without touching the others.
 COMMAND_MODULES = [
     "retkoop_widgets.commands.ledger",
+    "retkoop_widgets.commands.dashboard",
+    "retkoop_widgets.commands.hub",
+    "retkoop_widgets.commands.reports",
+    "retkoop_widgets.commands.training",
 ]
 
 

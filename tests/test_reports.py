@@ -1,0 +1,181 @@
+"""CRF and cahier: data (SQLite and PostgreSQL) and real PDFs read back with pdftotext/pdftoppm."""
+from __future__ import annotations
+
+import html as html_mod
+import re
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from retkoop_widgets.domain.crf import crf_json
+from retkoop_widgets.domain.money import format_eur
+from retkoop_widgets.domain.entry import EntryDraft, VentilationLine as V
+from retkoop_widgets.reports import views
+
+from test_reports_support import COOP, EX, EXPECTED, plain, seed_known_year
+
+GEN = datetime(2026, 9, 15, 10, 30)
+
+
+def pdf_text(pdf: bytes, tmp_path: Path, layout: bool = False) -> str:
+    f = tmp_path / "doc.pdf"
+    f.write_bytes(pdf)
+    args = ["pdftotext"] + (["-layout"] if layout else []) + [str(f), "-"]
+    return plain(subprocess.run(args, check=True, capture_output=True, text=True).stdout)
+
+
+def page_is_not_blank(pdf: bytes, tmp_path: Path, page: int = 1) -> float:
+    """Render a page to PNG with pdftoppm; return the share of non-white pixels."""
+    from PIL import Image
+    f = tmp_path / "doc.pdf"
+    f.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", str(page), "-l", str(page), str(f), str(tmp_path / "p")],
+                   check=True)
+    png = next(tmp_path.glob("p-*.png"))
+    img = Image.open(png).convert("L")
+    dark = sum(1 for v in img.getdata() if v < 200)
+    return dark / (img.width * img.height)
+
+
+def pages(pdf: bytes) -> int:
+    import io
+    from pypdf import PdfReader
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+# ---------------------------------------------------------------- data (both backends)
+def test_crf_blocks_show_the_known_totals_in_french(books):
+    seed_known_year(books)
+    d = views.load_crf(books, COOP, EX)
+    html = plain(" ".join(views.crf_blocks(d, GEN)))
+    for key in ("total_produits", "total_charges", "resultat", "closing_bank", "closing_cash", "closing_total",
+                "statement", "subsidies", "big_expense", "opening_total"):
+        assert EXPECTED[key] in html, key
+    assert "Déficit" in html and "✓ égalité vérifiée" in html and "✓ concordant" in html
+    assert "Caisse juste" in html
+    assert "Projet" in html and "Édité le 15/09/2026 à 10:30" in html
+    # the three unpointed bank lines are listed in the reconciliation table, not the pointed ones
+    recon = html_mod.unescape(views.reconciliation_html(d.crf))
+    assert "Spectacle de Noël" in recon and "Frais de tenue de compte" in recon and "Remise d'espèces" in recon
+    assert "Facture OCCE" not in recon
+
+
+def test_crf_json_is_what_report_json_prints(books, capsys, monkeypatch):
+    import json
+    from retkoop_widgets import cli
+    seed_known_year(books)
+    monkeypatch.setenv("RETKOOP_DB_URL", books.engine.url.render_as_string(hide_password=False))
+    assert cli.main(["report", COOP, EX, "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out == json.loads(json.dumps(crf_json(books.crf(COOP, EX))))
+    assert out["total_charges"] == "2580.60" and out["resultat"] == "-366.40"
+
+
+def test_cahier_pages_carry_totals_forward(books):
+    seed_known_year(books)
+    lines = books.cahier(COOP, EX)
+    blocks = views.cahier_pages(lines, books.chart(COOP), books.exercice(COOP, EX), books.coop_info(COOP),
+                                GEN, rows_per_page=3)
+    assert len(blocks) == 3  # 8 lines, 3 per page
+    txt = [plain(b) for b in blocks]
+    assert "À reporter" in txt[0] and "Report (pages précédentes)" in txt[1]
+    # page 1 holds 001-003: bank receipts 1 250,00 + 600,00 carried to page 2
+    carry1 = re.search(r"À reporter</td>(.*?)</tr>", txt[0]).group(1)
+    report2 = re.search(r"Report \(pages précédentes\)</td>(.*?)</tr>", txt[1]).group(1)
+    assert "1 850,00" in carry1 and carry1 == report2
+    last = re.search(r"Totaux de l'exercice</td>(.*?)</tr>", txt[2]).group(1)
+    assert "1 460,27" in last and "79,20" in last  # closing balances
+    assert "2 150,00" in last  # bank receipts: 1 250 + 600 + 300
+    assert "2 532,10" in last  # bank payments: 174,50 + 2 345,60 + 12
+    # ventilation by rubric: one column per rubric used
+    assert "Cotisations et assurance OCCE" in blocks[0] and "Subventions" in blocks[0]
+
+
+def test_cahier_xlsx_has_numbers_and_dates(books, tmp_path, monkeypatch):
+    from openpyxl import load_workbook
+    from retkoop_widgets import cli
+    seed_known_year(books)
+    monkeypatch.setenv("RETKOOP_DB_URL", books.engine.url.render_as_string(hide_password=False))
+    out = tmp_path / "c.xlsx"
+    assert cli.main(["cahier", COOP, EX, "--format", "xlsx", "-o", str(out)]) == 0
+    ws = load_workbook(out).active
+    assert ws["A2"].is_date and ws["A2"].value.date().isoformat() == "2025-09-12"
+    assert ws["G2"].value == 1250 and "€" in ws["G2"].number_format
+    head = [c.value for c in ws[1]]
+    col = head.index("Solde banque") + 1
+    assert float(ws.cell(row=9, column=col).value) == pytest.approx(1460.27)
+
+
+# ---------------------------------------------------------------- real PDFs (SQLite)
+@pytest.fixture
+def sqlite_books(tmp_path, clock):
+    from retkoop_widgets.services import Books
+    from retkoop_widgets.storage.schema import upgrade
+    from retkoop_widgets.storage.db import get_engine
+    url = f"sqlite:///{tmp_path / 'r.sqlite3'}"
+    upgrade(get_engine(url))
+    b = Books(url, "test", today=clock.today, now=clock.now)
+    b.add_ad("AD76", "OCCE Seine-Maritime")
+    b.add_coop(COOP, "École des Tilleuls", "AD76")
+    b.open_exercice(COOP, EX, 184237, 6350)
+    return b
+
+
+def test_crf_pdf_has_the_right_totals_and_a_page_one_that_is_not_blank(sqlite_books, tmp_path):
+    from retkoop_widgets.reports import render_crf_pdf
+    seed_known_year(sqlite_books)
+    pdf = render_crf_pdf(sqlite_books, COOP, EX)
+    assert pdf[:5] == b"%PDF-"
+    text = pdf_text(pdf, tmp_path)
+    for key, value in EXPECTED.items():
+        assert value in text, key
+    assert "COMPTE RENDU FINANCIER" in text and "École des Tilleuls" in text and "AD76-0421" in text
+    n = pages(pdf)
+    assert f"Page 1 / {n}" in text and f"Page {n} / {n}" in text
+    assert "non soumis" in text and re.search(r"Édité le \d\d/\d\d/\d{4}", text)
+    for heading in ("Comptes de fonctionnement", "Bilan simplifié", "Rapprochement bancaire", "Arrêté de caisse",
+                    "Subventions publiques", "Vérification et quitus", "Graphiques"):
+        assert heading in text
+    assert page_is_not_blank(pdf, tmp_path) > 0.02
+
+
+def test_cahier_pdf_paginates_with_report_rows(sqlite_books, tmp_path):
+    from datetime import date
+    from retkoop_widgets.reports import render_cahier_pdf
+    seed_known_year(sqlite_books, cash_count=False, subsidy=False)
+    # 32 more small receipts: 40 lines, so two pages of 24 rows
+    sqlite_books.import_drafts(COOP, EX, [(f"l{i}", EntryDraft(date(2026, 2, 1 + i % 27), f"Vente {i}", mode="chèque",
+                                                                bank_in=1000, ventilation=(V("7071", 1000),)))
+                                          for i in range(32)])
+    pdf = render_cahier_pdf(sqlite_books, COOP, EX)
+    assert pages(pdf) == 2
+    page1, page2 = pdf_text(pdf, tmp_path, layout=True).split("\f")[:2]
+    assert "À reporter" in page1 and "Report (pages précédentes)" in page2 and "Totaux de l'exercice" in page2
+    assert "Page 1 / 2" in page1 and "Page 2 / 2" in page2
+    # the bank receipts of page 1's 24 lines are carried to page 2
+    first24 = sqlite_books.cahier(COOP, EX)[:24]
+    carried = plain(format_eur(sum(ln.entry.bank_in for ln in first24), symbol=False))
+    a_reporter = next(line for line in page1.splitlines() if "À reporter" in line)
+    report = next(line for line in page2.splitlines() if "Report (pages précédentes)" in line)
+    assert carried in a_reporter and carried in report
+    assert "1 780,27" in page2  # closing bank: 1 460,27 + 32 × 10,00
+    assert page_is_not_blank(pdf, tmp_path) > 0.02
+
+
+def test_missing_exercice_is_refused_in_french(sqlite_books):
+    from retkoop_widgets.domain.errors import NotFound
+    from retkoop_widgets.reports import render_crf_pdf
+    with pytest.raises(NotFound, match="2024-2025"):
+        render_crf_pdf(sqlite_books, COOP, "2024-2025")
+
+
+def test_exporter_is_declared_as_an_nbconvert_entry_point():
+    import importlib
+    import tomllib
+    eps = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]["entry-points"]
+    target = eps["nbconvert.exporters"]["retkoop_pdf"]
+    mod, cls = target.split(":")
+    exporter = getattr(importlib.import_module(mod), cls)()
+    assert exporter.output_mimetype == "application/pdf" and exporter.exclude_input
