@@ -220,3 +220,78 @@ def test_notebook_runs_under_papermill(seeded, db_url, tmp_path, monkeypatch):
     assert "4 coopérative(s)" in text_all and "Bac à sable" not in text_all
     assert sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", [])) == 4
     assert xlsx.exists()
+
+
+@pytest.fixture
+def cash_coop(books):
+    """One coop whose cash lines exercise the window-function rules at their edges
+    (opening cash 0, bank 1 000 €; every bank line left unpointed):
+
+    20/10/2025  expense 30 € typed BEFORE a 50 € receipt of the same day → end of day +20 €
+    10/11/2025  receipt 40 €, deposited at the bank the same day          → delay 0
+    01/12/2025  receipt 20 €, deposited 15/01/2026                         → 45 days: late
+    02/02/2026  withdrawal from the bank 10 € (not a receipt)              → +30 €
+    03/03/2026  expense 45 € → −15 € ; 05/03/2026 expense 5 € → −20 €     → 2 negative days
+    06/03/2026  withdrawal 30 € → +10 €
+    01/06/2026  receipt 15 €, never deposited                              → late, never
+    """
+    b, code = books, "AD76-0777"
+    b.add_coop(code, "École des Remparts", "AD76")
+    b.open_exercice(code, EX, 100000, 0)
+
+    def cash(day, amount, account=None):
+        if amount > 0:
+            draft = EntryDraft(d(day), "Recette", mode="espèces", cash_in=amount, ventilation=(V("7080", amount),))
+        else:
+            draft = EntryDraft(d(day), "Achat", mode="espèces", cash_out=-amount, ventilation=(V("6064", -amount),))
+        b.record_entry(code, EX, draft)
+
+    def transfer(day, to_bank):
+        if to_bank > 0:
+            b.record_entry(code, EX, EntryDraft(d(day), "Remise espèces", bank_in=to_bank, cash_out=to_bank))
+        else:
+            b.record_entry(code, EX, EntryDraft(d(day), "Retrait", bank_out=-to_bank, cash_in=-to_bank))
+
+    cash("20/10/2025", -3000)
+    cash("20/10/2025", 5000)
+    cash("10/11/2025", 4000)
+    transfer("10/11/2025", 4000)
+    cash("01/12/2025", 2000)
+    transfer("15/01/2026", 2000)
+    transfer("02/02/2026", -1000)
+    cash("03/03/2026", -4500)
+    cash("05/03/2026", -500)
+    transfer("06/03/2026", -3000)
+    cash("01/06/2026", 1500)
+    return code
+
+
+def test_cash_rules_are_end_of_day_and_per_receipt(cash_coop, books, db_url):
+    a = analyse_ad(db_url, "AD76", EX, TODAY)
+    found = a.anomalies[a.anomalies["code"] == cash_coop].set_index("type")
+    assert found.loc["caisse_negative", "detail"] == (
+        f"la caisse est négative en fin de journée le 03/03/2026 (au plus bas {format_eur(-2000)}, "
+        "2 jour(s) au total)")
+    assert found.loc["caisse_negative", "date"] == d("03/03/2026")
+    assert found.loc["especes_remise_tardive", "detail"] == (
+        "2 recette(s) en espèces remise(s) en banque après plus de 30 jours, dont 1 jamais remise(s) "
+        f"(jusqu'à 179 jours, {format_eur(3500)} au total ; la première du 01/12/2025)")
+    row = a.coops.set_index("code").loc[cash_coop]
+    crf = books.crf(cash_coop, EX)
+    assert (row["banque"], row["caisse"], row["ecritures"]) == (crf.closing_bank, crf.closing_cash, 11)
+    assert row["caisse"] == 2500
+
+
+def test_unpointed_bank_lines_cutoff_is_sixty_days(cash_coop, db_url):
+    def stale(today):
+        a = analyse_ad(db_url, "AD76", EX, today)
+        x = a.anomalies[(a.anomalies["code"] == cash_coop) & (a.anomalies["type"] == "pointage_en_retard")]
+        return list(x["detail"])
+
+    # 05/05/2026 - 60 days = 06/03/2026: the line of that very day is not yet stale
+    assert stale(date(2026, 5, 5)) == [
+        "3 ligne(s) de banque non pointée(s) depuis plus de 60 jours (la plus ancienne du 10/11/2025, "
+        f"solde net {format_eur(5000)})"]
+    assert stale(date(2026, 5, 6))[0].startswith("4 ligne(s) de banque non pointée(s)")
+    assert stale(date(2026, 5, 6))[0].endswith(f"solde net {format_eur(2000)})")
+    assert stale(date(2026, 1, 9)) == []  # 10/11/2025 is exactly 60 days before

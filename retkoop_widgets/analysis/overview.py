@@ -1,7 +1,8 @@
 """One AD, one exercice: the analyst's overview as pandas DataFrames.
 
-``analyse_ad(url, "AD76", "2025-2026")`` opens a READ-ONLY connection, runs the few
-aggregate queries of ``queries`` and derives, in pandas:
+``analyse_ad(url, "AD76", "2025-2026")`` opens a READ-ONLY connection and runs the few
+set-based queries of ``queries`` — each returns about one row per coop (or per day, or
+per account), the database does the per-entry work — then assembles, in pandas:
 
 * ``coops`` — each real coop with its state: closing bank and cash, produits, charges,
   result, CRF submission, last pointage, last cash count, number of anomalies;
@@ -91,25 +92,31 @@ def analyse_ad(source=None, ad: str = "AD76", exercice: str = "2025-2026", today
     with _engine(source).connect() as conn:
         name = q.ad_name(conn, ad)
         chart = Repository(Session(bind=conn)).chart(ad)
-        raw = {"coops": q.coops(conn, ad, exercice), "sums": q.account_sums(conn, ad, exercice),
-               "entries": q.entry_treasury(conn, ad, exercice), "counts": q.cash_counts(conn, ad, exercice),
-               "subsidies": q.subsidy_sums(conn, ad, exercice)}
+        raw = {}
+        for key, run in (
+                ("coops", lambda: q.coops(conn, ad, exercice)),
+                ("sums", lambda: q.account_sums(conn, ad, exercice)),
+                ("stats", lambda: q.entry_stats(conn, ad, exercice, today - timedelta(days=UNPOINTED_DAYS))),
+                ("daily", lambda: q.daily_flows(conn, ad, exercice)),
+                ("cash", lambda: q.cash_findings(conn, ad, exercice, today, BANKING_DAYS)),
+                ("counts", lambda: q.last_cash_counts(conn, ad, exercice)),
+                ("subsidies", lambda: q.subsidy_sums(conn, ad, exercice))):
+            t = time.perf_counter()
+            raw[key] = run()
+            timings[f"sql_{key}"] = time.perf_counter() - t
     timings["requetes"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     codes = raw["coops"].dropna(subset=["exercice_id"])
     code_of = dict(zip(codes["exercice_id"].astype("int64"), codes["code"]))
-    for key in ("sums", "entries", "counts", "subsidies"):
+    for key in ("sums", "stats", "cash", "counts", "subsidies"):
         raw[key]["code"] = raw[key]["exercice_id"].map(code_of)
-    raw["entries"]["jour"] = q.dates(raw["entries"]["date"])
-    raw["entries"]["releve"] = q.dates(raw["entries"]["date_releve"])
-    raw["counts"]["jour"] = q.dates(raw["counts"]["date"])
     classes = {a.code: a.classe for a in chart}
     coops = _coop_states(raw, classes)
     anomalies = _anomalies(raw, coops, exercice, today)
     counts = anomalies.groupby("code").size() if len(anomalies) else pd.Series(dtype="int64")
     coops["anomalies"] = coops["code"].map(counts).fillna(0).astype("int64")
     result = AdAnalysis(ad=ad, ad_name=name, exercice=exercice, today=today, coops=coops,
-                        rubriques=_rubrics(raw["sums"], chart, coops), flux=_monthly(raw["entries"]),
+                        rubriques=_rubrics(raw["sums"], chart, coops), flux=_monthly(raw["daily"]),
                         distributions=_distributions(coops), anomalies=anomalies, timings=timings)
     timings["calculs"] = time.perf_counter() - t1
     return result
@@ -126,26 +133,29 @@ def _coop_states(raw: dict, classes: dict[str, str]) -> pd.DataFrame:
     sums = raw["sums"].copy()
     sums["classe"] = sums["compte"].map(lambda a: _class_of(a, classes))
     by = lambda mask: sums[mask].groupby("code")["montant"].sum()  # noqa: E731
-    df["mouvement_banque"] = df["code"].map(by(sums["compte"] == "512")).fillna(0).astype("int64")
-    df["mouvement_caisse"] = df["code"].map(by(sums["compte"] == "530")).fillna(0).astype("int64")
+    stats = raw["stats"].set_index("code")
+    df["mouvement_banque"] = df["code"].map(stats["mouvement_banque"]).fillna(0).astype("int64")
+    df["mouvement_caisse"] = df["code"].map(stats["mouvement_caisse"]).fillna(0).astype("int64")
     df["charges"] = df["code"].map(by(sums["classe"] == "charge")).fillna(0).astype("int64")
     df["produits"] = (-df["code"].map(by(sums["classe"] == "produit")).fillna(0)).astype("int64")
     df["compte_7410"] = (-df["code"].map(by(sums["compte"] == "7410")).fillna(0)).astype("int64")
     df["banque"] = df["ouverture_banque"] + df["mouvement_banque"]
     df["caisse"] = df["ouverture_caisse"] + df["mouvement_caisse"]
     df["resultat"] = df["produits"] - df["charges"]
-    ent = raw["entries"]
-    df["ecritures"] = df["code"].map(ent.groupby("code").size()).fillna(0).astype("int64")
-    df["dernier_pointage"] = df["code"].map(ent.groupby("code")["releve"].max().dt.date)
-    counts = raw["counts"]
-    last = counts.groupby("code").last()
-    df["dernier_arrete"] = df["code"].map(last["jour"].dt.date) if len(last) else None
-    df["ecart_dernier_arrete"] = (df["code"].map(last["compte"] - last["solde_livre"]).fillna(0).astype("int64")
-                                  if len(last) else 0)
+    df["ecritures"] = df["code"].map(stats["ecritures"]).fillna(0).astype("int64")
+    df["dernier_pointage"] = df["code"].map(_day_map(stats["dernier_pointage"]))
+    last = raw["counts"].set_index("code")
+    df["dernier_arrete"] = df["code"].map(_day_map(last["date"])) if len(last) else None
+    df["ecart_dernier_arrete"] = df["code"].map(last["ecart"]).fillna(0).astype("int64") if len(last) else 0
     subs = raw["subsidies"].groupby("code")["subventions"].sum()
     df["subventions"] = df["code"].map(subs).fillna(0).astype("int64")
     df["etat"] = df["etat"].fillna("absent")
     return df
+
+
+def _day_map(iso: pd.Series) -> pd.Series:
+    """ISO text (or NULL) → ``datetime.date`` (or NaT), for ``Series.map``."""
+    return q.dates(iso).dt.date
 
 
 def _anomaly(code: str, name: str, kind: str, message: str, day=None) -> dict:
@@ -162,20 +172,21 @@ def _anomalies(raw: dict, coops: pd.DataFrame, exercice: str, today: date) -> pd
     due = crf_due(exercice)
     names = dict(zip(coops["code"], coops["nom"]))
     out: list[dict] = []
-    ent = raw["entries"]
-    opening_cash = dict(zip(coops["code"], coops["ouverture_caisse"]))
-    for r in _negative_cash(ent, opening_cash).itertuples():
+    cash = raw["cash"]
+    neg = cash[cash["negatif_jours"] > 0]
+    neg = neg.assign(premier_jour=q.dates(neg["negatif_premier_jour"]).dt.date)
+    for r in neg.sort_values("code").itertuples():
         out.append(_anomaly(r.code, names.get(r.code, ""), "caisse_negative",
                             f"la caisse est négative en fin de journée le {_d(r.premier_jour)} "
-                            f"(au plus bas {format_eur(int(r.plus_bas))}, {r.jours} jour(s) au total)", r.premier_jour))
-    cutoff = pd.Timestamp(today - timedelta(days=UNPOINTED_DAYS))
-    stale = ent[(ent["banque"] != 0) & ~ent["pointe"] & (ent["jour"] < cutoff)]
-    for code, g in stale.groupby("code"):
-        first = g["jour"].min().date()
-        out.append(_anomaly(code, names.get(code, ""), "pointage_en_retard",
-                            f"{len(g)} ligne(s) de banque non pointée(s) depuis plus de {UNPOINTED_DAYS} jours "
-                            f"(la plus ancienne du {_d(first)}, solde net {format_eur(int(g['banque'].sum()))})",
-                            first))
+                            f"(au plus bas {format_eur(int(r.negatif_plus_bas))}, {r.negatif_jours} jour(s) au total)",
+                            r.premier_jour))
+    stale = raw["stats"][raw["stats"]["non_pointees"] > 0]
+    stale = stale.assign(premiere=q.dates(stale["non_pointee_premiere"]).dt.date)
+    for r in stale.sort_values("code").itertuples():
+        out.append(_anomaly(r.code, names.get(r.code, ""), "pointage_en_retard",
+                            f"{r.non_pointees} ligne(s) de banque non pointée(s) depuis plus de {UNPOINTED_DAYS} jours "
+                            f"(la plus ancienne du {_d(r.premiere)}, solde net {format_eur(int(r.non_pointees_solde))})",
+                            r.premiere))
     ref = min(today, end)
     limit = ref - timedelta(days=round(CASH_COUNT_MONTHS * 30.44))
     for r in coops.itertuples():
@@ -206,50 +217,17 @@ def _anomalies(raw: dict, coops: pd.DataFrame, exercice: str, today: date) -> pd
                                 f"le tableau des subventions totalise {format_eur(int(r.subventions))} mais le "
                                 f"compte 7410 totalise {format_eur(int(r.compte_7410))} (écart "
                                 f"{format_eur(abs(int(r.subventions - r.compte_7410)))})"))
-    late = _late_banking(ent, today)
-    for code, g in late.groupby("code") if len(late) else ():
-        never = g["remise"].isna().sum()
-        worst = int(g["delai"].max())
-        extra = f", dont {never} jamais remise(s)" if never else ""
-        out.append(_anomaly(code, names.get(code, ""), "especes_remise_tardive",
-                            f"{len(g)} recette(s) en espèces remise(s) en banque après plus de {BANKING_DAYS} jours"
-                            f"{extra} (jusqu'à {worst} jours, {format_eur(int(g['montant'].sum()))} au total ; "
-                            f"la première du {_d(g['date'].min())})", g["date"].min()))
+    late = cash[cash["tardives"] > 0]
+    late = late.assign(premiere=q.dates(late["tardives_premiere"]).dt.date)
+    for r in late.sort_values("code").itertuples():
+        extra = f", dont {r.tardives_jamais} jamais remise(s)" if r.tardives_jamais else ""
+        out.append(_anomaly(r.code, names.get(r.code, ""), "especes_remise_tardive",
+                            f"{r.tardives} recette(s) en espèces remise(s) en banque après plus de {BANKING_DAYS} "
+                            f"jours{extra} (jusqu'à {r.tardives_pire_delai} jours, "
+                            f"{format_eur(int(r.tardives_montant))} au total ; la première du {_d(r.premiere)})",
+                            r.premiere))
     df = pd.DataFrame(out, columns=["code", "nom", "type", "anomalie", "detail", "date"])
     return df.sort_values(["code", "type"], kind="stable").reset_index(drop=True)
-
-
-def _negative_cash(ent: pd.DataFrame, opening: dict) -> pd.DataFrame:
-    """Per coop: first day whose END-OF-DAY cash balance is negative, lowest balance, number
-    of such days. End of day, not line by line: a receipt and an expense of the same day
-    typed in the "wrong" order is a typing order, not missing cash."""
-    cash = ent[ent["caisse"] != 0]
-    if cash.empty:
-        return pd.DataFrame(columns=["code", "premier_jour", "plus_bas", "jours"])
-    daily = cash.groupby(["code", "jour"], sort=True)["caisse"].sum().reset_index()
-    daily["solde"] = daily.groupby("code")["caisse"].cumsum() + daily["code"].map(opening).fillna(0).astype("int64")
-    neg = daily[daily["solde"] < 0]
-    g = neg.groupby("code").agg(premier_jour=("jour", "min"), plus_bas=("solde", "min"), jours=("jour", "size"))
-    g["premier_jour"] = g["premier_jour"].dt.date
-    return g.reset_index()
-
-
-def _late_banking(ent: pd.DataFrame, today: date) -> pd.DataFrame:
-    """Cash receipts (cash in that is not a withdrawal from the bank) whose first later
-    deposit at the bank (cash out, bank in; same exercice) came more than 30 days after
-    them — or never, once 30 days have passed. Pairing by ``merge_asof``."""
-    cols = ["code", "date", "montant", "remise", "delai"]
-    receipts = ent[(ent["caisse"] > 0) & (ent["banque"] >= 0)][["exercice_id", "code", "jour", "caisse"]]
-    deposits = ent[(ent["caisse"] < 0) & (ent["banque"] > 0)][["exercice_id", "jour"]].drop_duplicates()
-    if receipts.empty:
-        return pd.DataFrame(columns=cols)
-    deposits = deposits.assign(remise=deposits["jour"]).sort_values("jour")
-    paired = pd.merge_asof(receipts.sort_values("jour"), deposits, on="jour", by="exercice_id",
-                           direction="forward")
-    paired["delai"] = (paired["remise"].fillna(pd.Timestamp(today)) - paired["jour"]).dt.days.astype("int64")
-    paired["date"] = paired["jour"].dt.date
-    paired["montant"] = paired["caisse"]
-    return paired[paired["delai"] > BANKING_DAYS][cols]
 
 
 def _rubrics(sums: pd.DataFrame, chart: Chart, coops: pd.DataFrame) -> pd.DataFrame:
@@ -266,19 +244,16 @@ def _rubrics(sums: pd.DataFrame, chart: Chart, coops: pd.DataFrame) -> pd.DataFr
     return g.sort_values(["classe", "total"], ascending=[True, False]).reset_index(drop=True)
 
 
-def _monthly(ent: pd.DataFrame) -> pd.DataFrame:
-    """Month by month over the AD. An entry's produits (or charges) equal its treasury
-    movement: the ledger only accepts receipts ventilated on produits and expenses on
-    charges, and a bank ↔ cash transfer moves nothing in or out."""
+def _monthly(daily: pd.DataFrame) -> pd.DataFrame:
+    """Month by month over the AD, from the per-day sums of ``queries.daily_flows``. An
+    entry's produits (or charges) equal its treasury movement: the ledger only accepts
+    receipts ventilated on produits and expenses on charges, and a bank ↔ cash transfer
+    moves nothing in or out."""
     cols = ["mois", "libelle", "produits", "charges", "entrees_banque", "sorties_banque", "entrees_caisse",
             "sorties_caisse"]
-    if ent.empty:
+    if daily.empty:
         return pd.DataFrame(columns=cols)
-    mv = ent["banque"] + ent["caisse"]
-    d = pd.DataFrame({"mois": ent["jour"].dt.strftime("%Y-%m"),
-                      "produits": mv.clip(lower=0), "charges": (-mv).clip(lower=0),
-                      "entrees_banque": ent["banque"].clip(lower=0), "sorties_banque": (-ent["banque"]).clip(lower=0),
-                      "entrees_caisse": ent["caisse"].clip(lower=0), "sorties_caisse": (-ent["caisse"]).clip(lower=0)})
+    d = daily.assign(mois=daily["date"].str.slice(0, 7))
     g = d.groupby("mois")[cols[2:]].sum().astype("int64").reset_index()
     g.insert(1, "libelle", g["mois"].map(lambda s: f"{MONTHS_FR[int(s[5:]) - 1]} {s[:4]}"))
     return g

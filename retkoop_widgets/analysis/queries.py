@@ -1,20 +1,34 @@
 """Set-based SQL over one AD's coops for one exercice: a handful of queries, never one
-per coop (an AD has 200–650 coops), and only two passes over the big tables:
+per coop (an AD has 200–650 coops), and none returning one row per entry.
 
-* ``account_sums`` — postings grouped by (exercice, account): the CRF's account totals;
-* ``entry_treasury`` — one row per entry with its bank and cash movement, pointage and
-  dates: everything else (stale unpointed lines, end-of-day cash balance, cash receipts
-  and their deposit, month-by-month flows, last pointage) is derived from it in pandas.
+Each query lets the database reduce the big tables to a few rows per coop:
+
+* ``account_sums`` — postings of charge and produit accounts grouped by (exercice,
+  account): the CRF's account totals (the only pass over ``posting``; ~20 rows per coop);
+* ``entry_stats`` — one row per exercice from ``entry``'s narrow ``bank``/``cash`` columns
+  (migration 0003): number of entries, net bank and cash movements, last pointage, and the
+  bank lines still unpointed after 60 days (conditional aggregates, one scan);
+* ``daily_flows`` — one row per DAY over the whole AD (≤ 366 rows) for the monthly flows;
+* ``cash_findings`` — one row per exercice from its cash lines and two window functions:
+  end-of-day cash balance (negative cash) and each receipt's next deposit (cash banked late);
+* ``last_cash_counts`` / ``subsidy_sums`` — one row per exercice.
+
+Why not one row per entry and pandas: on 500 coops × 400 entries that meant shipping
+200 000 rows (joined through ``posting``) to Python; these statements return about
+6 000 rows in all (see docs/analysis.md for the measured figures).
 
 Every function takes an open SQLAlchemy ``Connection`` (read-only in practice) and returns
-a pandas DataFrame. Amounts are integer cents as stored (postings: debit positive).
-Training coops are always excluded: sandboxes must never weigh on an AD's figures. The
-same statements run on SQLite and PostgreSQL.
+a pandas DataFrame. Amounts are integer cents as stored (debit positive); dates come back
+as ISO text (``dates`` parses a column at once). Training coops are always excluded:
+sandboxes must never weigh on an AD's figures. The statements run on SQLite (≥ 3.25 for
+window functions) and PostgreSQL; the only dialect-specific piece is a day difference.
 """
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
-from sqlalchemy import Connection, String, and_, case, cast, false, func, select
+from sqlalchemy import Connection, Date, Integer, String, and_, case, cast, false, func, literal, or_, select
 
 from ..storage import orm
 
@@ -24,7 +38,7 @@ CC, S = orm.CashCountRow, orm.SubsidyRow
 
 def _frame(conn: Connection, q, int_cols=()) -> pd.DataFrame:
     """Run ``q`` and build the DataFrame from plain tuples (cheaper than ``read_sql``'s
-    per-value type inference on 200 000 rows)."""
+    per-value type inference)."""
     result = conn.execute(q)
     df = pd.DataFrame.from_records(result.all(), columns=list(result.keys()))
     for col in int_cols:
@@ -41,6 +55,25 @@ def dates(series: pd.Series) -> pd.Series:
     return pd.to_datetime(series, format="%Y-%m-%d", errors="coerce")
 
 
+def _days_between(conn: Connection, later, earlier):
+    """``later - earlier`` in whole days: PostgreSQL subtracts dates natively, SQLite
+    (dates stored as ISO text) goes through ``julianday``."""
+    if conn.dialect.name == "sqlite":
+        return cast(func.julianday(later) - func.julianday(earlier), Integer)
+    return later - earlier
+
+
+def _scope_ids(ad: str, exercice: str):
+    return (select(X.id).join(C, C.code == X.coop_code)
+            .where(C.ad_code == ad, C.training == false(), X.name == exercice)).scalar_subquery()
+
+
+def _treasury_entries(ad: str, exercice: str):
+    """The scope's entries that move bank or cash — every valid entry does (the ledger
+    refuses a zero amount), so this equals "entries with a 512/530 posting"."""
+    return and_(E.exercice_id.in_(_scope_ids(ad, exercice)), or_(E.bank != 0, E.cash != 0))
+
+
 def coops(conn: Connection, ad: str, exercice: str) -> pd.DataFrame:
     """Every real coop of the AD with its exercice row if it has one (LEFT JOIN: a coop
     without the exercice is itself a finding)."""
@@ -52,41 +85,106 @@ def coops(conn: Connection, ad: str, exercice: str) -> pd.DataFrame:
     return _frame(conn, q, ["ouverture_banque", "ouverture_caisse"])
 
 
-def _scope_ids(ad: str, exercice: str):
-    return (select(X.id).join(C, C.code == X.coop_code)
-            .where(C.ad_code == ad, C.training == false(), X.name == exercice)).scalar_subquery()
-
-
 def account_sums(conn: Connection, ad: str, exercice: str) -> pd.DataFrame:
-    """(exercice, account) → sum of postings and number of postings."""
+    """(exercice, account) → sum of postings and number of postings, charges and produits
+    only: the 512/530 totals are ``entry_stats``' sums of ``entry.bank``/``entry.cash``
+    (the same numbers — the CRF checks that invariant — without joining half the postings)."""
     q = (select(E.exercice_id.label("exercice_id"), P.account.label("compte"), func.sum(P.amount).label("montant"),
                 func.count().label("lignes"))
          .select_from(P).join(E, E.id == P.entry_id)
-         .where(E.exercice_id.in_(_scope_ids(ad, exercice))).group_by(E.exercice_id, P.account))
+         .where(E.exercice_id.in_(_scope_ids(ad, exercice)), P.account.not_in(("512", "530")))
+         .group_by(E.exercice_id, P.account))
     return _frame(conn, q, ["montant", "lignes"])
 
 
-def entry_treasury(conn: Connection, ad: str, exercice: str) -> pd.DataFrame:
-    """One row per entry: exercice, date, pointage, and its bank (512) and cash (530)
-    movements (receipts positive). Dates are returned as ISO text."""
-    bank = func.sum(case((P.account == "512", P.amount), else_=0)).label("banque")
-    cash = func.sum(case((P.account == "530", P.amount), else_=0)).label("caisse")
-    q = (select(E.exercice_id.label("exercice_id"), _iso(E.date).label("date"), E.pointed.label("pointe"),
-                _iso(E.statement_date).label("date_releve"), bank, cash)
-         .select_from(E).join(P, P.entry_id == E.id)
-         .where(E.exercice_id.in_(_scope_ids(ad, exercice)), P.account.in_(("512", "530")))
-         .group_by(E.id, E.exercice_id, E.date, E.pointed, E.statement_date))
-    df = _frame(conn, q, ["banque", "caisse"])
-    df["pointe"] = df["pointe"].astype(bool)
-    return df
+def entry_stats(conn: Connection, ad: str, exercice: str, stale_before: date) -> pd.DataFrame:
+    """One row per exercice: entries, net bank and cash movements, last statement date
+    (last pointage), and the bank lines dated before ``stale_before`` that are not pointed
+    (number, oldest date, net amount) — all conditional aggregates of one scan of ``entry``."""
+    stale = and_(E.bank != 0, E.pointed == false(), E.date < literal(stale_before, Date))
+    q = (select(E.exercice_id.label("exercice_id"), func.count().label("ecritures"),
+                func.sum(E.bank).label("mouvement_banque"), func.sum(E.cash).label("mouvement_caisse"),
+                _iso(func.max(E.statement_date)).label("dernier_pointage"),
+                func.sum(case((stale, 1), else_=0)).label("non_pointees"),
+                _iso(func.min(case((stale, E.date)))).label("non_pointee_premiere"),
+                func.sum(case((stale, E.bank), else_=0)).label("non_pointees_solde"))
+         .where(_treasury_entries(ad, exercice)).group_by(E.exercice_id))
+    return _frame(conn, q, ["ecritures", "mouvement_banque", "mouvement_caisse", "non_pointees",
+                            "non_pointees_solde"])
 
 
-def cash_counts(conn: Connection, ad: str, exercice: str) -> pd.DataFrame:
-    """Every cash count of the scope (a few per coop): date, total, book balance."""
-    q = (select(CC.exercice_id.label("exercice_id"), _iso(CC.date).label("date"), CC.total.label("compte"),
-                CC.book_balance.label("solde_livre"))
-         .where(CC.exercice_id.in_(_scope_ids(ad, exercice))).order_by(CC.exercice_id, CC.date, CC.id))
-    return _frame(conn, q, ["compte", "solde_livre"])
+def daily_flows(conn: Connection, ad: str, exercice: str) -> pd.DataFrame:
+    """One row per day over the whole AD: receipts and expenses (an entry's produits or
+    charges equal its treasury movement ``bank + cash``), bank and cash in and out."""
+    mv = E.bank + E.cash
+
+    def pos(x):
+        return func.sum(case((x > 0, x), else_=0))
+
+    def neg(x):
+        return func.sum(case((x < 0, -x), else_=0))
+
+    q = (select(_iso(E.date).label("date"), pos(mv).label("produits"), neg(mv).label("charges"),
+                pos(E.bank).label("entrees_banque"), neg(E.bank).label("sorties_banque"),
+                pos(E.cash).label("entrees_caisse"), neg(E.cash).label("sorties_caisse"))
+         .where(_treasury_entries(ad, exercice)).group_by(E.date).order_by(E.date))
+    return _frame(conn, q, ["produits", "charges", "entrees_banque", "sorties_banque", "entrees_caisse",
+                            "sorties_caisse"])
+
+
+def cash_findings(conn: Connection, ad: str, exercice: str, today: date, days: int) -> pd.DataFrame:
+    """One row per exercice that has cash lines, from a single pass over them with two
+    window functions per exercice:
+
+    * negative cash — ``opening + SUM(cash) OVER (ORDER BY date)``: the default RANGE frame
+      takes the line's same-day peers, so every line carries its day's END-OF-DAY balance
+      (end of day, not line by line: a receipt and an expense of the same day typed in the
+      "wrong" order is a typing order, not missing cash). Gives the first negative day,
+      the lowest balance and the number of negative days;
+    * cash receipts banked late — each line gets "the earliest deposit (cash out, bank in)
+      dated on or after me" from ``MIN() OVER (ORDER BY date DESC)`` (same-day peers
+      included again; DESC rather than a ``... AND UNBOUNDED FOLLOWING`` frame, which
+      PostgreSQL would recompute row by row). A receipt (cash in that is not a withdrawal
+      from the bank) is late when that deposit came more than ``days`` days after it, or
+      never once ``days`` days have passed by ``today``. Gives their number, how many were
+      never deposited, the longest delay, their amount and the first one's date.
+    """
+    deposit = and_(E.cash < 0, E.bank > 0)
+    lines = (select(E.exercice_id.label("xid"), E.date.label("jour"), E.cash.label("cash"), E.bank.label("bank"),
+                    (X.opening_cash + func.sum(E.cash).over(partition_by=E.exercice_id, order_by=E.date)
+                     ).label("solde"),
+                    func.min(case((deposit, E.date))).over(partition_by=E.exercice_id,
+                                                           order_by=E.date.desc()).label("remise"))
+             .select_from(E).join(X, X.id == E.exercice_id)
+             .where(E.exercice_id.in_(_scope_ids(ad, exercice)), E.cash != 0).subquery("cash_lines"))
+    c = lines.c
+    negative = c.solde < 0
+    delay = _days_between(conn, func.coalesce(c.remise, literal(today, Date)), c.jour)
+    late = and_(c.cash > 0, c.bank >= 0, delay > days)
+    q = (select(c.xid.label("exercice_id"),
+                _iso(func.min(case((negative, c.jour)))).label("negatif_premier_jour"),
+                func.min(case((negative, c.solde))).label("negatif_plus_bas"),
+                func.count(func.distinct(case((negative, c.jour)))).label("negatif_jours"),
+                func.sum(case((late, 1), else_=0)).label("tardives"),
+                func.sum(case((and_(late, c.remise.is_(None)), 1), else_=0)).label("tardives_jamais"),
+                func.max(case((late, delay))).label("tardives_pire_delai"),
+                func.sum(case((late, c.cash), else_=0)).label("tardives_montant"),
+                _iso(func.min(case((late, c.jour)))).label("tardives_premiere"))
+         .group_by(c.xid))
+    return _frame(conn, q, ["negatif_plus_bas", "negatif_jours", "tardives", "tardives_jamais",
+                            "tardives_pire_delai", "tardives_montant"])
+
+
+def last_cash_counts(conn: Connection, ad: str, exercice: str) -> pd.DataFrame:
+    """Per exercice: its latest cash count (by date, then recording order) with the
+    difference between the counted total and the book balance."""
+    ranked = (select(CC.exercice_id.label("xid"), CC.date.label("jour"), (CC.total - CC.book_balance).label("ecart"),
+                     func.row_number().over(partition_by=CC.exercice_id,
+                                            order_by=(CC.date.desc(), CC.id.desc())).label("rang"))
+              .where(CC.exercice_id.in_(_scope_ids(ad, exercice))).cte("ranked"))
+    q = (select(ranked.c.xid.label("exercice_id"), _iso(ranked.c.jour).label("date"), ranked.c.ecart.label("ecart"))
+         .where(ranked.c.rang == 1))
+    return _frame(conn, q, ["ecart"])
 
 
 def subsidy_sums(conn: Connection, ad: str, exercice: str) -> pd.DataFrame:
