@@ -11,7 +11,6 @@ Uses ports 18850-18859 and temporary SQLite databases; stops what it starts.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -23,12 +22,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from retkoop_widgets import dashboard_server as ds  # noqa: E402
+from retkoop_widgets.devtools.chromium import french_browser, new_page  # noqa: E402
 from retkoop_widgets.domain.entry import EntryDraft, VentilationLine  # noqa: E402
 from retkoop_widgets.services import Books  # noqa: E402
 
 COOP, EX = "AD76-0421", "2025-2026"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--lang=fr-FR"]
 SECTIONS = ["Saisie", "Cahier", "Caisse", "Subventions", "Pièces justificatives", "Bilan", "Exports"]
 
 
@@ -99,25 +97,21 @@ def kernel_rss_mb(voila_pid: int) -> list[float]:
 
 
 def open_page(browser, url):
-    page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="fr-FR")
+    page = new_page(browser)
     t = time.perf_counter()
     page.goto(url, wait_until="commit")
     page.wait_for_selector(".rk-valider", timeout=120000)
     return page, time.perf_counter() - t
 
 
-def bench_browser(tmp: Path, shots: Path | None) -> None:
-    from playwright.sync_api import sync_playwright
-
+def bench_browser(tmp: Path, shots: Path | None = None) -> None:
     from retkoop_widgets.commands.dashboard import prepare
     url = prepare(f"sqlite:///{tmp / 'demo.sqlite3'}")
     port = 18851
     proc = ds.start(url, port, quiet=True)
     try:
         ds.wait_ready(port, proc=proc)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS,
-                                        env={**os.environ, "LANG": "fr_FR.UTF-8", "LANGUAGE": "fr"})
+        with french_browser() as browser:
             page, cold = open_page(browser, f"http://127.0.0.1:{port}/")
             page2, warm = open_page(browser, f"http://127.0.0.1:{port}/")
             page2.close()
@@ -140,46 +134,110 @@ def bench_browser(tmp: Path, shots: Path | None) -> None:
                 clicks.append(time.perf_counter() - t)
             print(f"clic « Valider » → confirmation visible : médiane {statistics.median(clicks) * 1000:.0f} ms "
                   f"(min {min(clicks) * 1000:.0f}, max {max(clicks) * 1000:.0f})   [cible ≤ 300 ms]")
-            # screenshots: a realistic form first
-            if shots:
-                page.wait_for_timeout(1000)
-                page.click(".rk-nouvelle")
-                page.wait_for_timeout(1000)
-                page.fill(".rk-libelle input", "Facture OCCE")
-                page.fill(".rk-tiers input", "OCCE 76")
-                page.select_option(".rk-mode select", "chèque")
-                page.fill(".rk-amount input", "174,50")
-                for i, (a, m) in enumerate([("6281 — Cotisation OCCE (adhésion)", "150"),
-                                            ("61681 — Assurance (MAE-MAIF via l'OCCE)", "15"),
-                                            ("6181 — Documentation et abonnements", "9,50")]):
-                    if i:
-                        page.click(".rk-addrow")
-                        page.wait_for_function(f"document.querySelectorAll('.rk-vaccount input').length > {i}")
-                    page.locator(".rk-vaccount input").nth(i).fill(a)
-                    page.locator(".rk-vamount input").nth(i).fill(m)
-                    page.wait_for_timeout(400)
-                page.wait_for_selector(".rk-reste.zero")
-            for name in SECTIONS:
+            for name in SECTIONS:  # every section built once, for the memory figure
                 page.locator(".lm-TabBar-tab", has_text=name).first.click()
                 page.wait_for_timeout(3000 if name == "Bilan" else 1000)
-                if name == "Cahier" and shots:
-                    page.click(".rk-psession")
-                    page.fill(".rk-pbalance input", "1 928,87")
-                    page.wait_for_timeout(800)
-                if shots:
-                    shots.mkdir(parents=True, exist_ok=True)
-                    slug = {"Pièces justificatives": "pieces"}.get(name, name.lower())
-                    page.screenshot(path=str(shots / f"{slug}.png"))
-                    if name == "Cahier":
-                        page.click(".rk-psession")
-                        page.wait_for_timeout(500)
-                        page.screenshot(path=str(shots / "cahier-table.png"))
-            wide = page.evaluate("document.documentElement.scrollWidth")
             rss = kernel_rss_mb(proc.pid)
             print(f"mémoire du noyau après visite de toutes les sections : "
                   f"{max(rss):.0f} Mo (noyaux : {', '.join(f'{r:.0f}' for r in rss)})   [cible ≤ 150 Mo]")
+            t = time.perf_counter()
+            page.click(".rk-ecrf")
+            page.wait_for_selector(".rk-ecrf-link a[download]", timeout=120000)
+            print(f"clic « Compte rendu financier (PDF) » → lien de téléchargement : {time.perf_counter() - t:.1f} s")
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            rss = kernel_rss_mb(proc.pid)
+            print(f"mémoire du noyau après un PDF (WeasyPrint et nbconvert chargés dans le noyau) : "
+                  f"{max(rss):.0f} Mo (noyaux : {', '.join(f'{r:.0f}' for r in rss)})")
             print(f"largeur de page à 1366 px : {wide} px (pas de défilement horizontal : {wide <= 1366})")
-            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(15)
+
+
+def submit_and_show_lock(page, shots: Path) -> None:
+    """Last (it locks the books): submit the CRF, then the read-only dashboard."""
+    page.locator(".lm-TabBar-tab", has_text="Bilan").first.click()
+    page.wait_for_selector(".rk-submission .rk-checklist")
+    if page.locator(".rk-check.ko").count():
+        print("soumission non capturée : le jeu de démonstration n'est pas prêt :",
+              page.inner_text(".rk-subchecks").replace("\n", " ; "))
+        return
+    for i, (nom, qualite) in enumerate([("Claire Martin", "parent d'élève"), ("Paul Durand", "enseignant")]):
+        page.locator(".rk-vnom input").nth(i).fill(nom)
+        page.locator(".rk-vqualite select").nth(i).select_option(label=qualite)
+    page.fill(".rk-slieu input", "Rouen")
+    page.locator(".rk-srappro input").check()
+    page.wait_for_timeout(500)
+    page.click(".rk-ssubmit")
+    page.click(".rk-sconfirm-yes", timeout=20000)
+    page.wait_for_selector(".rk-submitted", timeout=30000)
+    page.wait_for_timeout(1000)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(shots / "bilan-soumis.png"))
+    page.locator(".lm-TabBar-tab", has_text="Saisie").first.click()
+    page.wait_for_timeout(1200)
+    page.screenshot(path=str(shots / "lecture-seule.png"))
+
+
+def take_screenshots(tmp: Path, shots: Path) -> None:
+    """Every section at 1366×768 on a FRESH demo database (nothing typed by the bench),
+    the entry form filled but not saved, the CRF PDF rendered once and kept next to them."""
+    from retkoop_widgets.commands.dashboard import prepare
+    url = prepare(f"sqlite:///{tmp / 'shots.sqlite3'}")
+    port = 18852
+    proc = ds.start(url, port, quiet=True)
+    shots.mkdir(parents=True, exist_ok=True)
+    try:
+        ds.wait_ready(port, proc=proc)
+        with french_browser() as browser:
+            page, _ = open_page(browser, f"http://127.0.0.1:{port}/")
+            page.wait_for_timeout(1500)
+            page.fill(".rk-libelle input", "Facture OCCE")
+            page.fill(".rk-tiers input", "OCCE 76")
+            page.select_option(".rk-mode select", "chèque")
+            page.fill(".rk-amount input", "174,50")
+            for i, (a, m) in enumerate([("6281 — Cotisation OCCE (adhésion)", "150"),
+                                        ("61681 — Assurance (MAE-MAIF via l'OCCE)", "15"),
+                                        ("6181 — Documentation et abonnements", "9,50")]):
+                if i:
+                    page.click(".rk-addrow")
+                    page.wait_for_function(f"document.querySelectorAll('.rk-vaccount input').length > {i}")
+                page.locator(".rk-vaccount input").nth(i).fill(a)
+                page.locator(".rk-vamount input").nth(i).fill(m)
+                page.wait_for_timeout(400)
+            page.wait_for_selector(".rk-reste.zero")
+            page.screenshot(path=str(shots / "saisie.png"))
+            for name in SECTIONS[1:]:
+                page.locator(".lm-TabBar-tab", has_text=name).first.click()
+                page.wait_for_timeout(1200)
+                if name == "Bilan":  # the panel is filled last, after the two charts
+                    page.wait_for_selector(".rk-submission .rk-checklist, .rk-submitted", timeout=60000)
+                    page.wait_for_timeout(800)
+                slug = {"Pièces justificatives": "pieces"}.get(name, name.lower())
+                if name == "Cahier":
+                    page.screenshot(path=str(shots / "cahier-table.png"))
+                    page.click(".rk-psession")
+                    page.fill(".rk-pbalance input", "1 928,87")
+                    page.wait_for_timeout(800)
+                if name == "Exports":
+                    page.click(".rk-ecrf")
+                    page.wait_for_selector(".rk-ecrf-link a[download]", timeout=120000)
+                    href = page.get_attribute(".rk-ecrf-link a[download]", "href")
+                    import base64
+                    pdf = tmp / "CRF_demo.pdf"
+                    pdf.write_bytes(base64.b64decode(href.split("base64,", 1)[1]))
+                    import subprocess  # page 1 of the CRF as rendered from the dashboard, to look at
+                    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+                                    str(shots / "crf-page1")], check=True)
+                    page.click(".rk-exlsx")
+                    page.wait_for_selector(".rk-exlsx-link a[download]")
+                page.screenshot(path=str(shots / f"{slug}.png"))
+                if name == "Bilan":
+                    page.locator(".rk-ssubmit").scroll_into_view_if_needed()
+                    page.wait_for_timeout(500)
+                    page.screenshot(path=str(shots / "bilan-soumission.png"))
+            submit_and_show_lock(page, shots)
+            print(f"captures d'écran 1366×768 : {', '.join(sorted(p.name for p in shots.glob('*.png')))}")
     finally:
         proc.terminate()
         proc.wait(15)
@@ -189,11 +247,17 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--screenshots", type=Path, default=None)
     ap.add_argument("--skip-browser", action="store_true")
+    ap.add_argument("--only-screenshots", action="store_true", help="screenshots only (no timings)")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="rk-bench-") as tmp:
+        if a.only_screenshots:
+            take_screenshots(Path(tmp), a.screenshots or Path("docs/screenshots"))
+            return
         bench_cahier(Path(tmp))
         if not a.skip_browser:
             bench_browser(Path(tmp), a.screenshots)
+            if a.screenshots:
+                take_screenshots(Path(tmp), a.screenshots)
 
 
 if __name__ == "__main__":

@@ -13,9 +13,6 @@ import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--lang=fr-FR"]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -55,19 +52,14 @@ def server():
 
 @pytest.fixture(scope="module")
 def page(server):
-    from playwright.sync_api import sync_playwright
-    profile = tempfile.mkdtemp(prefix="rk-chromium-")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS + [f"--user-data-dir={profile}"]) \
-            if False else p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        pg = browser.new_page(viewport={"width": 1366, "height": 768}, locale="fr-FR")
+    from retkoop_widgets.devtools.chromium import french_browser, new_page
+    with french_browser() as browser:
+        pg = new_page(browser)
         pg.set_default_timeout(30000)
         pg.goto(server[0], wait_until="commit")
         pg.wait_for_selector("#loading", state="hidden", timeout=90000)
         pg.wait_for_selector(".rk-valider", timeout=90000)
         yield pg
-        browser.close()
-    shutil.rmtree(profile, ignore_errors=True)
 
 
 def tab(page, name):
@@ -167,6 +159,17 @@ def test_teacher_afternoon(page, server):
     assert "7410" in alerts
     # nothing leaked: no traceback anywhere on the page
     assert "Traceback" not in page.content() and "sqlite:///" not in page.content()
+
+    # 8. the compte rendu financier as PDF from the Exports section
+    tab(page, "Exports")
+    page.click(".rk-ecrf")
+    page.wait_for_selector(".rk-ecrf-status:has-text('génération en cours')", timeout=10000)
+    link = page.wait_for_selector(".rk-ecrf-link a[download='CRF_AD76-0421_2025-2026.pdf']", timeout=120000)
+    with page.expect_download() as dl:
+        link.click()
+    assert Path(dl.value.path()).read_bytes()[:5] == b"%PDF-"
+    assert dl.value.suggested_filename == "CRF_AD76-0421_2025-2026.pdf"
+    assert "Traceback" not in page.content()
 
     # and in the database
     from retkoop_widgets.services import Books

@@ -225,11 +225,49 @@ def test_bilan_shows_result_equality_alerts_and_charts(dash, books):
     assert dash.tabs.selected_index == 0 and dash.saisie.form.libelle.value == "Sortie"
 
 
-def test_exports_csv_link(dash):
+def test_exports_csv_and_xlsx_downloads(dash, books):
+    import base64
+    import io
+
+    from openpyxl import load_workbook
     dash.tabs.selected_index = 6
     x = dash.exports
-    x.csv_btn.click()
-    assert "data:text/csv" in x.links.value or "pas encore disponible" in x.status.value
+    assert [e.btn.description for e in x.exports] == [
+        "Compte rendu financier (PDF)", "Version imprimable du cahier (PDF)", "Cahier au format CSV",
+        "Cahier au format Excel (XLSX)"]
+    x.csv.btn.click()
+    link = x.csv.link.value
+    assert 'download="Cahier_AD76-0421_2025-2026.csv"' in link and "data:text/csv" in link
+    csv = base64.b64decode(link.split("base64,", 1)[1].split('"', 1)[0]).decode("utf-8")
+    assert "Papeterie" in csv and "45,50" in csv
+    x.xlsx.btn.click()
+    link = x.xlsx.link.value
+    assert 'download="Cahier_AD76-0421_2025-2026.xlsx"' in link and not x.xlsx.btn.disabled
+    wb = load_workbook(io.BytesIO(base64.b64decode(link.split("base64,", 1)[1].split('"', 1)[0])))
+    libelles = [r[2] for r in wb.active.iter_rows(min_row=2, values_only=True)]
+    assert "Papeterie" in libelles and "Subvention mairie" in libelles
+    # a change drops the links: a file made before it would hold stale figures
+    books.record_entry(COOP, EX, expense(date(2025, 9, 20), "Colle", 300))
+    dash.ctx.changed()
+    assert x.csv.link.value == "" and x.xlsx.link.value == ""
+
+
+def test_exports_crf_pdf_is_downloadable_and_errors_are_french(dash):
+    import base64
+    dash.tabs.selected_index = 6
+    x = dash.exports
+    x.crf.btn.click()
+    link = x.crf.link.value
+    assert 'download="CRF_AD76-0421_2025-2026.pdf"' in link, x.crf.status.value
+    pdf = base64.b64decode(link.split("base64,", 1)[1].split('"', 1)[0])
+    assert pdf[:5] == b"%PDF-" and not x.crf.btn.disabled
+    assert x.crf.btn.description == "Compte rendu financier (PDF)" and "prêt" in x.crf.status.value
+    # an exercice that does not exist: a French sentence, no traceback, button usable again
+    dash.ctx.exercice = "2030-2031"
+    x.cahier_pdf.btn.click()
+    assert x.cahier_pdf.link.value == "" and "rk-ko" in x.cahier_pdf.status.value
+    assert "Traceback" not in x.cahier_pdf.status.value and "2030-2031" in x.cahier_pdf.status.value
+    assert not x.cahier_pdf.btn.disabled
 
 
 def test_exercice_selector_switches_the_books(books):

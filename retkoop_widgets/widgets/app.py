@@ -15,6 +15,7 @@ from .caisse import CaisseSection
 from .common import GENERIC_ERROR, Context, esc, ko_html, log
 from .exports import ExportsSection
 from .header import Header
+from .lock import ReadOnly, banner_html
 from .pieces import PiecesSection
 from .saisie import SaisieSection
 from .style import CSS
@@ -28,6 +29,9 @@ class Dashboard:
             raise NotFound(f"{ctx.info['name']} ({coop}) n'a encore aucun exercice : l'AD doit en ouvrir un "
                            "avant la première saisie")
         self.header = Header(ctx, self._exercice_changed)
+        self.banner = W.HTML()
+        self.banner.add_class("rk-lock")
+        self._read_only = ReadOnly()
         from .subventions import SubventionsSection
         # Sections other than Saisie are built the first time they are shown: the first
         # widget appears sooner and an unvisited Bilan never imports matplotlib.
@@ -50,7 +54,8 @@ class Dashboard:
         self.tabs.observe(lambda _c: self._show_current(), "selected_index")
         ctx.on_change(self._changed)
         self.header.refresh()
-        self.root = W.VBox([W.HTML(CSS), self.header.box, self.tabs])
+        self.apply_lock()
+        self.root = W.VBox([W.HTML(CSS), self.header.box, self.banner, self.tabs])
         self.root.add_class("rk-app")
         self.tabs.selected_index = 0
 
@@ -59,7 +64,19 @@ class Dashboard:
             sec = self._factories[i][2]()
             self._built[i] = sec
             self._slots[i].children = [sec.root]
+            if self.__dict__.get("banner") is not None and self.banner.value:
+                self.apply_lock()
         return self._built[i]
+
+    @property
+    def locked(self) -> bool:
+        return not self.ctx.exercice_obj().writable
+
+    def apply_lock(self) -> None:
+        """Banner and disabled inputs when the exercice is submitted or closed."""
+        self.banner.value = banner_html(self.ctx)
+        built = {self._factories[i][0]: sec for i, sec in self._built.items()}
+        self._read_only.apply(built, self.locked)
 
     def __getattr__(self, name):  # dash.cahier, dash.bilan…: built on first use
         for i, (key, _t, _f) in enumerate(self.__dict__.get("_factories", ())):
@@ -84,6 +101,8 @@ class Dashboard:
     def _show_current(self) -> None:
         try:
             self.current().ensure_fresh()
+            if self.locked:  # a redraw may have made new inputs (rows, buttons)
+                self.apply_lock()
         except RetkoopError as e:
             self.header.kpis.value = ko_html(str(e))
         except Exception:  # noqa: BLE001
@@ -99,6 +118,7 @@ class Dashboard:
         else:
             self.saisie.refresh()
         self.header.refresh()
+        self.apply_lock()
         cur = self.current()
         if cur is not self.saisie:
             self._show_current()

@@ -120,9 +120,13 @@ class BilanSection(Section):
         self.chart2 = W.Image(format="png", layout=W.Layout(width="600px"))
         left = W.VBox([self.summary], layout=W.Layout(width="760px"))
         left.add_class("rk-card")
-        right = W.VBox([W.HTML('<div class="rk-title">Alertes</div>'), self.alerts],
-                       layout=W.Layout(width="540px", margin="0 0 0 12px"))
-        right.add_class("rk-card")
+        alerts = W.VBox([W.HTML('<div class="rk-title">Alertes</div>'), self.alerts])
+        alerts.add_class("rk-card")
+        from .submission import SubmissionPanel
+        self.submission = SubmissionPanel(ctx)
+        # the right column: what is wrong, then handing the CRF over (uses the height the
+        # charges/produits tables give the left column)
+        right = W.VBox([alerts, self.submission.root], layout=W.Layout(width="540px", margin="0 0 0 12px"))
         charts = W.HBox([self.chart1, self.chart2])
         charts.add_class("rk-card")
         self.root = W.VBox([W.HBox([left, right]), charts])
@@ -142,6 +146,7 @@ class BilanSection(Section):
         self.alerts.children = kids or [W.HTML('<div class="rk-ok">✔ Aucune alerte : rien d’anormal détecté.</div>')]
         self.chart1.value = monthly_chart(self.ctx)
         self.chart2.value = rubric_chart(self.ctx)
+        self.submission.refresh()
         self.stale = False
 
     def _open(self, entry_id: int) -> None:

@@ -9,6 +9,11 @@ from ..domain.money import format_eur
 from .common import Context, Section, attempt, button, esc, eur, fdate, field, ok_html
 
 
+# Nothing typed yet: not an "écart" (a red gap on an untouched form reads as an error).
+NOTHING_YET = ('<span class="rk-help rk-verdict">Saisissez le nombre de billets et de pièces : '
+               'le total se compare au cahier au fur et à mesure.</span>')
+
+
 def verdict_html(total: int, book: int) -> str:
     gap = total - book
     if gap == 0:
@@ -89,7 +94,7 @@ class CaisseSection(Section):
             f'<div class="rk-big">{esc(format_eur(total))}</div></div>'
             f'<div class="rk-stat"><span>Solde de caisse du cahier au {fdate(self.date.value)}</span>'
             f'<div class="rk-big cash" style="color:#15803d">{esc(format_eur(book))}</div></div></div>'
-            f'<div style="margin:8px 0">{verdict_html(total, book)}</div>')
+            f'<div style="margin:8px 0">{verdict_html(total, book) if total or not book else NOTHING_YET}</div>')
 
     def clear(self) -> None:
         for w in self.inputs.values():

@@ -1,21 +1,87 @@
-"""Exports: the cahier as CSV (the documented format of ``io.cahier_csv``) and, when the
-reports package is present, the CRF and cahier as PDF. Downloads are data-URI links,
-the simplest thing that works through Voilà."""
+"""Exports: the compte rendu financier and the printable cahier as PDF, the cahier as CSV
+(the documented format of ``io.cahier_csv``) and as an Excel workbook.
+
+Why a "génération en cours…" state: a PDF is rendered by a report kernel (nbconvert +
+WeasyPrint) and takes several seconds; without a visible state and a disabled button a
+teacher clicks again and again. The widget updates are sent to the browser before the
+rendering starts (ipykernel flushes comm messages as they are made). Downloads are
+data-URI links, the simplest thing that works through Voilà.
+"""
 from __future__ import annotations
 
-import importlib
+from typing import Callable
 
 import ipywidgets as W
 
-from .common import Context, Section, attempt, button, download_link, info_html
+from .common import Context, Section, attempt, button, download_link, esc
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _optional(module: str, name: str):
-    """A function from a part of the product that may not be installed yet."""
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
+def _crf_pdf(ctx: Context) -> bytes:
+    from ..reports import render_crf_pdf
+    return render_crf_pdf(ctx.books, ctx.coop, ctx.exercice)
+
+
+def _cahier_pdf(ctx: Context) -> bytes:
+    from ..reports import render_cahier_pdf
+    return render_cahier_pdf(ctx.books, ctx.coop, ctx.exercice)
+
+
+def _cahier_csv(ctx: Context) -> bytes:
+    from ..io.cahier_csv import export_cahier
+    text = export_cahier(ctx.entries(), ctx.chart())
+    return text.encode("utf-8") if isinstance(text, str) else text
+
+
+def _cahier_xlsx(ctx: Context) -> bytes:
+    from ..reports.xlsx import cahier_xlsx
+    return cahier_xlsx(ctx.cahier(), ctx.chart(), title=f"Cahier {ctx.exercice}")
+
+
+class Export:
+    """One button, its "génération en cours…" state, its download link and its message."""
+
+    def __init__(self, ctx: Context, label: str, cls: str, icon: str, stem: str, ext: str, mime: str,
+                 make: Callable[[Context], bytes], slow: bool = False):
+        self.ctx, self.stem, self.ext, self.mime, self.make, self.slow = ctx, stem, ext, mime, make, slow
+        self.label = label
+        self.btn = button(label, "primary" if slow else "", cls, icon=icon, width="300px")
+        self.btn.on_click(lambda _b: self.run())
+        self.link = W.HTML()
+        self.link.add_class(f"{cls}-link")
+        self.status = W.HTML()
+        self.status.add_class(f"{cls}-status")
+        self.box = W.HBox([self.btn, W.VBox([self.link, self.status])],
+                          layout=W.Layout(align_items="center", margin="3px 0"))
+        self.box.add_class("rk-export")
+
+    def filename(self) -> str:
+        """``CRF_AD76-0421_2025-2026.pdf``: coop and exercice in the name, so a folder of
+        downloads (or an AD's mailbox) stays sorted."""
+        return f"{self.stem}_{self.ctx.coop}_{self.ctx.exercice}.{self.ext}"
+
+    def run(self) -> None:
+        self.link.value = ""
+        self.btn.disabled = True
+        old = self.btn.description
+        self.btn.description = "Génération en cours…"
+        self.status.value = (f'<span class="rk-help rk-busy">⏳ {esc(self.label)} : génération en cours… '
+                             f'{"(quelques secondes)" if self.slow else ""}</span>')
+        try:
+            ok, data = attempt(lambda: self.make(self.ctx), self.status)
+            if ok:
+                name = self.filename()
+                self.link.value = download_link(data, name, self.mime, f"Télécharger {name}")
+                size = len(data) / 1024
+                self.status.value = f'<span class="rk-help">prêt ({size:,.0f} Ko)</span>'.replace(",", " ")
+        finally:
+            self.btn.description = old
+            self.btn.disabled = False
+
+    def clear(self) -> None:
+        self.link.value = ""
+        self.status.value = ""
 
 
 class ExportsSection(Section):
@@ -23,56 +89,29 @@ class ExportsSection(Section):
 
     def __init__(self, ctx: Context):
         super().__init__(ctx)
-        self.status = W.HTML()
-        self.status.add_class("rk-estatus")
-        self.links = W.HTML()
-        self.links.add_class("rk-elinks")
-        self.csv_btn = button("Préparer le cahier (CSV)", "primary", "rk-ecsv", icon="table")
-        self.csv_btn.on_click(lambda _b: self.make_csv())
-        kids = [self.csv_btn]
-        # PDF buttons: only when retkoop_widgets.reports is there (reports issue).
-        self.crf_btn = self.cahier_pdf_btn = None
-        if _optional("retkoop_widgets.reports", "render_crf_pdf"):
-            self.crf_btn = button("Compte rendu financier (PDF)", cls="rk-ecrf", icon="file-pdf-o")
-            self.crf_btn.on_click(lambda _b: self.make_pdf("render_crf_pdf", "compte-rendu"))
-            kids.append(self.crf_btn)
-        if _optional("retkoop_widgets.reports", "render_cahier_pdf"):
-            self.cahier_pdf_btn = button("Cahier (PDF)", cls="rk-ecahierpdf", icon="file-pdf-o")
-            self.cahier_pdf_btn.on_click(lambda _b: self.make_pdf("render_cahier_pdf", "cahier"))
-            kids.append(self.cahier_pdf_btn)
-        note = "" if self.crf_btn else info_html("Les exports PDF (compte rendu financier, cahier) arrivent avec "
-                                                  "le module des rapports.")
-        box = W.VBox([W.HTML('<div class="rk-title">Exports</div><div class="rk-help">Le cahier au format CSV '
-                             '(séparateur point-virgule, lisible par un tableur et réimportable).</div>'),
-                      W.HBox(kids), self.links, self.status, W.HTML(note)])
-        box.add_class("rk-card")
-        self.root = box
-
-    def _name(self, stem: str, ext: str) -> str:
-        return f"{stem}-{self.ctx.coop}-{self.ctx.exercice}.{ext}"
-
-    def make_csv(self) -> None:
-        export = _optional("retkoop_widgets.io.cahier_csv", "export_cahier")
-        if export is None:
-            self.status.value = info_html("L'export CSV n'est pas encore disponible dans cette version.")
-            return
-        ok, text = attempt(lambda: export(self.ctx.entries(), self.ctx.chart()), self.status)
-        if ok:
-            data = text.encode("utf-8") if isinstance(text, str) else text
-            self.links.value = download_link(data, self._name("cahier", "csv"), "text/csv;charset=utf-8",
-                                             f"Télécharger {self._name('cahier', 'csv')}")
-            self.status.value = ""
-
-    def make_pdf(self, fn_name: str, stem: str) -> None:
-        fn = _optional("retkoop_widgets.reports", fn_name)
-        if fn is None:
-            return
-        ok, pdf = attempt(lambda: fn(self.ctx.books, self.ctx.coop, self.ctx.exercice), self.status)
-        if ok:
-            self.links.value = download_link(pdf, self._name(stem, "pdf"), "application/pdf",
-                                             f"Télécharger {self._name(stem, 'pdf')}")
-            self.status.value = ""
+        self.crf = Export(ctx, "Compte rendu financier (PDF)", "rk-ecrf", "file-pdf-o", "CRF", "pdf",
+                          "application/pdf", _crf_pdf, slow=True)
+        self.cahier_pdf = Export(ctx, "Version imprimable du cahier (PDF)", "rk-ecahierpdf", "print",
+                                 "Cahier", "pdf", "application/pdf", _cahier_pdf, slow=True)
+        self.csv = Export(ctx, "Cahier au format CSV", "rk-ecsv", "table", "Cahier", "csv",
+                          "text/csv;charset=utf-8", _cahier_csv)
+        self.xlsx = Export(ctx, "Cahier au format Excel (XLSX)", "rk-exlsx", "file-excel-o", "Cahier", "xlsx",
+                           XLSX_MIME, _cahier_xlsx)
+        self.exports = [self.crf, self.cahier_pdf, self.csv, self.xlsx]
+        self.csv_btn = self.csv.btn  # kept for callers of the first version
+        pdf = W.VBox([W.HTML('<div class="rk-title">Documents à imprimer</div><div class="rk-help">Le compte '
+                             'rendu financier à signer et à remettre à l’AD, et le cahier de comptabilité '
+                             'en A4 paysage. La génération prend quelques secondes.</div>'),
+                      self.crf.box, self.cahier_pdf.box])
+        pdf.add_class("rk-card")
+        data = W.VBox([W.HTML('<div class="rk-title">Le cahier pour un tableur</div><div class="rk-help">CSV : '
+                              'séparateur point-virgule, réimportable dans Retkoop. Excel : montants en '
+                              'nombres et dates en dates, avec les totaux.</div>'),
+                       self.csv.box, self.xlsx.box])
+        data.add_class("rk-card")
+        self.root = W.VBox([pdf, data])
 
     def refresh(self) -> None:
-        self.links.value = ""  # a link made before a change would export stale data
+        for x in self.exports:  # a file made before a change would hold stale figures
+            x.clear()
         self.stale = False

@@ -33,7 +33,7 @@ class Header:
         bank, cash = ctx.balances()
         n = len(ctx.crf().alerts)
         ex = ctx.exercice_obj()
-        state = "" if ex.writable else (f'<div class="rk-kpi alerts"><span>État</span><b>🔒 '
+        state = "" if ex.writable else (f'<div class="rk-kpi alerts"><span>État</span><b>'
                                         f'{esc(STATE_LABELS[ex.state])}</b></div>')
         self.kpis.value = (
             '<div class="rk-kpis" style="justify-content:flex-end">'

@@ -73,6 +73,13 @@ body, .jp-Notebook, .widget-html-content {{ font-family: system-ui, -apple-syste
 .rk-confirm {{ background: #fffbeb; border: 1px solid #fcd34d; border-radius: 8px; padding: 6px 10px; align-items: center; }}
 .rk-tabs .lm-TabBar-tab, .rk-tabs .p-TabBar-tab {{ font-size: 14px; min-width: 120px; }}
 .rk-coin .widget-label {{ width: 120px; }}
+.rk-lockbanner {{ background: #fef3c7; color: #78350f; border: 1px solid #f59e0b; border-radius: 8px; padding: 7px 12px;
+                   margin: 0 0 6px 0; font-size: 14px; }}
+.rk-checklist {{ list-style: none; margin: 4px 0; padding: 0; font-size: 13px; }}
+.rk-checklist li.rk-check {{ padding: 2px 0; }}
+.rk-checklist li.ok {{ color: #065f46; }} .rk-checklist li.ko {{ color: {ERROR_COLOR}; font-weight: 600; }}
+.rk-checklist li.ko ul {{ font-weight: 400; color: #7f1d1d; margin: 0; padding-left: 22px; list-style: disc; }}
+.rk-export .widget-button {{ text-align: left; }}
 .voila-spinner-color1 {{ }}
 </style>
 """
