@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -106,7 +107,10 @@ def test_teacher_afternoon(page, server):
     page.wait_for_selector(".rk-reste.zero")
     page.locator(".rk-vamount input").nth(2).press("Enter")
     page.wait_for_selector(".rk-saisie-status:has-text('Écriture 001 enregistrée')")
-    assert page.input_value(".rk-piece input") == "002"
+    # the form resets right after the confirmation, with the next free number
+    expect(page.locator(".rk-piece input")).to_have_value("002")
+    expect(page.locator(".rk-vamount input")).to_have_count(1)
+    expect(page.locator(".rk-vamount input").first).to_have_value("")
     page.wait_for_selector(".rk-hbank:has-text('1 667,87 €')")
 
     # 3. pointage session: statement balance, tick the line, difference reaches zero

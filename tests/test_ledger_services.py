@@ -275,3 +275,20 @@ def test_chart_import_replaces_the_ad_chart(books):
     with pytest.raises(ValidationError, match="ligne 2 : code « x12 »"):
         books.import_chart("AD76", "code;code_occe;libelle;classe;rubrique\nx12;;a;charge;b\n")
     assert e.piece == "001"
+
+
+def test_read_only_environment_forbids_every_write(books, db_url, monkeypatch):
+    from sqlalchemy import text
+    from retkoop_widgets.services import Books
+    from retkoop_widgets.storage.db import get_engine
+    books.record_entry(COOP, EX, family())
+    monkeypatch.setenv("RETKOOP_READ_ONLY", "1")
+    ro = Books(db_url, "stat")
+    assert len(ro.entries(COOP, EX)) == 1
+    with pytest.raises(Forbidden, match="lecture seule"):
+        ro.record_entry(COOP, EX, family())
+    with pytest.raises(Exception):  # the connection itself refuses (SQLite mode=ro, PostgreSQL read-only)
+        with get_engine(db_url).begin() as c:
+            c.execute(text("UPDATE entry SET libelle = 'x'"))
+    monkeypatch.delenv("RETKOOP_READ_ONLY")
+    assert books.entries(COOP, EX)[0].libelle == "Participation des familles"

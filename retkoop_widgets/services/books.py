@@ -29,7 +29,7 @@ from ..domain.ledger import Alert, CahierLine, balances_at, running_balances
 from ..domain.money import format_eur, to_decimal_str
 from ..domain.subsidy import Subsidy, make_subsidy
 from ..storage import orm
-from ..storage.db import get_engine
+from ..storage.db import forced_read_only, get_engine
 from ..storage.repository import Repository, entry_snapshot, to_exercice, to_subsidy
 from ..storage.schema import upgrade
 from ..storage.uow import UnitOfWork
@@ -52,6 +52,7 @@ class Books:
     def __init__(self, url: str | Engine | None = None, actor: Actor | str | None = None, *,
                  today: Callable[[], date] = date.today, now: Callable[[], datetime] = datetime.now,
                  read_only: bool = False):
+        read_only = read_only or forced_read_only()
         self.engine = url if isinstance(url, Engine) else get_engine(url, read_only=read_only)
         self.actor = as_actor(actor)
         self.today = today

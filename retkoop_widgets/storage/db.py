@@ -39,6 +39,10 @@ def resolve_url(url: str | None = None) -> str:
     return url
 
 
+def forced_read_only() -> bool:
+    return os.environ.get("RETKOOP_READ_ONLY", "").strip() in ("1", "true", "oui")
+
+
 def redact(url: str) -> str:
     """The URL without its password, for messages and logs."""
     try:
@@ -51,8 +55,10 @@ _ENGINES: dict[tuple[str, bool], Engine] = {}
 
 
 def get_engine(url: str | None = None, *, read_only: bool = False) -> Engine:
-    """One engine per (URL, mode) and process."""
+    """One engine per (URL, mode) and process. ``RETKOOP_READ_ONLY=1`` (set by the hub for
+    analysts) forces read-only whatever the caller asks."""
     url = resolve_url(url)
+    read_only = read_only or forced_read_only()
     key = (url, read_only)
     if key not in _ENGINES:
         _ENGINES[key] = make_engine(url, read_only=read_only)

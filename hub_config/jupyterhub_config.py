@@ -1,0 +1,112 @@
+"""JupyterHub configuration of Retkoop (one machine; ``retkoop hub`` starts it).
+
+Every setting lives here, once, as a traitlet. What changes between deployments comes
+from the environment, which ``retkoop hub`` (``retkoop_widgets/hub/launcher.py``) fills:
+
+  RETKOOP_DB_URL          Retkoop's database (accounts + books). Required.
+  RETKOOP_ANALYST_DB_URL  read-only URL for analysts (PostgreSQL SELECT-only role).
+  RETKOOP_HUB_DATA_DIR    the Hub's own state (its SQLite database, cookie secret, pids).
+  RETKOOP_HUB_IP / RETKOOP_HUB_PORT
+                          public address; the proxy API listens on PORT+1, the Hub on
+                          PORT+2 and single-user servers on PORT+10 … PORT+99
+                          (RETKOOP_HUB_SERVER_PORTS="LOW-HIGH" to choose).
+  RETKOOP_NOTEBOOKS_DIR   folder holding tableau_de_bord.ipynb, ad.ipynb, formation/.
+  RETKOOP_CULL_TIMEOUT    seconds of inactivity before a server is stopped (default 3600).
+"""
+import os
+import sys
+from pathlib import Path
+
+c = get_config()  # noqa: F821
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+BIN = Path(sys.executable).parent
+DB_URL = os.environ["RETKOOP_DB_URL"]
+DATA = Path(os.environ.get("RETKOOP_HUB_DATA_DIR", REPO / ".hub"))
+DATA.mkdir(parents=True, exist_ok=True)
+IP = os.environ.get("RETKOOP_HUB_IP", "127.0.0.1")
+PORT = int(os.environ.get("RETKOOP_HUB_PORT", "8000"))
+NOTEBOOKS = Path(os.environ.get("RETKOOP_NOTEBOOKS_DIR", REPO / "notebooks"))
+CULL_TIMEOUT = int(os.environ.get("RETKOOP_CULL_TIMEOUT", "3600"))
+SERVER_PORTS = tuple(int(x) for x in os.environ.get(
+    "RETKOOP_HUB_SERVER_PORTS", f"{PORT + 10}-{PORT + 99}").split("-"))
+
+# --- network: proxy (PyPI configurable-http-proxy, no Node), hub, servers --------------
+c.JupyterHub.bind_url = f"http://{IP}:{PORT}"
+c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{PORT + 2}"
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{PORT + 1}"
+c.ConfigurableHTTPProxy.command = [str(BIN / "configurable-http-proxy")]
+c.ConfigurableHTTPProxy.pid_file = str(DATA / "proxy.pid")
+c.ConfigurableHTTPProxy.should_start = True
+
+# --- the Hub's own state, separate from Retkoop's database -----------------------------
+c.JupyterHub.db_url = f"sqlite:///{DATA / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = str(DATA / "jupyterhub_cookie_secret")
+c.JupyterHub.pid_file = str(DATA / "jupyterhub.pid")
+c.JupyterHub.cleanup_servers = True
+c.JupyterHub.cleanup_proxy = True
+
+# --- accounts: Retkoop's app_user table, no self sign-up, groups from role/coop/AD -----
+c.JupyterHub.authenticator_class = "retkoop_widgets.hub.authenticator.RetkoopAuthenticator"
+c.RetkoopAuthenticator.db_url = DB_URL
+c.Authenticator.manage_groups = True
+c.Authenticator.allow_all = True  # authenticate() refuses anyone without an active account
+c.Authenticator.admin_users = set()  # the platform is run from the CLI, not the Hub's admin page
+c.JupyterHub.shutdown_on_logout = True  # logging out ends the session and its kernels
+c.JupyterHub.template_paths = [str(HERE / "templates")]  # French login and password pages
+
+# --- servers ----------------------------------------------------------------------------
+c.JupyterHub.spawner_class = "retkoop_widgets.hub.spawner.RetkoopSpawner"
+c.RetkoopSpawner.db_url = DB_URL
+c.RetkoopSpawner.analyst_db_url = os.environ.get("RETKOOP_ANALYST_DB_URL", "")
+c.RetkoopSpawner.port_range = SERVER_PORTS
+c.RetkoopSpawner.workspace_seeds = {
+    "formateur": [str(NOTEBOOKS / "formation")],
+    "analyste": [str(NOTEBOOKS / "analyse_departementale.ipynb")],
+}
+c.SimpleLocalProcessSpawner.home_dir_template = str(DATA / "home" / "{username}")
+c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
+c.Spawner.start_timeout = 60
+c.Spawner.http_timeout = 60
+# Default (no role group, should not happen): the locked server with no dashboard at all.
+LOCKED = ["--allow-root", f"--config={HERE / 'singleuser_locked.py'}"]
+LAB = ["--allow-root", f"--config={HERE / 'singleuser_lab.py'}"]
+c.Spawner.args = LOCKED
+c.Spawner.notebook_dir = str(NOTEBOOKS)
+c.Spawner.default_url = "/voila/render/tableau_de_bord.ipynb"
+# glibc gives every thread its own malloc arena; servers and kernels are mostly idle and
+# threaded (tornado, ZMQ): two arenas are enough and save memory per session.
+c.Spawner.environment = {"MALLOC_ARENA_MAX": "2"}
+c.Spawner.mem_limit = "1G"  # informative on one machine; enforced by KubeSpawner (z2jh)
+c.Spawner.group_overrides = {
+    "1-mandataire": {"groups": ["role-mandataire"], "spawner_override": {
+        "args": LOCKED, "notebook_dir": str(NOTEBOOKS),
+        "default_url": "/voila/render/tableau_de_bord.ipynb"}},
+    "2-admin-ad": {"groups": ["role-admin-ad"], "spawner_override": {
+        "args": LOCKED, "notebook_dir": str(NOTEBOOKS), "default_url": "/voila/render/ad.ipynb"}},
+    "3-formateur": {"groups": ["role-formateur"], "spawner_override": {
+        "args": LAB, "notebook_dir": str(DATA / "workspaces" / "{username}"), "default_url": "/lab"}},
+    "4-analyste": {"groups": ["role-analyste"], "spawner_override": {
+        "args": LAB, "notebook_dir": str(DATA / "workspaces" / "{username}"), "default_url": "/lab"}},
+}
+
+# --- roles: trainers may open their trainees' (training coops') dashboards --------------
+c.JupyterHub.load_roles = [
+    {"name": "formateur", "groups": ["role-formateur"],
+     "scopes": ["self", "access:servers!group=formation", "read:users!group=formation"]},
+    {"name": "idle-culler", "services": ["idle-culler"],
+     "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},
+]
+
+# --- idle culling: servers (here) and kernels (singleuser_*.py) -------------------------
+c.JupyterHub.services = [{
+    "name": "idle-culler",
+    "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={CULL_TIMEOUT}",
+                "--cull-every=300"],
+}]
+
+# --- no traceback, no internals in pages -----------------------------------------------
+c.JupyterHub.log_level = "INFO"
+c.JupyterHub.template_vars = {"retkoop": True}
+c.JupyterHub.tornado_settings = {"serve_traceback": False}

@@ -1,0 +1,17 @@
+"""jupyter_server configuration of a JupyterLab single-user server (formateur, analyste).
+
+These roles run code by design; what protects the books is the database connection their
+kernels get (``RETKOOP_DB_URL``: a SELECT-only PostgreSQL role for analysts, the
+``RETKOOP_READ_ONLY`` flag for SQLite) and ``Books`` permissions (``Actor``).
+"""
+c = get_config()  # noqa: F821
+
+c.ServerApp.terminals_enabled = False
+c.MappingKernelManager.allow_tracebacks = True  # they write code: tracebacks are their tool
+c.MappingKernelManager.cull_idle_timeout = 60 * 60
+c.MappingKernelManager.cull_interval = 5 * 60
+c.MappingKernelManager.cull_connected = False
+c.VoilaConfiguration.show_tracebacks = False
+# Offline server: no news feed, no update check (they would call the internet).
+c.LabApp.news_url = None
+c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"

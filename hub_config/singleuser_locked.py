@@ -1,0 +1,49 @@
+"""jupyter_server configuration of a locked single-user server (mandataire, admin-ad).
+
+Loaded with ``jupyterhub-singleuser --config=<this file>`` (see ``jupyterhub_config.py``,
+``c.Spawner.group_overrides``). The server renders only the role's dashboard notebooks
+with Voilà; see ``retkoop_widgets/hub/lockdown.py`` for why each lock is needed.
+"""
+import os
+
+c = get_config()  # noqa: F821
+
+ROLE = os.environ.get("RETKOOP_ROLE", "")
+# Which notebooks (relative to the served folder, Spawner.notebook_dir) each role may open.
+DASHBOARDS = {
+    "mandataire": ["tableau_de_bord.ipynb"],
+    "admin-ad": ["ad.ipynb", "tableau_de_bord.ipynb"],
+}
+
+# Only Voilà and the lock: no JupyterLab, no classic notebook, no terminals, no LSP.
+c.ServerApp.jpserver_extensions = {
+    "voila": True,
+    "retkoop_widgets.hub.lockdown": True,
+    "jupyterlab": False,
+    "notebook": False,
+    "nbclassic": False,
+    "notebook_shim": False,
+    "jupyter_lsp": False,
+    "jupyter_server_terminals": False,
+}
+c.ServerApp.terminals_enabled = False
+c.ServerApp.authorizer_class = "retkoop_widgets.hub.lockdown.DashboardAuthorizer"
+c.DashboardAuthorizer.allowed_notebooks = DASHBOARDS.get(ROLE, [])
+c.DashboardAuthorizer.allowed = [("execute", "kernels")]
+c.ServerApp.contents_manager_class = "retkoop_widgets.hub.lockdown.ReadOnlyContentsManager"
+c.ContentsManager.allow_hidden = False
+
+# Kernels: widget messages only, never a traceback (it could carry a database URL).
+c.MappingKernelManager.allowed_message_types = [
+    "comm_open", "comm_close", "comm_msg", "comm_info_request", "kernel_info_request",
+    "shutdown_request"]
+c.MappingKernelManager.allow_tracebacks = False
+# Every page view starts a kernel and closing the tab does not stop it: cull.
+c.MappingKernelManager.cull_idle_timeout = 15 * 60
+c.MappingKernelManager.cull_interval = 60
+c.MappingKernelManager.cull_connected = False
+
+c.VoilaConfiguration.show_tracebacks = False
+c.VoilaConfiguration.file_allowlist = []
+# The lab template asks a CDN for fonts offline: harmless, but keep the page light.
+c.VoilaConfiguration.template = "lab"

@@ -1,0 +1,205 @@
+"""``retkoop hub``: the whole platform on one machine, in one command.
+
+Steps: bring Retkoop's database to the latest schema; for PostgreSQL, make sure the
+SELECT-only analyst role exists; in demo mode, seed the demo books and create the
+documented demo accounts; start JupyterHub (``hub_config/jupyterhub_config.py``) with the
+PyPI ``configurable-http-proxy`` (no Node); back up the database every
+``backup_every`` hours with rotation (a thread of this process, so backups run exactly
+while the platform runs); stop everything cleanly on Ctrl-C / SIGTERM (systemd).
+
+``HubProcess`` is also what tests and ``bench/hub.py`` use to start a real hub.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..storage.db import data_dir, get_engine, redact, resolve_url
+from ..storage.schema import upgrade
+
+REPO = Path(__file__).resolve().parents[2]
+HUB_CONFIG_DIR = Path(os.environ.get("RETKOOP_HUB_CONFIG", REPO / "hub_config"))
+BIN = Path(sys.executable).parent
+
+# Documented in docs/deploy.md and printed by ``retkoop hub --demo``.
+DEMO_PASSWORD = "retkoop-demo-2026"
+DEMO_ACCOUNTS = [
+    # login, role, coop, ad, full name
+    ("tilleuls", "mandataire", "AD76-0421", None, "Mandataire de l'école des Tilleuls"),
+    ("ad76", "admin-ad", None, "AD76", "Gestionnaire OCCE Seine-Maritime"),
+    ("ad27", "admin-ad", None, "AD27", "Gestionnaire OCCE Eure"),
+    ("formateur", "formateur", None, None, "Formateur OCCE"),
+    ("analyste", "analyste", None, None, "Analyste (lecture seule)"),
+]
+
+
+@dataclass
+class HubSettings:
+    db_url: str
+    port: int = 8000
+    ip: str = "127.0.0.1"
+    data_dir: Path = field(default_factory=lambda: data_dir() / "hub")
+    notebooks_dir: Path = REPO / "notebooks"
+    analyst_db_url: str = ""
+    cull_timeout: int = 3600
+    server_ports: tuple[int, int] | None = None  # default: port+10 … port+99
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.ip}:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update({
+            "RETKOOP_DB_URL": self.db_url,
+            "RETKOOP_ANALYST_DB_URL": self.analyst_db_url,
+            "RETKOOP_HUB_DATA_DIR": str(self.data_dir),
+            "RETKOOP_HUB_IP": self.ip,
+            "RETKOOP_HUB_PORT": str(self.port),
+            "RETKOOP_NOTEBOOKS_DIR": str(self.notebooks_dir),
+            "RETKOOP_CULL_TIMEOUT": str(self.cull_timeout),
+        })
+        if self.server_ports:
+            env["RETKOOP_HUB_SERVER_PORTS"] = f"{self.server_ports[0]}-{self.server_ports[1]}"
+        env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+        return env
+
+
+def prepare_database(settings: HubSettings) -> None:
+    """Schema up to date; analyst URL for PostgreSQL (SELECT-only role) when not given."""
+    engine = get_engine(settings.db_url)
+    upgrade(engine)
+    if engine.dialect.name == "postgresql" and not settings.analyst_db_url:
+        from .analyst import ensure_analyst_role
+        settings.analyst_db_url = ensure_analyst_role(settings.db_url, settings.data_dir)
+
+
+def create_demo(settings: HubSettings) -> list[tuple[str, str, str]]:
+    """Seed the demo books if absent and (re)create the demo accounts; returns
+    (login, role, scope) rows to print."""
+    from ..domain.errors import Conflict
+    from ..services.accounts import Accounts
+    from ..services.books import Books
+    books = Books(settings.db_url)
+    if not any(code == "AD76" for code, _ in books.ads()):
+        from ..demo import seed_demo
+        seed_demo(books)
+    accounts = Accounts(settings.db_url, "retkoop-demo")
+    rows = []
+    for login, role, coop, ad, name in DEMO_ACCOUNTS:
+        try:
+            accounts.add(login, role, coop=coop, ad=ad, full_name=name, password=DEMO_PASSWORD)
+        except Conflict:
+            accounts.reset(login, DEMO_PASSWORD)
+        rows.append((login, role, coop or ad or "—"))
+    return rows
+
+
+class HubProcess:
+    """A running JupyterHub (and, through it, the proxy and the servers)."""
+
+    def __init__(self, settings: HubSettings, log_path: Path | None = None):
+        self.settings = settings
+        self.log_path = log_path or settings.data_dir / "jupyterhub.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 90) -> "HubProcess":
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "ab")
+        cmd = [str(BIN / "jupyterhub"), "-f", str(HUB_CONFIG_DIR / "jupyterhub_config.py")]
+        self.proc = subprocess.Popen(cmd, env=self.settings.env(), cwd=self.settings.data_dir,
+                                     stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"JupyterHub s'est arrêté au démarrage (journal : {self.log_path})")
+            try:
+                with urllib.request.urlopen(f"{self.settings.url}/hub/api/", timeout=2) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                pass
+            time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"JupyterHub n'a pas répondu en {timeout:.0f} s (journal : {self.log_path})")
+
+    def stop(self, timeout: float = 30) -> None:
+        """SIGTERM: the Hub stops the servers and the proxy it started, then exits."""
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+        self._log.close()
+        self.proc = None
+
+    def wait(self) -> int:
+        return self.proc.wait() if self.proc else 0
+
+
+class BackupScheduler(threading.Thread):
+    """Back up Retkoop's database every ``every`` seconds, keeping the newest ``keep``."""
+
+    def __init__(self, db_url: str, directory: Path, every: float, keep: int):
+        super().__init__(daemon=True, name="retkoop-backups")
+        self.db_url, self.directory, self.every, self.keep = db_url, directory, every, keep
+        self.stopped = threading.Event()
+        self.last: Path | None = None
+        self.error: str = ""
+
+    def run(self) -> None:
+        from ..backup import backup
+        while not self.stopped.wait(self.every):
+            try:
+                self.last = backup(self.db_url, self.directory, keep=self.keep)
+                self.error = ""
+            except Exception as e:  # keep the platform running; say it in the log
+                self.error = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+                print(f"retkoop : sauvegarde échouée : {self.error}", file=sys.stderr, flush=True)
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
+def run(settings: HubSettings, *, demo: bool = False, backup_dir: Path | None = None,
+        backup_every_hours: float = 6, keep: int = 28) -> int:
+    """Foreground: start everything, print how to log in, wait for Ctrl-C / SIGTERM."""
+    settings.db_url = resolve_url(settings.db_url)
+    prepare_database(settings)
+    if demo:
+        rows = create_demo(settings)
+        print("Comptes de démonstration (mot de passe : " + DEMO_PASSWORD + ") :")
+        for login, role, scope in rows:
+            print(f"  {login:<10} {role:<11} {scope}")
+    hub = HubProcess(settings).start()
+    scheduler = None
+    if backup_every_hours > 0:
+        scheduler = BackupScheduler(settings.db_url, backup_dir or settings.data_dir.parent / "sauvegardes",
+                                    backup_every_hours * 3600, keep)
+        scheduler.start()
+    print(f"Retkoop est prêt : {settings.url}/  (base : {redact(settings.db_url)} ; Ctrl-C pour arrêter)",
+          flush=True)
+
+    def _term(*_):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, _term)
+    try:
+        code = hub.wait()
+    except KeyboardInterrupt:
+        code = 0
+    finally:
+        if scheduler:
+            scheduler.stop()
+        hub.stop()
+    return code

@@ -1,0 +1,111 @@
+"""The spawner: what each person's single-user server gets.
+
+``SimpleLocalProcessSpawner`` (one machine, every server runs as the hub's OS user) plus:
+
+* the identity contract with the dashboards: ``RETKOOP_USER``, ``RETKOOP_ROLE``,
+  ``RETKOOP_COOP`` (mandataire), ``RETKOOP_AD`` (admin-ad, analyste), ``RETKOOP_DB_URL``
+  and, for analysts, ``RETKOOP_READ_ONLY=1`` with a read-only URL — read from the
+  ``app_user`` row at every start, so a role change applies at the next start;
+* ``port_range``: servers listen in a known range (firewalls, several hubs on one host);
+* per-role working folders for JupyterLab users, seeded on first start (formateur: a copy
+  of the training notebooks; analyste: the departmental analysis notebook).
+
+Per-role command, served folder and landing page are plain configuration
+(``c.Spawner.group_overrides`` in ``hub_config/jupyterhub_config.py``).
+"""
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+from pathlib import Path
+
+from jupyterhub.spawner import SimpleLocalProcessSpawner
+from tornado import web
+from traitlets import Dict, Integer, Tuple, Unicode
+
+from ..domain.actor import ANALYSTE, FORMATEUR
+from ..services.accounts import Accounts, Profile
+
+
+def server_env(profile: Profile, db_url: str, analyst_db_url: str = "") -> dict[str, str]:
+    """Environment variables telling a server (and its kernels) who acts, on which database."""
+    env = {"RETKOOP_USER": profile.login, "RETKOOP_ROLE": profile.role,
+           "RETKOOP_FULL_NAME": profile.full_name or profile.login,
+           "RETKOOP_COOP": profile.coop or "", "RETKOOP_AD": profile.ad or "",
+           "RETKOOP_DB_URL": db_url, "RETKOOP_READ_ONLY": ""}
+    if profile.role == ANALYSTE:
+        env["RETKOOP_DB_URL"] = analyst_db_url or db_url
+        env["RETKOOP_READ_ONLY"] = "1"
+    return env
+
+
+def free_port(low: int, high: int, host: str = "127.0.0.1") -> int:
+    """First port in [low, high] nobody listens on."""
+    for port in range(low, high + 1):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind((host, port))
+            except OSError:
+                continue
+            return port
+    raise web.HTTPError(503, "plus aucun port libre pour démarrer un serveur")
+
+
+def checked_profile(login: str, db_url: str | None) -> Profile:
+    """The account behind a server about to start, or a refusal (unknown, disabled, or a
+    temporary password not yet changed)."""
+    try:
+        profile = Accounts(db_url or None).profile(login)
+    except Exception:
+        raise web.HTTPError(403, "compte inconnu")
+    if not profile.active:
+        raise web.HTTPError(403, "compte désactivé")
+    if profile.must_change_password:
+        raise web.HTTPError(403, "changez d'abord votre mot de passe (/hub/mot-de-passe)")
+    return profile
+
+
+async def identity_hook(spawner) -> None:
+    """``pre_spawn_hook`` giving any spawner (KubeSpawner on Zero to JupyterHub) the same
+    identity environment as ``RetkoopSpawner``; URLs from the hub's environment."""
+    import os
+    db_url = os.environ.get("RETKOOP_DB_URL", "")
+    profile = await asyncio.to_thread(checked_profile, spawner.user.name, db_url)
+    spawner.environment.update(server_env(profile, db_url, os.environ.get("RETKOOP_ANALYST_DB_URL", "")))
+
+
+class RetkoopSpawner(SimpleLocalProcessSpawner):
+    db_url = Unicode("", config=True, help="Retkoop database URL given to read-write kernels.")
+    analyst_db_url = Unicode("", config=True,
+                             help="Read-only URL for analysts (PostgreSQL role with SELECT only).")
+    port_range = Tuple(Integer(), Integer(), default_value=(0, 0), config=True,
+                       help="Ports for single-user servers, inclusive; (0, 0): any free port.")
+    workspace_seeds = Dict(config=True, help="{role: [file or folder, ...]} copied into a JupyterLab "
+                                             "user's workspace when absent (training notebooks…).")
+
+    async def start(self):
+        profile = await asyncio.to_thread(checked_profile, self.user.name, self.db_url)
+        self.environment.update(server_env(profile, self.db_url, self.analyst_db_url))
+        if profile.role in (FORMATEUR, ANALYSTE):
+            self._prepare_workspace(profile)
+        low, high = self.port_range
+        if high:
+            self.port = await asyncio.to_thread(free_port, low, high, self.ip or "127.0.0.1")
+        return await super().start()
+
+    def _prepare_workspace(self, profile: Profile) -> None:
+        if not self.notebook_dir:
+            return
+        ws = Path(self.format_string(self.notebook_dir))
+        ws.mkdir(parents=True, exist_ok=True)
+        for seed in self.workspace_seeds.get(profile.role, []):
+            src = Path(seed)
+            dst = ws / src.name
+            if dst.exists() or not src.exists():
+                continue
+            if src.is_dir():
+                shutil.copytree(src, dst)
+            else:
+                shutil.copy2(src, dst)
+
