@@ -161,3 +161,14 @@ def test_password_rules_are_pure():
     assert failed == 0 and until == datetime(2026, 1, 1, 12, 10)
     assert len({rules.temporary_password() for _ in range(50)}) == 50
 
+
+
+def test_formateur_manages_trainee_accounts_on_training_coops_only(accounts, books):
+    books.add_coop("FORM-01", "Bac à sable 1", "AD76", training=True)
+    trainer = Accounts(accounts.engine, Actor("form", "formateur"), now=accounts.now)
+    assert trainer.add("stagiaire1", "mandataire", coop="FORM-01")  # a temporary password
+    assert trainer.reset("stagiaire1")
+    with pytest.raises(Forbidden):
+        trainer.add("intrus", "mandataire", coop="AD76-0421")  # a real coop
+    with pytest.raises(Forbidden):
+        trainer.add("chef", "admin-ad", ad="AD76")

@@ -93,6 +93,8 @@ class Accounts:
             target_ad = coop_row.ad_code if coop_row is not None else ad
             if role in (MANDATAIRE, ADMIN_AD) and target_ad == a.ad:
                 return
+        if a.role == FORMATEUR and role == MANDATAIRE and coop_row is not None and coop_row.training:
+            return  # trainers create and reset their trainees' accounts on sandbox coops only
         raise Forbidden(f"{a.login} ne peut pas gérer ce compte")
 
     def _audit(self, uow: UnitOfWork, action: str, login: str, *, coop=None, after=None, reason="") -> None:
