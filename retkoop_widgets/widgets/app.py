@@ -44,6 +44,9 @@ class Dashboard:
             ("bilan", BilanSection.title, lambda: BilanSection(ctx, on_open_entry=self.open_entry)),
             ("exports", ExportsSection.title, lambda: ExportsSection(ctx)),
         ]
+        if ctx.info.get("training"):  # a training sandbox: the guided sequence's checkers
+            from .formation import FormationSection
+            self._factories.append(("formation", FormationSection.title, lambda: FormationSection(ctx)))
         self._built: dict[int, object] = {}
         self._slots = [W.VBox() for _ in self._factories]
         self.tabs = W.Tab(children=self._slots)
