@@ -156,8 +156,9 @@ def books(db_url, clock):
 COOP, EX = "AD76-0421", "2025-2026"
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Under xdist (``./dev test`` runs ``-n 2 --dist loadgroup``): keep each test file on
+    """Under xdist (``RETKOOP_TEST_WORKERS=2 ./dev test`` runs ``-n 2 --dist loadgroup``): keep each test file on
     one worker (its module fixtures — servers, browsers — start once), and run every
     JupyterHub test file on the same worker, one after the other, since their hubs share
     the 18000–18099 port range."""
