@@ -97,7 +97,7 @@ def main() -> None:
 
     os.environ["RETKOOP_DB_URL"] = url
     import nbformat
-    from retkoop_widgets.reports import ReportKernel, to_pdf
+    from retkoop_widgets.reports.runner import ReportKernel, to_pdf
     from retkoop_widgets.reports.runner import pdf_exporter
     t = time.perf_counter()
     pdf_exporter()

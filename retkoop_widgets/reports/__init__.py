@@ -11,7 +11,8 @@ kernel, which reads the same database.
 """
 from __future__ import annotations
 
-from .runner import ReportError, ReportKernel, pdf_exporter, plain_url, to_pdf
+# The runner (nbformat, nbclient, WeasyPrint) is imported only when a PDF is rendered: the
+# notebooks' kernels import ``reports.views`` through this package and must start fast.
 
 __all__ = ["render_crf_pdf", "render_cahier_pdf", "render_pdf", "ReportError", "ReportKernel"]
 
@@ -24,7 +25,15 @@ def _check(kind: str, books, coop: str, exercice: str) -> None:
         books.crf(coop, exercice)
 
 
-def render_pdf(kind: str, books, coop: str, exercice: str, kernel: ReportKernel | None = None) -> bytes:
+def __getattr__(name: str):
+    if name in ("ReportError", "ReportKernel"):
+        from . import runner
+        return getattr(runner, name)
+    raise AttributeError(name)
+
+
+def render_pdf(kind: str, books, coop: str, exercice: str, kernel=None) -> bytes:
+    from .runner import ReportKernel, pdf_exporter, plain_url, to_pdf
     if kernel is not None:
         _check(kind, books, coop, exercice)
         return to_pdf(kernel.execute(kind, coop=coop, exercice=exercice))

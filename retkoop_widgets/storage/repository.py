@@ -2,9 +2,9 @@
 (and the unit of work), so services and widgets see only ``Entry``, ``Exercice``…"""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import String, delete, func, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
 from ..domain.cash import CashCount
@@ -48,6 +48,18 @@ def entry_snapshot(e: Entry) -> dict:
             "mode": e.mode, "cheque": e.cheque, "pointe": e.pointed,
             "date_releve": e.statement_date.isoformat() if e.statement_date else None,
             "ecritures": [[p.account, p.amount, p.action] for p in e.postings]}
+
+
+def _raw(column):
+    """A DATE column without SQLAlchemy's per-row conversion (on SQLite a regex per value,
+    most of the time of a year-long scan); ``_day`` converts with the C ``fromisoformat``."""
+    return type_coerce(column, String)
+
+
+def _day(value):
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
 
 
 class Repository:
@@ -108,12 +120,12 @@ class Repository:
                 .where(e.exercice_id == exercice_id).order_by(p.entry_id, p.line)).all():
             postings.setdefault(entry_id, []).append(Posting(account, amount, action or ""))
         rows = conn.execute(
-            select(e.id, e.piece, e.date, e.libelle, e.tiers, e.mode, e.cheque, e.pointed, e.statement_date,
-                   e.changed_after_pointage, e.version)
+            select(e.id, e.piece, _raw(e.date).label("date"), e.libelle, e.tiers, e.mode, e.cheque, e.pointed,
+                   _raw(e.statement_date).label("statement_date"), e.changed_after_pointage, e.version)
             .where(e.exercice_id == exercice_id).order_by(e.date, e.id)).all()
-        return [Entry(piece=r.piece, date=r.date, libelle=r.libelle, postings=tuple(postings.get(r.id, ())),
-                      tiers=r.tiers or "", mode=r.mode or "", cheque=r.cheque or "", pointed=r.pointed,
-                      statement_date=r.statement_date, changed_after_pointage=r.changed_after_pointage,
+        return [Entry(piece=r.piece, date=_day(r.date), libelle=r.libelle, postings=tuple(postings.get(r.id, ())),
+                      tiers=r.tiers or "", mode=r.mode or "", cheque=r.cheque or "", pointed=bool(r.pointed),
+                      statement_date=_day(r.statement_date), changed_after_pointage=bool(r.changed_after_pointage),
                       id=r.id, version=r.version) for r in rows]
 
     def account_totals(self, exercice_id: int) -> dict[str, int]:
@@ -128,10 +140,10 @@ class Repository:
         one narrow scan of ``entry`` (see ``orm.EntryRow.bank``)."""
         e = orm.EntryRow
         rows = self.s.connection().execute(
-            select(e.id, e.piece, e.date, e.libelle, e.bank, e.cash, e.cheque, e.pointed, e.statement_date,
-                   e.changed_after_pointage)
+            select(e.id, e.piece, _raw(e.date), e.libelle, e.bank, e.cash, e.cheque, e.pointed,
+                   _raw(e.statement_date), e.changed_after_pointage)
             .where(e.exercice_id == exercice_id).order_by(e.date, e.id)).all()
-        return [TreasuryLine(r[1], r[2], r[3], r[4], r[5], r[6] or "", bool(r[7]), r[8], bool(r[9]), r[0])
+        return [TreasuryLine(r[1], _day(r[2]), r[3], r[4], r[5], r[6] or "", bool(r[7]), _day(r[8]), bool(r[9]), r[0])
                 for r in rows]
 
     def entry_row(self, entry_id: int) -> orm.EntryRow | None:
