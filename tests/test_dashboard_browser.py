@@ -182,3 +182,26 @@ def test_teacher_afternoon(page, server):
     assert e.pointed and sorted(p.amount for p in e.ventilation) == [950, 1500, 15000]
     assert len(b.cash_counts("AD76-0421", "2025-2026")) == 1 and len(b.subsidies("AD76-0421", "2025-2026")) == 1
     assert len(b.attachments("AD76-0421", "2025-2026")[e.id]) == 1
+
+
+def _focused_in(page, css: str) -> bool:
+    return page.evaluate("(css) => !!(document.activeElement && document.activeElement.closest(css))", css)
+
+
+def test_tab_order_follows_the_form(page):
+    """Tab moves through the entry form in reading order (no tabindex tricks: DOM order)."""
+    tab(page, "Saisie")
+    page.click(".rk-piece input")
+    page.keyboard.press("Tab")
+    assert _focused_in(page, ".rk-date")
+    page.click(".rk-libelle input")
+    page.keyboard.press("Tab")
+    assert _focused_in(page, ".rk-tiers")
+    page.click(".rk-amount input")
+    page.keyboard.press("Tab")
+    assert _focused_in(page, ".rk-mode")
+    page.keyboard.press("Tab")
+    assert _focused_in(page, ".rk-cheque")
+    page.click(".rk-vaccount input")
+    page.keyboard.press("Tab")
+    assert _focused_in(page, ".rk-vamount")
