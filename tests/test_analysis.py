@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import text
 
 from retkoop_widgets.analysis import analyse_ad
-from retkoop_widgets.analysis.overview import (_engine, display_anomalies, display_coops, display_flows,
+from retkoop_widgets.storage.db import engine_of
+from retkoop_widgets.analysis.overview import (display_anomalies, display_coops, display_flows,
                                                display_rubrics)
 from retkoop_widgets.domain.entry import EntryDraft, VentilationLine as V
 from retkoop_widgets.domain.money import format_eur
@@ -147,7 +148,7 @@ def test_training_sandboxes_and_other_ads_are_never_counted(seeded, db_url):
 
 
 def test_analysis_reads_through_a_read_only_connection(seeded, db_url):
-    engine = _engine(db_url)
+    engine = engine_of(db_url, read_only=True)
     with pytest.raises(Exception) as err:
         with engine.begin() as c:
             c.execute(text("UPDATE coop SET name = 'x'"))

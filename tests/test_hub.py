@@ -23,8 +23,6 @@ pytestmark = [pytest.mark.slow]
 PORT = 18000
 BASE = f"http://127.0.0.1:{PORT}"
 PASSWORD = "un-secret-de-classe-42"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 REPO = Path(__file__).resolve().parents[1]
 
 STAND_IN = '''
@@ -107,11 +105,9 @@ def hub(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
+    from retkoop_widgets.devtools.chromium import french_browser
+    with french_browser() as b:
         yield b
-        b.close()
 
 
 def login(browser, login: str, password: str = PASSWORD):

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from test_hub import CHROMIUM_ARGS, PASSWORD, REPO
+from test_hub import PASSWORD, REPO
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -39,11 +39,9 @@ def hub(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
+    from retkoop_widgets.devtools.chromium import french_browser
+    with french_browser() as b:
         yield b
-        b.close()
 
 
 def login(browser, login):

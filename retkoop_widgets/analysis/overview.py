@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import Engine
+
 from sqlalchemy.orm import Session
 
 from ..domain.chart import Chart
 from ..domain.exercice import STATE_LABELS, parse_name
 from ..domain.money import format_eur
-from ..storage.db import get_engine
+from ..storage.db import engine_of
 from ..storage.repository import Repository
 from . import queries as q
 
@@ -72,15 +72,6 @@ class AdAnalysis:
         return f"{self.ad} {self.ad_name} — exercice {self.exercice}".replace("  ", " ")
 
 
-def _engine(source) -> Engine:
-    if isinstance(source, Engine):
-        return source
-    engine = getattr(source, "engine", None)  # a Books
-    if isinstance(engine, Engine):
-        return engine
-    return get_engine(source, read_only=True)
-
-
 def analyse_ad(source=None, ad: str = "AD76", exercice: str = "2025-2026", today: date | None = None) -> AdAnalysis:
     """Read the AD's books for one exercice (``source``: URL, engine, Books or None for
     ``RETKOOP_DB_URL``; a URL is opened read-only)."""
@@ -89,7 +80,7 @@ def analyse_ad(source=None, ad: str = "AD76", exercice: str = "2025-2026", today
     today = today or date.today()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    with _engine(source).connect() as conn:
+    with engine_of(source, read_only=True).connect() as conn:
         name = q.ad_name(conn, ad)
         chart = Repository(Session(bind=conn)).chart(ad)
         raw = {}

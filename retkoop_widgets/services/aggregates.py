@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 
 from ..storage import orm
-from ..storage.db import get_engine
+from ..storage.db import engine_of
 
 
 class CoopAccountTotal(NamedTuple):
@@ -29,15 +29,6 @@ class CoopAccountTotal(NamedTuple):
     account: str
     amount: int  # cents, debit positive (produits negative)
     postings: int
-
-
-def _engine(engine_or_books) -> Engine:
-    if isinstance(engine_or_books, Engine):
-        return engine_or_books
-    engine = getattr(engine_or_books, "engine", None)  # a Books
-    if isinstance(engine, Engine):
-        return engine
-    return get_engine(engine_or_books)  # a URL (or None: the configured database)
 
 
 def totals_query(ad: str | None = None, exercice: str | None = None, *, include_training: bool = False):
@@ -72,7 +63,7 @@ def totals_by_coop(engine_or_books, ad: str | None = None, exercice: str | None 
 
     ``engine_or_books``: an SQLAlchemy ``Engine``, a ``Books`` or a database URL.
     Training coops are left out unless asked for: they are not real money."""
-    with _engine(engine_or_books).connect() as conn:
+    with engine_of(engine_or_books).connect() as conn:
         rows = conn.execute(totals_query(ad, exercice, include_training=include_training))
         return [CoopAccountTotal(r.ad, r.coop, r.exercice, r.account, int(r.amount), int(r.postings))
                 for r in rows]

@@ -65,6 +65,17 @@ def get_engine(url: str | None = None, *, read_only: bool = False) -> Engine:
     return _ENGINES[key]
 
 
+def engine_of(source=None, *, read_only: bool = False) -> Engine:
+    """The engine behind what a caller holds: an Engine, anything with ``.engine`` (a
+    ``Books``), or a URL (None: the configured database)."""
+    if isinstance(source, Engine):
+        return source
+    engine = getattr(source, "engine", None)
+    if isinstance(engine, Engine):
+        return engine
+    return get_engine(source, read_only=read_only)
+
+
 def make_engine(url: str, *, read_only: bool = False) -> Engine:
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
