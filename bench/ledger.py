@@ -131,7 +131,7 @@ def bench_import_and_crf(url: str, n: int) -> None:
         entries, lb, lm = timed(lambda: uow.repo.entries(exercice_id))
         print(f"  repo.entries (every entry with its postings; cahier, exports): best {lb * 1000:.0f} ms, "
               f"median {lm * 1000:.0f} ms")
-        for part in ("account_totals", "treasury_lines"):
+        for part in ("account_totals", "treasury_movements"):
             if hasattr(uow.repo, part):  # the SQL-side loaders Books.crf uses
                 _, pb, pm = timed(lambda: getattr(uow.repo, part)(exercice_id))
                 print(f"  repo.{part}: best {pb * 1000:.0f} ms, median {pm * 1000:.0f} ms")

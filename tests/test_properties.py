@@ -163,6 +163,34 @@ def test_invariant_and_round_trip_through_the_books(books, db_url):
     prop()
 
 
+def test_the_books_crf_equals_the_pure_crf_of_its_entries(books, db_url, clock):
+    """``Books.crf`` reads set queries (account totals, a movement scan, only the flagged
+    lines); ``compute_crf`` walks whole entries. Same books, same CRF — alerts, their
+    order, the unpointed lines and the statement balance included — whatever "today" is
+    (future-dated lines) and after a pointed line is changed."""
+    @_db_settings(db_url)
+    @given(cahier(max_size=25), st.integers(0, 400), st.booleans())
+    def prop(drafts, today_offset, edit_pointed):
+        coop = _new_coop(books)
+        books.import_drafts(coop, EX, _located(drafts))
+        entries = books.entries(coop, EX)
+        pointed = [e for e in entries if e.pointed and e.date > START]
+        if edit_pointed and pointed:  # one day earlier: the bank statement no longer matches
+            e = pointed[0]
+            books.update_entry(e.id, e.version, EntryDraft(
+                e.date - timedelta(days=1), e.libelle, piece=e.piece, tiers=e.tiers, mode=e.mode, cheque=e.cheque,
+                bank_in=max(e.bank, 0), bank_out=max(-e.bank, 0), cash_in=max(e.cash, 0),
+                cash_out=max(-e.cash, 0), ventilation=tuple(V(p.account, abs(p.amount), p.action)
+                                                             for p in e.ventilation),
+                pointed=True, statement_date=e.statement_date))
+            entries = books.entries(coop, EX)
+        clock.day = START + timedelta(days=today_offset)
+        pure = compute_crf(books.exercice(coop, EX), entries, books.chart(coop), today=clock.day)
+        assert crf_json(books.crf(coop, EX)) == crf_json(pure)
+
+    prop()
+
+
 @st.composite
 def invalid(draw, used_piece: str) -> EntryDraft:
     """A draft the books must refuse, with what makes it wrong."""

@@ -9,7 +9,7 @@ and two decimals.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Mapping, Sequence
 
@@ -18,7 +18,7 @@ from .chart import TREASURY, Chart
 from .entry import Entry
 from .errors import InvariantBreach
 from .exercice import Exercice
-from .ledger import Alert, TreasuryLine, balances_at, cahier_order, treasury_line, entry_alerts, statement_balance, unpointed
+from .ledger import Alert, TreasuryLine, TreasuryReview, cahier_order, movements, review_treasury
 from .money import format_eur, to_decimal_str
 from .subsidy import Subsidy
 
@@ -92,22 +92,23 @@ def compute_crf(exercice: Exercice, entries: Sequence[Entry], chart: Chart, *,
     for e in entries:
         for p in e.postings:
             totals[p.account] += p.amount
-    return crf_from_totals(exercice, totals, [treasury_line(e) for e in entries], chart, today=today,
-                           cash_count=cash_count, subsidies=subsidies, coop_name=coop_name, ad=ad,
-                           submitted_at=submitted_at)
+    ordered = cahier_order(entries)
+    review = review_treasury(exercice, movements(ordered), ordered, today)
+    return crf_from_totals(exercice, totals, review, chart, cash_count=cash_count, subsidies=subsidies,
+                           coop_name=coop_name, ad=ad, submitted_at=submitted_at)
 
 
-def crf_from_totals(exercice: Exercice, account_totals: Mapping[str, int], lines: Sequence[TreasuryLine],
-                    chart: Chart, *, today: date, cash_count: CashCount | None = None,
+def crf_from_totals(exercice: Exercice, account_totals: Mapping[str, int], treasury: TreasuryReview,
+                    chart: Chart, *, cash_count: CashCount | None = None,
                     subsidies: Sequence[Subsidy] = (), coop_name: str = "", ad: str = "",
                     submitted_at: str | None = None) -> Crf:
-    """The CRF from per-account totals (all postings, signed) and the treasury lines.
+    """The CRF from per-account totals (all postings, signed) and the treasury review.
 
     The two inputs are independent projections of the postings (the storage layer gets
-    them from two different queries); the invariant check compares them, so an
-    unbalanced entry in the database cannot go unnoticed.
+    them from two different queries: ``posting`` grouped by account, and ``entry``'s
+    bank/cash columns); the invariant check compares them, so an unbalanced entry in the
+    database cannot go unnoticed.
     """
-    entries = cahier_order(lines)  # sorted once; the projections below keep the order
     per_account = {k: v for k, v in account_totals.items() if k not in TREASURY}
     charges, produits = [], []
     for code in sorted(per_account):
@@ -124,13 +125,12 @@ def crf_from_totals(exercice: Exercice, account_totals: Mapping[str, int], lines
             charges.append(AccountTotal(code, occe, lib, rub, amount))
         else:
             produits.append(AccountTotal(code, occe, lib, rub, -amount))
-    bank, cash = balances_at(exercice, entries)
-    alerts = entry_alerts(exercice, entries, today)
+    alerts = list(treasury.alerts)
     crf = Crf(coop=exercice.coop, exercice=exercice, charges=tuple(charges), produits=tuple(produits),
-              closing_bank=bank, closing_cash=cash, unpointed=tuple(unpointed(entries)),
-              statement_balance=statement_balance(exercice, entries), cash_count=cash_count,
-              subsidies=tuple(subsidies), alerts=(), coop_name=coop_name, ad=ad,
-              submitted_at=submitted_at, entries_count=len(entries))
+              closing_bank=treasury.closing_bank, closing_cash=treasury.closing_cash,
+              unpointed=treasury.unpointed, statement_balance=treasury.statement_balance,
+              cash_count=cash_count, subsidies=tuple(subsidies), alerts=(), coop_name=coop_name, ad=ad,
+              submitted_at=submitted_at, entries_count=treasury.count)
     if crf.subsidies_total != crf.account_7410:
         alerts.append(Alert("subventions_7410",
                             f"le tableau des subventions totalise {format_eur(crf.subsidies_total)} mais "
@@ -145,7 +145,6 @@ def crf_from_totals(exercice: Exercice, account_totals: Mapping[str, int], lines
 
 
 def _with_alerts(crf: Crf, alerts: list[Alert]) -> Crf:
-    from dataclasses import replace
     return replace(crf, alerts=tuple(alerts))
 
 

@@ -14,11 +14,10 @@ from .numbering import sort_key
 
 @dataclass(frozen=True, slots=True)
 class TreasuryLine:
-    """What balances, pointage and alerts need of an entry: its treasury movements.
+    """What pointage and alerts need of an entry: its treasury side, without postings.
 
-    The storage layer can load these for a whole year with one aggregate query, without
-    materialising every posting; ``Entry`` has the same attributes, so every function
-    below accepts either.
+    The storage layer loads these only for the lines a report lists (unpointed, cheques,
+    flagged); ``Entry`` has the same attributes, so every function below accepts either.
     """
     piece: str
     date: date
@@ -30,11 +29,6 @@ class TreasuryLine:
     statement_date: date | None = None
     changed_after_pointage: bool = False
     id: int | None = None
-
-
-def treasury_line(e: Entry) -> TreasuryLine:
-    return TreasuryLine(e.piece, e.date, e.libelle, e.bank, e.cash, e.cheque, e.pointed,
-                        e.statement_date, e.changed_after_pointage, e.id)
 
 
 class CahierOrder(list):
@@ -107,31 +101,91 @@ class Alert:
 
 def entry_alerts(exercice: Exercice, entries: Iterable[Entry], today: date) -> list[Alert]:
     """Alerts about entries: saved, but a person should look at them."""
-    alerts: list[Alert] = []
+    entries = cahier_order(entries)
+    return list(review_treasury(exercice, movements(entries), entries, today).alerts)
+
+
+#: What the balance walk needs of one entry: ``(date, pièce, id, bank, cash)``. A plain
+#: tuple, because a year holds thousands and the CRF must take milliseconds.
+Movement = tuple
+
+
+def movements(entries: Iterable[Entry]) -> list[Movement]:
+    return [(e.date, e.piece, e.id, e.bank, e.cash) for e in entries]
+
+
+@dataclass(frozen=True)
+class TreasuryReview:
+    """Everything the CRF needs from the treasury side of an exercice, from one walk."""
+    closing_bank: int
+    closing_cash: int
+    unpointed: tuple[TreasuryLine, ...]
+    statement_balance: int
+    alerts: tuple[Alert, ...]
+    count: int
+
+
+def _key(day: date, piece: str, entry_id: int | None) -> tuple:
+    return (day, sort_key(piece), entry_id or 0)
+
+
+# per-line alerts of one pièce come out in this order
+_NEG_BANK, _NEG_CASH, _FUTURE, _CHANGED = range(4)
+
+
+def review_treasury(exercice: Exercice, moves: Iterable[Movement], details: Iterable[TreasuryLine | Entry],
+                    today: date) -> TreasuryReview:
+    """Closing balances, unpointed bank lines, the statement balance and the entry alerts.
+
+    ``moves`` are every entry's movements, in any order. ``details`` are full lines for AT
+    LEAST every entry that is an unpointed bank line, a cheque paid out, dated after
+    ``today`` or changed after pointage (extra lines are ignored): the storage layer loads
+    just those, so a year of 5,000 entries costs one narrow scan, not 5,000 objects.
+    Alerts come in cahier order (per line: bank, cash, future date, changed after
+    pointage), then the cheque alerts.
+    """
+    ordered = sorted(moves, key=lambda m: _key(m[0], m[1], m[2]))
+    bank, cash = exercice.opening_bank, exercice.opening_cash
     bank_neg = cash_neg = False
-    for line in running_balances(exercice, entries):
-        e = line.entry
-        if line.bank_balance < 0 and e.bank < 0 and not bank_neg:
-            alerts.append(Alert("solde_banque_negatif",
-                                f"le solde de la banque devient négatif ({format_eur(line.bank_balance)}) "
-                                f"après la pièce {e.piece} du {e.date:%d/%m/%Y}", e.piece, e.id, e.date))
-        bank_neg = line.bank_balance < 0
-        if line.cash_balance < 0 and e.cash < 0 and not cash_neg:
-            alerts.append(Alert("solde_caisse_negatif",
-                                f"le solde de la caisse devient négatif ({format_eur(line.cash_balance)}) "
-                                f"après la pièce {e.piece} du {e.date:%d/%m/%Y} : une dépense en "
-                                "espèces a-t-elle été saisie avant la recette correspondante ?",
-                                e.piece, e.id, e.date))
-        cash_neg = line.cash_balance < 0
+    keyed: list[tuple[tuple, int, Alert]] = []
+    for day, piece, entry_id, b, c in ordered:
+        bank += b
+        cash += c
+        if bank < 0:
+            if b < 0 and not bank_neg:
+                keyed.append((_key(day, piece, entry_id), _NEG_BANK, Alert(
+                    "solde_banque_negatif", f"le solde de la banque devient négatif ({format_eur(bank)}) "
+                    f"après la pièce {piece} du {day:%d/%m/%Y}", piece, entry_id, day)))
+            bank_neg = True
+        else:
+            bank_neg = False
+        if cash < 0:
+            if c < 0 and not cash_neg:
+                keyed.append((_key(day, piece, entry_id), _NEG_CASH, Alert(
+                    "solde_caisse_negatif", f"le solde de la caisse devient négatif ({format_eur(cash)}) "
+                    f"après la pièce {piece} du {day:%d/%m/%Y} : une dépense en espèces a-t-elle été "
+                    "saisie avant la recette correspondante ?", piece, entry_id, day)))
+            cash_neg = True
+        else:
+            cash_neg = False
+    open_lines, cheques = [], []
+    for e in cahier_order(details):
+        if e.bank and not e.pointed:
+            open_lines.append(e)
+        if e.cheque and e.bank < 0:
+            cheques.append(e)
         if e.date > today:
-            alerts.append(Alert("date_future", f"la pièce {e.piece} est datée du {e.date:%d/%m/%Y}, "
-                                "une date future", e.piece, e.id, e.date))
+            keyed.append((_key(e.date, e.piece, e.id), _FUTURE, Alert(
+                "date_future", f"la pièce {e.piece} est datée du {e.date:%d/%m/%Y}, une date future",
+                e.piece, e.id, e.date)))
         if e.changed_after_pointage:
-            alerts.append(Alert("pointee_modifiee",
-                                f"la pièce {e.piece} a été modifiée après avoir été pointée : "
-                                "vérifiez-la contre le relevé bancaire", e.piece, e.id, e.date))
-    alerts.extend(cheque_alerts(entries))
-    return alerts
+            keyed.append((_key(e.date, e.piece, e.id), _CHANGED, Alert(
+                "pointee_modifiee", f"la pièce {e.piece} a été modifiée après avoir été pointée : "
+                "vérifiez-la contre le relevé bancaire", e.piece, e.id, e.date)))
+    keyed.sort(key=lambda k: (k[0], k[1]))
+    alerts = [a for _, _, a in keyed] + cheque_alerts(CahierOrder(cheques))
+    return TreasuryReview(bank, cash, tuple(open_lines), bank - sum(e.bank for e in open_lines),
+                          tuple(alerts), len(ordered))
 
 
 def cheque_alerts(entries: Iterable[Entry]) -> list[Alert]:

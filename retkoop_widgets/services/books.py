@@ -25,7 +25,7 @@ from ..domain.crf import Crf, crf_from_totals
 from ..domain.entry import Entry, EntryDraft, build_entry
 from ..domain.errors import Conflict, Forbidden, NotFound, Problem, ValidationError
 from ..domain.exercice import (CLOSED, REOPENED, SUBMITTED, Exercice, next_name, parse_name)
-from ..domain.ledger import Alert, CahierLine, balances_at, running_balances
+from ..domain.ledger import Alert, CahierLine, balances_at, review_treasury, running_balances
 from ..domain.money import format_eur, to_decimal_str
 from ..domain.subsidy import Subsidy, make_subsidy
 from ..storage import orm
@@ -557,16 +557,20 @@ class Books:
 
     # -- reports -----------------------------------------------------------------------
     def crf(self, coop: str, name: str) -> Crf:
+        """The compte rendu financier, from set queries: per-account totals, the treasury
+        movements and only the lines it reports on (see ``ledger.review_treasury``)."""
         with self.uow() as uow:
             c, row = self._exercice(uow.repo, coop, name)
+            ex, today = to_exercice(row), self.today()
             counts = uow.repo.cash_counts(row.id)
             ad = uow.repo.ad(c.ad_code)
-            return crf_from_totals(to_exercice(row), uow.repo.account_totals(row.id),
-                                   uow.repo.treasury_lines(row.id), uow.repo.chart(c.ad_code),
-                                   today=self.today(), cash_count=counts[-1] if counts else None,
-                               subsidies=uow.repo.subsidies(row.id), coop_name=c.name,
-                               ad=ad.name if ad else c.ad_code,
-                               submitted_at=row.submitted_at.strftime("%d/%m/%Y") if row.submitted_at else None)
+            review = review_treasury(ex, uow.repo.treasury_movements(row.id),
+                                     uow.repo.treasury_details(row.id, today), today)
+            return crf_from_totals(ex, uow.repo.account_totals(row.id), review, uow.repo.chart(c.ad_code),
+                                   cash_count=counts[-1] if counts else None,
+                                   subsidies=uow.repo.subsidies(row.id), coop_name=c.name,
+                                   ad=ad.name if ad else c.ad_code,
+                                   submitted_at=row.submitted_at.strftime("%d/%m/%Y") if row.submitted_at else None)
 
     def alerts(self, coop: str, name: str) -> list[Alert]:
         return list(self.crf(coop, name).alerts)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import String, delete, func, insert, select, type_coerce
+from sqlalchemy import String, and_, delete, func, insert, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from ..domain.cash import CashCount
@@ -135,14 +135,33 @@ class Repository:
              .where(e.exercice_id == exercice_id).group_by(p.account))
         return {a: int(t) for a, t in self.s.connection().execute(q).all()}
 
-    def treasury_lines(self, exercice_id: int) -> list[TreasuryLine]:
-        """Each entry's bank and cash movements (for balances, alerts, CRF), in date order:
-        one narrow scan of ``entry`` (see ``orm.EntryRow.bank``)."""
+    def treasury_movements(self, exercice_id: int) -> list[tuple]:
+        """Every entry's ``(date, pièce, id, bank, cash)``: the CRF's balance walk. One narrow
+        scan of ``entry`` (its ``bank``/``cash`` columns, migration 0003), plain tuples, each
+        day's date object built once (a year has ≤ 366 distinct days, 5,000 lines)."""
         e = orm.EntryRow
+        rows = self.s.connection().execute(
+            select(_raw(e.date), e.piece, e.id, e.bank, e.cash).where(e.exercice_id == exercice_id)).all()
+        days: dict = {}
+        out = []
+        for d, piece, entry_id, bank, cash in rows:
+            day = days.get(d)
+            if day is None:
+                day = days[d] = _day(d)
+            out.append((day, piece, entry_id, bank, cash))
+        return out
+
+    def treasury_details(self, exercice_id: int, today: date) -> list[TreasuryLine]:
+        """The full lines ``ledger.review_treasury`` reports on, and only those: unpointed
+        bank lines, cheques paid out, lines dated after ``today``, lines changed after
+        pointage. (Every other line matters to the CRF only through its movements.)"""
+        e = orm.EntryRow
+        wanted = or_(and_(e.bank != 0, e.pointed.is_(False)), and_(e.cheque != "", e.bank < 0),
+                     e.date > today, e.changed_after_pointage.is_(True))
         rows = self.s.connection().execute(
             select(e.id, e.piece, _raw(e.date), e.libelle, e.bank, e.cash, e.cheque, e.pointed,
                    _raw(e.statement_date), e.changed_after_pointage)
-            .where(e.exercice_id == exercice_id).order_by(e.date, e.id)).all()
+            .where(e.exercice_id == exercice_id, wanted)).all()
         return [TreasuryLine(r[1], _day(r[2]), r[3], r[4], r[5], r[6] or "", bool(r[7]), _day(r[8]), bool(r[9]), r[0])
                 for r in rows]
 
