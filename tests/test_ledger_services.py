@@ -99,6 +99,21 @@ def test_split_numbering_gives_r_and_d_sequences(books):
     assert books.suggest_piece("AD76-0333", EX, "depense") == "D002"
 
 
+def test_pointing_with_the_versions_seen_refuses_lines_changed_since(books):
+    """A statement import proposes from an earlier read: if another tab pointed or edited
+    one of its lines meanwhile, nothing is pointed."""
+    a = books.record_entry(COOP, EX, family())
+    b = books.record_entry(COOP, EX, occe_invoice())
+    seen = {e.id: e.version for e in books.entries(COOP, EX)}
+    books.point([b.id], date(2025, 10, 15))  # another tab
+    with pytest.raises(Conflict, match=f"la pièce {b.piece} a été modifiée"):
+        books.point([a.id, b.id], date(2025, 10, 31), versions=seen)
+    assert {e.id: (e.pointed, e.statement_date) for e in books.entries(COOP, EX)} == {
+        a.id: (False, None), b.id: (True, date(2025, 10, 15))}
+    fresh = {e.id: e.version for e in books.entries(COOP, EX)}
+    assert books.point([a.id], date(2025, 10, 31), versions=fresh) == 1
+
+
 def test_balances_pointage_and_statement_balance(books):
     a = books.record_entry(COOP, EX, family())
     b = books.record_entry(COOP, EX, occe_invoice())

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
@@ -201,8 +201,14 @@ class Books:
         live = [e for e in exs if e.state != CLOSED]
         return (live or exs or [None])[-1]
 
-    def submit_exercice(self, coop: str, name: str, verificateurs: Sequence[dict] = ()) -> Exercice:
-        """Lock the books (CRF submitted). ``services.submission`` checks readiness first."""
+    def submit_exercice(self, coop: str, name: str, verificateurs: Sequence[dict] = (), *,
+                        place: str = "", signed_on: date | None = None) -> Exercice:
+        """Lock the books (CRF submitted). ``services.submission`` checks readiness first.
+
+        The signature block (vérificateurs, place and date of signature) is kept in the
+        lock's audit record, where ``submission.submission_info`` reads it back for the PDF:
+        it belongs to that act of submission, and a reopening followed by a new submission
+        records a new one."""
         with self.uow(True) as uow:
             _, row, ex = self._writable(uow.repo, coop, name)
             new = ex.to(SUBMITTED)
@@ -211,7 +217,8 @@ class Books:
             row.submitted_at, row.submitted_by = self.now(), self.actor.login
             row.verificateurs = list(verificateurs)
             self._audit(uow.repo, "lock", "exercice", row.id, coop=coop, exercice=name, before=before,
-                        after={"etat": row.state, "verificateurs": list(verificateurs)})
+                        after={"etat": row.state, "verificateurs": list(verificateurs), "lieu": place.strip(),
+                               "signe_le": signed_on.isoformat() if signed_on else None})
             uow.commit()
             return to_exercice(row)
 
@@ -351,13 +358,19 @@ class Books:
                         before=entry_snapshot(old), reason=reason)
             uow.commit()
 
-    def point(self, entry_ids: Iterable[int], statement_date: date | None, *, pointed: bool = True) -> int:
-        """Tick (or untick) bank lines against a statement; returns how many changed."""
+    def point(self, entry_ids: Iterable[int], statement_date: date | None, *, pointed: bool = True,
+              versions: Mapping[int, int] | None = None) -> int:
+        """Tick (or untick) bank lines against a statement; returns how many changed.
+
+        ``versions`` (entry id → version the caller saw): a line changed or pointed by
+        someone else since is refused (``Conflict``) and nothing is pointed — what a
+        statement import needs, since its proposal was computed from an earlier read."""
         ids = list(entry_ids)
         changed = 0
         with self.uow(True) as uow:
             for entry_id in ids:
-                c, ex_row, ex, erow, old = self._entry_for_write(uow.repo, entry_id, None)
+                c, ex_row, ex, erow, old = self._entry_for_write(
+                    uow.repo, entry_id, None if versions is None else versions.get(entry_id))
                 if not old.bank:
                     raise ValidationError(f"la pièce {old.piece} ne passe pas par la banque : "
                                           "elle ne peut pas être pointée", "pointage")

@@ -17,6 +17,7 @@ from ..domain.errors import ValidationError
 from ..domain.money import format_eur, parse_amount
 from .common import (Context, Section, attempt, button, esc, eur, fdate, info_html, ko_html, month_options,
                      ok_html)
+from .releve import ReleveImport
 
 PAGE_SIZE = 50
 SORTS = [("Date, récentes d'abord", "date_desc"), ("Date, anciennes d'abord", "date_asc"),
@@ -222,6 +223,13 @@ class CahierSection(Section):
         self.point_btn.on_click(lambda _b: self._ask_point())
         self.session = PointageSession(ctx, self.refresh)
         self.session_btn.observe(self._toggle_session, "value")
+        # Bank statement import (widgets/releve.py): proposes the pointage from the bank's CSV.
+        self.releve_btn = W.ToggleButton(description="Relevé bancaire", icon="file-text",
+                                         tooltip="Importer un relevé bancaire (CSV)", layout=W.Layout(width="auto"))
+        self.releve_btn.add_class("rk-rtoggle")
+        self.releve = ReleveImport(ctx, self.refresh)
+        self.releve_box = W.VBox()
+        self.releve_btn.observe(self._toggle_releve, "value")
         self.confirm = W.HBox()
         self.status = W.HTML()
         self.status.add_class("rk-cstatus")
@@ -229,9 +237,9 @@ class CahierSection(Section):
         self._filtered = []
         self.root = W.VBox([
             W.HBox([self.month, self.account, self.mode, self.unpointed, self.text, self.sort]),
-            self.session_box,
+            self.session_box, self.releve_box,
             W.HBox([W.HTML('<div class="rk-lbl" style="margin:6px 6px 0 0">Ligne</div>'), self.pick,
-                    self.edit_btn, self.del_btn, self.point_btn, self.session_btn]),
+                    self.edit_btn, self.del_btn, self.point_btn, self.session_btn, self.releve_btn]),
             self.confirm, self.status, self.table,
             W.HBox([self.prev, self.pageinfo, self.next], layout=W.Layout(align_items="center"))])
 
@@ -263,6 +271,8 @@ class CahierSection(Section):
         self.render()
         if self.session_btn.value:
             self.session.reload()
+        if self.releve_btn.value:
+            self.releve.refresh()
         self.stale = False
 
     def _filters_changed(self) -> None:
@@ -359,3 +369,10 @@ class CahierSection(Section):
             self.session_box.children = [self.session.box]
         else:
             self.session_box.children = []
+
+    def _toggle_releve(self, change) -> None:
+        if change["new"]:
+            self.releve.refresh()
+            self.releve_box.children = [self.releve.box]
+        else:
+            self.releve_box.children = []
