@@ -54,7 +54,8 @@ c.Authenticator.manage_groups = True
 c.Authenticator.allow_all = True  # authenticate() refuses anyone without an active account
 c.Authenticator.admin_users = set()  # the platform is run from the CLI, not the Hub's admin page
 c.JupyterHub.shutdown_on_logout = True  # logging out ends the session and its kernels
-c.JupyterHub.template_paths = [str(HERE / "templates")]  # French login and password pages
+# French pages: login, password, home, start/stop, "not running", errors, OAuth consent.
+c.JupyterHub.template_paths = [str(HERE / "templates")]
 
 # --- servers ----------------------------------------------------------------------------
 c.JupyterHub.spawner_class = "retkoop_widgets.hub.spawner.RetkoopSpawner"
@@ -107,6 +108,11 @@ c.JupyterHub.services = [{
 }]
 
 # --- no traceback, no internals in pages -----------------------------------------------
+# (error.html shows a French message per status code, never the Hub's English detail)
 c.JupyterHub.log_level = "INFO"
-c.JupyterHub.template_vars = {"retkoop": True}
+c.JupyterHub.template_vars = {
+    "retkoop": True,
+    # who is looking: pages about a server (not_running.html) get its owner as `user`
+    "retkoop_viewer": lambda user: user.name if user else "",
+}
 c.JupyterHub.tornado_settings = {"serve_traceback": False}

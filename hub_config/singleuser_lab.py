@@ -4,6 +4,8 @@ These roles run code by design; what protects the books is the database connecti
 kernels get (``RETKOOP_DB_URL``: a SELECT-only PostgreSQL role for analysts, the
 ``RETKOOP_READ_ONLY`` flag for SQLite) and ``Books`` permissions (``Actor``).
 """
+from pathlib import Path
+
 c = get_config()  # noqa: F821
 
 c.ServerApp.terminals_enabled = False
@@ -15,3 +17,9 @@ c.VoilaConfiguration.show_tracebacks = False
 # Offline server: no news feed, no update check (they would call the internet).
 c.LabApp.news_url = None
 c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"
+# Default JupyterLab settings: lab_settings/overrides.json, next to this file (it travels with
+# hub_config/ into the z2jh image): French interface (language pack
+# jupyterlab-language-pack-fr-FR, a dependency) and no "fetch Jupyter news?" prompt. This
+# folder replaces <sys.prefix>/share/jupyter/lab/settings, which pip installs leave absent.
+# A person can still choose another language (Paramètres > Langue, kept in their settings).
+c.LabApp.app_settings_dir = str(Path(__file__).resolve().parent / "lab_settings")

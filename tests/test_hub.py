@@ -125,6 +125,19 @@ def wait_dashboard(page, selector: str = ".save-entry", timeout: float = 90_000)
     page.wait_for_selector(selector, timeout=timeout)
 
 
+def lab_setting_default(page, user: str, plugin: str, key: str):
+    """The default JupyterLab gives a setting (schema default after overrides.json), read
+    through the lab's settings API as the lab itself does (cookie and XSRF header)."""
+    return page.evaluate(
+        """async ([user, plugin, key]) => {
+            const m = document.cookie.match(/(?:^|; )_xsrf=([^;]*)/);
+            const headers = m ? {"X-XSRFToken": decodeURIComponent(m[1])} : {};
+            const r = await fetch(`/user/${user}/lab/api/settings/${plugin}`, {headers, credentials: "same-origin"});
+            if (!r.ok) return "HTTP " + r.status;
+            return (await r.json()).schema.properties[key].default;
+        }""", [user, plugin, key])
+
+
 def in_page_fetch(page, method: str, path: str, body: str | None = None) -> dict:
     """A request made by the page itself, as its own scripts would: same cookies, and the
     server's XSRF token in the header, so a refusal comes from authorisation, not XSRF."""
@@ -276,9 +289,14 @@ def test_temporary_password_must_be_changed_at_first_login(hub, browser):
     ctx, page = login(browser, "coquelicots", temp)
     try:
         page.wait_for_url(re.compile(r".*/hub/mot-de-passe.*"), timeout=30_000)
-        # skipping the form does not start a server
+        # skipping the form does not start a server, and says why in French
         r = in_page_fetch(page, "GET", "/hub/spawn")
         assert "save-entry" not in r["text"]
+        form_url = page.url
+        assert page.goto(f"{BASE}/hub/spawn").status == 403
+        assert page.inner_text("h1") == "Accès refusé"
+        assert "Changez d'abord votre mot de passe" in page.inner_text(".error")
+        page.goto(form_url)
         page.fill("#old_password", temp)
         page.fill("#new_password", "court")
         page.fill("#new_password_again", "court")
@@ -348,6 +366,12 @@ def test_formateur_and_analyste_get_jupyterlab_with_their_workspace(hub, browser
             page.wait_for_selector(".jp-DirListing-itemText", timeout=90_000)
             names = [e.inner_text() for e in page.query_selector_all(".jp-DirListing-itemText")]
             assert expected in names, names
+            # JupyterLab in French: the language setting defaults to fr_FR
+            # (hub_config/lab_settings/overrides.json) and the language pack translates the menus
+            assert lab_setting_default(page, who, "@jupyterlab/translation-extension:plugin", "locale") == "fr_FR"
+            assert lab_setting_default(page, who, "@jupyterlab/apputils-extension:notification", "fetchNews") == "false"
+            menus = [e.inner_text() for e in page.query_selector_all(".lm-MenuBar-itemLabel")]
+            assert "Fichier" in menus and "Aide" in menus and "File" not in menus, menus
         finally:
             ctx.close()
     envs = {}
@@ -357,3 +381,53 @@ def test_formateur_and_analyste_get_jupyterlab_with_their_workspace(hub, browser
             envs[e.get("JUPYTERHUB_USER")] = e
     assert envs["ana"]["RETKOOP_READ_ONLY"] == "1" and envs["ana"]["RETKOOP_ROLE"] == "analyste"
     assert envs["formatrice"]["RETKOOP_READ_ONLY"] == "" and envs["formatrice"]["RETKOOP_ROLE"] == "formateur"
+
+
+# English that the stock JupyterHub pages show and ours must not (visible text only: home.html's
+# script holds "Start My Server" as the key of its French replacement).
+ENGLISH = ("My Server", "Logout", "Login", "Home", "Token", "Server not running", "Your server",
+           "Launch", "Not Found", "Jupyter has lots of moons", "Error", "Traceback")
+
+
+def assert_french(page) -> str:
+    text = page.inner_text("body")
+    leftovers = [w for w in ENGLISH if w in text]
+    assert not leftovers, (leftovers, text)
+    return text
+
+
+@pytest.mark.browser
+def test_hub_pages_are_in_french(hub, browser):
+    """/hub/home, a 404 and the "not running" page a mandataire meets once their server was
+    stopped (idle culler, or the stop button here): French, no English, no technical detail.
+    Uses ferry, whose server is already running if the tests above ran, and stops it."""
+    ctx, page = login(browser, "ferry")
+    try:
+        wait_dashboard(page)
+        assert page.goto(f"{BASE}/hub/home").status == 200
+        page.wait_for_function("window._jupyterhub_page_loaded === true")
+        assert page.inner_text("#stop").strip() == "Arrêter mon tableau de bord"
+        assert page.inner_text("#start").strip() == "Ouvrir mon tableau de bord"
+        assert page.inner_text("#logout").strip() == "Se déconnecter"
+        assert "Accueil" in assert_french(page)
+
+        assert page.goto(f"{BASE}/hub/does-not-exist").status == 404
+        assert page.inner_text("h1") == "Page introuvable"
+        assert "Erreur 404" in assert_french(page)
+
+        # the stop button: home.js writes "Start My Server", our script puts it back in French
+        page.goto(f"{BASE}/hub/home")
+        page.wait_for_function("window._jupyterhub_page_loaded === true")
+        page.click("#stop")
+        page.wait_for_selector("#stop", state="hidden", timeout=30_000)
+        assert page.inner_text("#start").strip() == "Démarrer mon tableau de bord"
+        assert_french(page)
+
+        # the dashboard's address now leads to the "not running" page (after "stop pending",
+        # which reloads itself, if the stop is not finished yet)
+        page.goto(f"{BASE}/user/ferry/voila/render/tableau_de_bord.ipynb")
+        page.wait_for_selector("h1:has-text('Votre tableau de bord n’est pas démarré')", timeout=30_000)
+        assert page.inner_text("#start").strip() == "Démarrer mon tableau de bord"
+        assert_french(page)
+    finally:
+        ctx.close()

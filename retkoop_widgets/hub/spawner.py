@@ -40,6 +40,20 @@ def server_env(profile: Profile, db_url: str, analyst_db_url: str = "") -> dict[
     return env
 
 
+def refusal(status: int, message: str, public: str | None = None) -> web.HTTPError:
+    """An HTTP error whose French message the Hub's pages show to the person.
+
+    Our error templates (``hub_config/templates/error.html``, ``not_running.html``) never show
+    the Hub's own messages, which are English and sometimes technical; they show
+    ``retkoop_message`` only, set here on refusals written for people. ``message`` goes to
+    the log (and JSON API answers); ``public``, if given, is what the person reads instead.
+    """
+    error = web.HTTPError(status, message)
+    text = public or message
+    error.retkoop_message = text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+    return error
+
+
 def free_port(low: int, high: int, host: str = "127.0.0.1") -> int:
     """First port in [low, high] nobody listens on."""
     for port in range(low, high + 1):
@@ -49,7 +63,8 @@ def free_port(low: int, high: int, host: str = "127.0.0.1") -> int:
             except OSError:
                 continue
             return port
-    raise web.HTTPError(503, "plus aucun port libre pour démarrer un serveur")
+    raise refusal(503, f"plus aucun port libre pour démarrer un serveur ({low}-{high})",
+                  "trop de sessions sont ouvertes en ce moment : réessayez dans quelques minutes")
 
 
 def checked_profile(login: str, db_url: str | None) -> Profile:
@@ -58,11 +73,11 @@ def checked_profile(login: str, db_url: str | None) -> Profile:
     try:
         profile = Accounts(db_url or None).profile(login)
     except Exception:
-        raise web.HTTPError(403, "compte inconnu")
+        raise refusal(403, "compte inconnu")
     if not profile.active:
-        raise web.HTTPError(403, "compte désactivé")
+        raise refusal(403, "compte désactivé : contactez votre AD")
     if profile.must_change_password:
-        raise web.HTTPError(403, "changez d'abord votre mot de passe (/hub/mot-de-passe)")
+        raise refusal(403, "changez d'abord votre mot de passe (/hub/mot-de-passe)")
     return profile
 
 
