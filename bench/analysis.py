@@ -1,7 +1,7 @@
 """Time the AD overview on 500 coops × 400 entries, on SQLite and PostgreSQL.
 
     .venv/bin/python bench/analysis.py [--coops 500] [--entries 400] [--no-notebook] [--backend sqlite|postgresql]
-                                       [--runs 5] [--notebook-runs 2]
+                                       [--runs 5] [--notebook-runs 2] [--keep DIR]
 
 Seeds a fresh database per backend with bulk INSERTs (the ledger's per-entry service calls
 would take an hour for 200 000 entries; the data shape is the same: balanced postings,
@@ -14,6 +14,13 @@ does since migration 0003), then prints:
 
 PostgreSQL: ``RETKOOP_BENCH_PG`` (default ``postgresql://postgres@127.0.0.1:5432``), database
 ``retkoop_bench_analysis`` (dropped and recreated).
+
+``--keep DIR`` keeps the seeded databases and reuses them on the next run with the same
+``--coops``/``--entries`` (seeding takes 10–30 s, more on a loaded machine): the SQLite file
+``DIR/bench-<coops>x<entries>.sqlite3`` and the PostgreSQL database
+``retkoop_bench_analysis_<coops>x<entries>``. A reused database is still upgraded to the
+latest migration (so a new index is measured on the same data) and, on PostgreSQL,
+vacuumed and analysed again.
 """
 from __future__ import annotations
 
@@ -32,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
 from retkoop_widgets.storage import orm  # noqa: E402
 from retkoop_widgets.storage.db import get_engine  # noqa: E402
@@ -110,9 +118,56 @@ def seed(url: str, n_coops: int, n_entries: int) -> None:
         if engine.dialect.name == "postgresql":
             for table in ("entry", "posting", "exercice"):
                 c.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"))
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-            c.execute(text("ANALYZE"))
+    vacuum_analyze(url)
+
+
+def seeded_already(url: str, n_coops: int, n_entries: int) -> bool:
+    """A kept database that holds exactly what ``seed`` would write (training coop included)."""
+    from retkoop_widgets.storage.schema import is_initialised
+    engine = get_engine(url)
+    if not is_initialised(engine):
+        return False
+    with engine.connect() as c:
+        return (c.execute(text("SELECT COUNT(*) FROM coop")).scalar() == n_coops + 1
+                and c.execute(text("SELECT COUNT(*) FROM entry")).scalar() == (n_coops + 1) * n_entries)
+
+
+def prepare(backend: str, args, keep: Path | None) -> tuple[str, str | None]:
+    """The bench database's URL, seeded; and the folder to delete afterwards (None: kept)."""
+    if keep is None:
+        tmp = tempfile.mkdtemp(prefix="retkoop-bench-")
+        url = f"sqlite:///{tmp}/bench.sqlite3" if backend == "sqlite" else pg_url()
+    else:
+        keep.mkdir(parents=True, exist_ok=True)
+        tmp, size = None, f"{args.coops}x{args.entries}"
+        url = (f"sqlite:///{keep.resolve()}/bench-{size}.sqlite3" if backend == "sqlite"
+               else pg_url(f"retkoop_bench_analysis_{size}", recreate=False))
+    if keep is not None and seeded_already(url, args.coops, args.entries):
+        t = time.perf_counter()
+        upgrade(get_engine(url))  # a migration added since the seeding applies to the kept data
+        vacuum_analyze(url)
+        done = "upgraded" if backend == "sqlite" else "upgraded, vacuumed and analysed"
+        print(f"[{backend}] reused the kept database ({done} in {time.perf_counter() - t:.1f} s)")
+        return url, tmp
+    if keep is not None:  # stale or partial: start again
+        if backend == "sqlite":
+            get_engine(url).dispose()
+            Path(make_url(url).database).unlink(missing_ok=True)
+        else:
+            url = pg_url(make_url(url).database, recreate=True)
+    t = time.perf_counter()
+    seed(url, args.coops, args.entries)
+    print(f"[{backend}] seeded {args.coops} coops × {args.entries} entries in {time.perf_counter() - t:.1f} s")
+    return url, tmp
+
+
+def vacuum_analyze(url: str) -> None:
+    """PostgreSQL: VACUUM ANALYZE, what autovacuum does after a bulk load — statistics for
+    the planner and the visibility map, without which an index-only scan still reads the
+    table (so timings right after seeding would not be those of a settled database)."""
+    if get_engine(url).dialect.name == "postgresql":
+        with get_engine(url).connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.execute(text("VACUUM ANALYZE"))
 
 
 def time_aggregates(url: str, runs: int = 5) -> tuple[float, float, float, dict]:
@@ -153,15 +208,18 @@ def time_notebook(url: str) -> float:
             os.environ["RETKOOP_DB_URL"] = env_before
 
 
-def pg_url() -> str:
+def pg_url(name: str = "retkoop_bench_analysis", recreate: bool = True) -> str:
+    """The bench database's URL, dropped and recreated (or only created if missing)."""
     admin = os.environ.get("RETKOOP_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
     admin = admin.replace("postgresql://", "postgresql+psycopg://", 1)
     e = create_engine(f"{admin}/postgres", isolation_level="AUTOCOMMIT")
     with e.connect() as c:
-        c.execute(text('DROP DATABASE IF EXISTS "retkoop_bench_analysis" WITH (FORCE)'))
-        c.execute(text('CREATE DATABASE "retkoop_bench_analysis"'))
+        exists = c.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
+        if recreate or not exists:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            c.execute(text(f'CREATE DATABASE "{name}"'))
     e.dispose()
-    return f"{admin}/retkoop_bench_analysis"
+    return f"{admin}/{name}"
 
 
 N_COOPS = 500
@@ -176,14 +234,12 @@ def main() -> int:
     p.add_argument("--no-notebook", action="store_true")
     p.add_argument("--runs", type=int, default=5, help="runs of analyse_ad (best and median are printed)")
     p.add_argument("--notebook-runs", type=int, default=2, help="runs of the whole notebook (best is printed)")
+    p.add_argument("--keep", type=Path, metavar="DIR",
+                   help="keep the seeded databases (SQLite file in DIR) and reuse them on the next run")
     args = p.parse_args()
     N_COOPS = args.coops
     for backend in args.backend or ["sqlite", "postgresql"]:
-        tmp = tempfile.mkdtemp(prefix="retkoop-bench-")
-        url = f"sqlite:///{tmp}/bench.sqlite3" if backend == "sqlite" else pg_url()
-        t = time.perf_counter()
-        seed(url, args.coops, args.entries)
-        print(f"[{backend}] seeded {args.coops} coops × {args.entries} entries in {time.perf_counter() - t:.1f} s")
+        url, tmp = prepare(backend, args, args.keep)
         print(f"[{backend}] load average before timing: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
         best, median, cpu, info = time_aggregates(url, args.runs)
         print(f"[{backend}] aggregates (analyse_ad), {args.runs} runs: best {best:.3f} s, median {median:.3f} s, "
@@ -195,7 +251,8 @@ def main() -> int:
         print(f"[{backend}] load average after timing: {os.getloadavg()[0]:.2f}")
         get_engine(url).dispose()
         get_engine(url, read_only=True).dispose()
-        shutil.rmtree(tmp, ignore_errors=True)  # 50 MB of SQLite per run
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)  # 50 MB of SQLite per run
     return 0
 
 

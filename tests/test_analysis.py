@@ -296,3 +296,53 @@ def test_unpointed_bank_lines_cutoff_is_sixty_days(cash_coop, db_url):
     assert stale(date(2026, 5, 6))[0].startswith("4 ligne(s) de banque non pointée(s)")
     assert stale(date(2026, 5, 6))[0].endswith(f"solde net {format_eur(2000)})")
     assert stale(date(2026, 1, 9)) == []  # 10/11/2025 is exactly 60 days before
+
+
+def test_a_receipts_next_deposit_is_searched_in_its_own_exercice(cash_coop, books, db_url):
+    """A neighbour's deposit four days after the 01/12/2025 receipt must not count as its
+    deposit (the search is per exercice on both databases: window partition on PostgreSQL,
+    correlated subquery on SQLite)."""
+    books.add_coop("AD76-0778", "École voisine", "AD76")
+    books.open_exercice("AD76-0778", EX, 100000, 5000)
+    books.record_entry("AD76-0778", EX, EntryDraft(d("05/12/2025"), "Remise espèces", bank_in=5000, cash_out=5000))
+    a = analyse_ad(db_url, "AD76", EX, TODAY)
+    late = a.anomalies[(a.anomalies["code"] == cash_coop) & (a.anomalies["type"] == "especes_remise_tardive")]
+    assert list(late["detail"]) == [
+        "2 recette(s) en espèces remise(s) en banque après plus de 30 jours, dont 1 jamais remise(s) "
+        f"(jusqu'à 179 jours, {format_eur(3500)} au total ; la première du 01/12/2025)"]
+    assert {"caisse_negative", "especes_remise_tardive"}.isdisjoint(kinds(a, "AD76-0778"))
+
+
+def _statements(monkeypatch, conn) -> dict:
+    """The analysis queries' statements, captured instead of run."""
+    from retkoop_widgets.analysis import queries as q
+    seen = []
+    monkeypatch.setattr(q, "_frame", lambda _conn, query, int_cols=(): seen.append(query))
+    q.account_sums(conn, "AD76", EX)
+    q.entry_stats(conn, "AD76", EX, date(2026, 9, 28))
+    q.daily_flows(conn, "AD76", EX)
+    q.cash_findings(conn, "AD76", EX, TODAY, 30)
+    return dict(zip(["sums", "stats", "daily", "cash"], seen))
+
+
+def test_queries_read_the_covering_indexes(books, db_url, monkeypatch):
+    """The partial indexes of migration 0004 serve a query only if its WHERE repeats their
+    predicates with inline constants (a bound parameter cannot prove them in a generic
+    plan); on SQLite the plans read only indexes and the cash window needs no sort."""
+    with engine_of(db_url, read_only=True).connect() as conn:
+        stmts = _statements(monkeypatch, conn)
+        sql = {k: str(s.compile(dialect=conn.dialect)) for k, s in stmts.items()}
+        assert "posting.account NOT IN ('512', '530')" in sql["sums"]
+        assert "entry.cash != 0" in sql["cash"]
+        if conn.dialect.name != "sqlite":
+            return  # PostgreSQL rightly seq-scans test-sized tables: its plans are in docs/analysis.md
+        plans = {}
+        for k, s in stmts.items():
+            literal = s.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+            plans[k] = "\n".join(r[-1] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {literal}"))
+    assert "COVERING INDEX ix_posting_ventilation" in plans["sums"]
+    assert "COVERING INDEX ix_entry_exercice_scan" in plans["stats"]
+    assert "COVERING INDEX ix_entry_exercice_scan" in plans["daily"]
+    assert "deposit.cash != 0" in sql["cash"]
+    assert plans["cash"].count("COVERING INDEX ix_entry_cash_lines") == 2  # the lines and each deposit search
+    assert "FOR ORDER BY" not in plans["cash"], plans["cash"]

@@ -179,3 +179,117 @@ def test_exporter_is_declared_as_an_nbconvert_entry_point():
     mod, cls = target.split(":")
     exporter = getattr(importlib.import_module(mod), cls)()
     assert exporter.output_mimetype == "application/pdf" and exporter.exclude_input
+
+
+def test_missing_coop_in_the_cli_pdf_is_a_french_line_from_the_kernel(sqlite_books, monkeypatch, capsys, tmp_path):
+    """The CLI renders as the system actor without a Books of its own: the refusal comes
+    from the report kernel, with the same French sentence and exit code 1."""
+    from retkoop_widgets import cli
+    monkeypatch.setenv("RETKOOP_DB_URL", sqlite_books.engine.url.render_as_string(hide_password=False))
+    assert cli.main(["report", "AD76-9999", EX, "--format", "pdf", "-o", str(tmp_path / "x.pdf")]) == 1
+    err = capsys.readouterr().err
+    assert "coopérative « AD76-9999 » inconnue" in err and "Traceback" not in err
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_broken_invariant_inside_the_kernel_is_reported_as_such(monkeypatch):
+    from nbclient.exceptions import CellExecutionError
+    from retkoop_widgets.domain.errors import InvariantBreach
+    from retkoop_widgets.reports.runner import ReportKernel
+    k = ReportKernel.__new__(ReportKernel)  # no process: only the error mapping is under test
+
+    def boom(nb):
+        raise CellExecutionError("trace", "InvariantBreach", "report + résultat ≠ disponibilités")
+    monkeypatch.setattr(k, "_run", boom)
+    with pytest.raises(InvariantBreach, match="≠ disponibilités"):
+        k.execute("crf", coop=COOP, exercice=EX)
+
+
+# ---------------------------------------------------------------- the dashboard's route: a child process
+def test_dashboard_pdf_renders_in_a_child_and_this_process_loads_no_renderer(sqlite_books, tmp_path):
+    """What the Exports button calls must leave the caller (the dashboard's kernel) without
+    WeasyPrint, nbconvert or jupyter_client: checked in a fresh interpreter."""
+    import sys
+    seed_known_year(sqlite_books)
+    url = sqlite_books.engine.url.render_as_string(hide_password=False)
+    script = (
+        "import sys\n"
+        "from retkoop_widgets.services import Books\n"
+        "from retkoop_widgets.reports import render_crf_pdf\n"
+        f"pdf = render_crf_pdf(Books({url!r}, 'test'), {COOP!r}, {EX!r})\n"
+        "assert pdf[:5] == b'%PDF-', pdf[:40]\n"
+        "print(sorted(m for m in ('weasyprint', 'nbconvert', 'jupyter_client', 'nbclient', 'nbformat')"
+        " if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_dashboard_pdf_permission_is_checked_before_any_child_starts(sqlite_books, monkeypatch):
+    import retkoop_widgets.reports as reports
+    from retkoop_widgets.domain.actor import MANDATAIRE, Actor
+    from retkoop_widgets.domain.errors import Forbidden
+    monkeypatch.setattr(reports.subprocess, "run", lambda *a, **k: pytest.fail("a child was started"))
+    other = sqlite_books.as_user(Actor("autre", MANDATAIRE, coop="AD76-0999"))
+    with pytest.raises(Forbidden):
+        reports.render_crf_pdf(other, COOP, EX)
+    with pytest.raises(Forbidden):
+        reports.render_cahier_pdf(other, COOP, EX)
+
+
+def test_a_child_failure_comes_back_as_its_french_message(sqlite_books, monkeypatch, tmp_path):
+    from retkoop_widgets.reports import ReportError, render_cahier_pdf
+    monkeypatch.setenv("RETKOOP_NOTEBOOKS", str(tmp_path))  # no templates there
+    with pytest.raises(ReportError) as e:
+        render_cahier_pdf(sqlite_books, COOP, EX)
+    assert str(e.value).startswith("modèle de rapport introuvable : cahier.ipynb") and "Traceback" not in str(e.value)
+
+
+def test_render_pdf_in_this_process_checks_then_renders(sqlite_books):
+    from retkoop_widgets.domain.actor import MANDATAIRE, Actor
+    from retkoop_widgets.domain.errors import Forbidden
+    from retkoop_widgets.reports import render_pdf
+    seed_known_year(sqlite_books)
+    assert render_pdf("cahier", sqlite_books, COOP, EX)[:5] == b"%PDF-"
+    with pytest.raises(Forbidden):
+        render_pdf("crf", sqlite_books.as_user(Actor("autre", MANDATAIRE, coop="AD76-0999")), COOP, EX)
+
+
+# ---------------------------------------------------------------- charts (hand-written SVG)
+def test_nice_ticks_are_round_euros_covering_the_data():
+    from retkoop_widgets.reports.charts import euro_tick, nice_ticks
+    assert nice_ticks(0, 345640, 4) == [0, 100000, 200000, 300000, 400000]
+    assert nice_ticks(-50000, 120000, 5) == [-50000, 0, 50000, 100000, 150000]
+    assert nice_ticks(0, 0) == [0, 2000, 4000, 6000, 8000, 10000]  # no data: 0 to 100 €
+    assert nice_ticks(0, 150, 4) == [0, 100, 200]  # never a step below 1 €
+    assert plain(euro_tick(250000)) == "2 500 €"
+
+
+def test_rubric_chart_draws_one_bar_per_rubric_and_escapes_labels():
+    import xml.etree.ElementTree as ET
+    from retkoop_widgets.reports.charts import rubric_chart
+    svg = rubric_chart([("Charges par rubrique", [("Sorties <&> voyages", 345640), ("Remboursement", -5000)], "#b00"),
+                        ("Produits par rubrique", [], "#00b")])
+    root = ET.fromstring(svg)  # well-formed XML despite the « <&> » in a rubric
+    ns = "{http://www.w3.org/2000/svg}"
+    bars = [r for r in root.iter(f"{ns}rect") if r.get("fill") == "#b00"]
+    assert len(bars) == 2
+    texts = [t.text for t in root.iter(f"{ns}text")]
+    assert "Sorties <&> voyages" in texts and "aucun montant" in texts
+    assert "3 456,40" in [plain(t or "") for t in texts]  # each bar carries its amount
+    zero = [ln for ln in root.iter(f"{ns}line") if ln.get("x1") == ln.get("x2")]
+    neg = next(b for b in bars if float(b.get("width")) < float(bars[0].get("width")))
+    assert float(neg.get("x")) < float(zero[-1].get("x1"))  # a negative rubric goes left of zero
+
+
+def test_treasury_chart_plots_twelve_month_ends_per_series(books):
+    import xml.etree.ElementTree as ET
+    seed_known_year(books)
+    crf = books.crf(COOP, EX)
+    months, bank, cash = views.month_end_balances(crf, books.cahier(COOP, EX))
+    assert months == [9, 10, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8]
+    assert bank[0] == 184237 + 125000 and bank[-1] == 146027 and cash[-1] == 7920
+    from retkoop_widgets.reports.charts import treasury_chart
+    root = ET.fromstring(treasury_chart(months, bank, cash))
+    lines = list(root.iter("{http://www.w3.org/2000/svg}polyline"))
+    assert [len(p.get("points").split()) for p in lines] == [12, 12]

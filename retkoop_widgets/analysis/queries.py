@@ -9,8 +9,9 @@ Each query lets the database reduce the big tables to a few rows per coop:
   (migration 0003): number of entries, net bank and cash movements, last pointage, and the
   bank lines still unpointed after 60 days (conditional aggregates, one scan);
 * ``daily_flows`` — one row per DAY over the whole AD (≤ 366 rows) for the monthly flows;
-* ``cash_findings`` — one row per exercice from its cash lines and two window functions:
-  end-of-day cash balance (negative cash) and each receipt's next deposit (cash banked late);
+* ``cash_findings`` — one row per exercice with a finding, from its cash lines: a window
+  function for the end-of-day cash balance (negative cash) and each receipt's next deposit
+  (cash banked late);
 * ``last_cash_counts`` / ``subsidy_sums`` — one row per exercice.
 
 Why not one row per entry and pandas: on 500 coops × 400 entries that meant shipping
@@ -21,26 +22,49 @@ Every function takes an open SQLAlchemy ``Connection`` (read-only in practice) a
 a pandas DataFrame. Amounts are integer cents as stored (debit positive); dates come back
 as ISO text (``dates`` parses a column at once). Training coops are always excluded:
 sandboxes must never weigh on an AD's figures. The statements run on SQLite (≥ 3.25 for
-window functions) and PostgreSQL; the only dialect-specific piece is a day difference.
+window functions) and PostgreSQL; the dialect-specific pieces are a day difference and
+how ``cash_findings`` finds each receipt's next deposit (``_next_deposit``).
+
+The scans read covering indexes only (migration 0004): ``ix_entry_exercice_scan`` for
+``entry_stats``/``daily_flows``, the partial ``ix_entry_cash_lines`` for ``cash_findings`` and
+``ix_posting_ventilation`` for ``account_sums``.
 """
 from __future__ import annotations
 
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Connection, Date, Integer, String, and_, case, cast, false, func, literal, or_, select
+from sqlalchemy import (Connection, Date, Integer, String, and_, case, cast, false, func, literal, literal_column, or_,
+                        select)
+from sqlalchemy.orm import aliased
 
 from ..storage import orm
 
 C, X, E, P = orm.CoopRow, orm.ExerciceRow, orm.EntryRow, orm.PostingRow
 CC, S = orm.CashCountRow, orm.SubsidyRow
 
+# The predicates of the partial indexes ``ix_entry_cash_lines`` and ``ix_posting_ventilation``
+# (storage/orm.py, migration 0004), written with INLINE constants: a database uses a partial
+# index only when it can prove the query's WHERE implies the index's, which PostgreSQL
+# cannot do from a bound parameter once it switches a prepared statement to a generic plan.
+TREASURY_ACCOUNTS = ("512", "530")
+
+
+def _cash_line(e=E):
+    return e.cash != literal_column("0")
+
+
+def _ventilation(p=P):
+    return p.account.not_in([literal_column(f"'{a}'") for a in TREASURY_ACCOUNTS])
+
 
 def _frame(conn: Connection, q, int_cols=()) -> pd.DataFrame:
     """Run ``q`` and build the DataFrame from plain tuples (cheaper than ``read_sql``'s
-    per-value type inference)."""
+    per-value type inference). Rows are turned into tuples first: given SQLAlchemy ``Row``
+    objects, pandas probes each one with ``hasattr`` and every miss raises inside SQLAlchemy
+    (~25 ms on ``account_sums``' 6 000 rows)."""
     result = conn.execute(q)
-    df = pd.DataFrame.from_records(result.all(), columns=list(result.keys()))
+    df = pd.DataFrame.from_records([tuple(row) for row in result.all()], columns=list(result.keys()))
     for col in int_cols:
         df[col] = pd.to_numeric(df[col]).fillna(0).astype("int64")
     return df
@@ -92,7 +116,7 @@ def account_sums(conn: Connection, ad: str, exercice: str) -> pd.DataFrame:
     q = (select(E.exercice_id.label("exercice_id"), P.account.label("compte"), func.sum(P.amount).label("montant"),
                 func.count().label("lignes"))
          .select_from(P).join(E, E.id == P.entry_id)
-         .where(E.exercice_id.in_(_scope_ids(ad, exercice)), P.account.not_in(("512", "530")))
+         .where(E.exercice_id.in_(_scope_ids(ad, exercice)), _ventilation())
          .group_by(E.exercice_id, P.account))
     return _frame(conn, q, ["montant", "lignes"])
 
@@ -101,7 +125,8 @@ def entry_stats(conn: Connection, ad: str, exercice: str, stale_before: date) ->
     """One row per exercice: entries, net bank and cash movements, last statement date
     (last pointage), and the bank lines dated before ``stale_before`` that are not pointed
     (number, oldest date, net amount) — all conditional aggregates of one scan of ``entry``."""
-    stale = and_(E.bank != 0, E.pointed == false(), E.date < literal(stale_before, Date))
+    # most lines are pointed: testing ``pointed`` first ends the condition soonest
+    stale = and_(E.pointed == false(), E.bank != 0, E.date < literal(stale_before, Date))
     q = (select(E.exercice_id.label("exercice_id"), func.count().label("ecritures"),
                 func.sum(E.bank).label("mouvement_banque"), func.sum(E.cash).label("mouvement_caisse"),
                 _iso(func.max(E.statement_date)).label("dernier_pointage"),
@@ -133,46 +158,73 @@ def daily_flows(conn: Connection, ad: str, exercice: str) -> pd.DataFrame:
 
 
 def cash_findings(conn: Connection, ad: str, exercice: str, today: date, days: int) -> pd.DataFrame:
-    """One row per exercice that has cash lines, from a single pass over them with two
-    window functions per exercice:
+    """One row per exercice that has a finding, from a single pass over its cash lines
+    (read in (exercice, date) order from the partial index ``ix_entry_cash_lines``: SQLite's
+    window needs no sort, PostgreSQL's only an incremental one):
 
     * negative cash — ``opening + SUM(cash) OVER (ORDER BY date)``: the default RANGE frame
       takes the line's same-day peers, so every line carries its day's END-OF-DAY balance
       (end of day, not line by line: a receipt and an expense of the same day typed in the
       "wrong" order is a typing order, not missing cash). Gives the first negative day,
       the lowest balance and the number of negative days;
-    * cash receipts banked late — each line gets "the earliest deposit (cash out, bank in)
-      dated on or after me" from ``MIN() OVER (ORDER BY date DESC)`` (same-day peers
-      included again; DESC rather than a ``... AND UNBOUNDED FOLLOWING`` frame, which
-      PostgreSQL would recompute row by row). A receipt (cash in that is not a withdrawal
-      from the bank) is late when that deposit came more than ``days`` days after it, or
-      never once ``days`` days have passed by ``today``. Gives their number, how many were
-      never deposited, the longest delay, their amount and the first one's date.
+    * cash receipts banked late — each receipt (cash in that is not a withdrawal from the
+      bank) gets "the earliest deposit (cash out, bank in) dated on or after it"
+      (``_next_deposit``, same-day deposits included). It is late when that deposit came
+      more than ``days`` days after it, or never once ``days`` days have passed by
+      ``today``. Gives their number, how many were never deposited, the longest delay,
+      their amount and the first one's date.
+
+    Only the negative or late lines reach the GROUP BY (a few thousand of ~60 000), so an
+    exercice without any finding has no row.
     """
-    deposit = and_(E.cash < 0, E.bank > 0)
     lines = (select(E.exercice_id.label("xid"), E.date.label("jour"), E.cash.label("cash"), E.bank.label("bank"),
                     (X.opening_cash + func.sum(E.cash).over(partition_by=E.exercice_id, order_by=E.date)
                      ).label("solde"),
-                    func.min(case((deposit, E.date))).over(partition_by=E.exercice_id,
-                                                           order_by=E.date.desc()).label("remise"))
+                    _next_deposit(conn).label("remise"))
              .select_from(E).join(X, X.id == E.exercice_id)
-             .where(E.exercice_id.in_(_scope_ids(ad, exercice)), E.cash != 0).subquery("cash_lines"))
-    c = lines.c
+             .where(E.exercice_id.in_(_scope_ids(ad, exercice)), _cash_line()).subquery("cash_lines"))
+    delays = select(lines, _days_between(conn, func.coalesce(lines.c.remise, literal(today, Date)), lines.c.jour)
+                    .label("delai")).subquery("cash_delays")  # computed once per line, used five times
+    c = delays.c
     negative = c.solde < 0
-    delay = _days_between(conn, func.coalesce(c.remise, literal(today, Date)), c.jour)
-    late = and_(c.cash > 0, c.bank >= 0, delay > days)
+    late = and_(c.cash > 0, c.bank >= 0, c.delai > days)
     q = (select(c.xid.label("exercice_id"),
                 _iso(func.min(case((negative, c.jour)))).label("negatif_premier_jour"),
                 func.min(case((negative, c.solde))).label("negatif_plus_bas"),
                 func.count(func.distinct(case((negative, c.jour)))).label("negatif_jours"),
                 func.sum(case((late, 1), else_=0)).label("tardives"),
                 func.sum(case((and_(late, c.remise.is_(None)), 1), else_=0)).label("tardives_jamais"),
-                func.max(case((late, delay))).label("tardives_pire_delai"),
+                func.max(case((late, c.delai))).label("tardives_pire_delai"),
                 func.sum(case((late, c.cash), else_=0)).label("tardives_montant"),
                 _iso(func.min(case((late, c.jour)))).label("tardives_premiere"))
-         .group_by(c.xid))
+         .where(or_(negative, late)).group_by(c.xid))
     return _frame(conn, q, ["negatif_plus_bas", "negatif_jours", "tardives", "tardives_jamais",
                             "tardives_pire_delai", "tardives_montant"])
+
+
+def _next_deposit(conn: Connection):
+    """For a cash line of ``cash_findings``: the date of the first deposit (cash out, bank
+    in) of its exercice dated on or after it — the same value on both databases, computed
+    the way each one does cheaply (measured in docs/analysis.md):
+
+    * SQLite, receipts only (NULL for the other lines, which never count as late): a
+      correlated subquery, one seek in ``ix_entry_cash_lines`` per receipt (~25 ms for
+      27 000 receipts), where a second window pass in date DESC order costs ~90 ms (sort
+      plus window machinery);
+    * PostgreSQL: ``MIN(...) OVER (PARTITION BY exercice ORDER BY date DESC)`` — the
+      default RANGE frame runs from the last day down to the line's own day, peers
+      included, hence "on or after"; DESC rather than ``... AND UNBOUNDED FOLLOWING``,
+      which it would recompute row by row. Its incremental sort is cheap, while 27 000
+      subplan runs cost ~80 ms there (and push the statement past the JIT threshold).
+    """
+    deposit = and_(E.cash < 0, E.bank > 0)
+    if conn.dialect.name == "sqlite":
+        d = aliased(E, name="deposit")
+        first = (select(d.date).where(d.exercice_id == E.exercice_id, d.date >= E.date, _cash_line(d),
+                                      d.cash < 0, d.bank > 0)
+                 .order_by(d.date).limit(1).scalar_subquery())
+        return case((and_(E.cash > 0, E.bank >= 0), first))
+    return func.min(case((deposit, E.date))).over(partition_by=E.exercice_id, order_by=E.date.desc())
 
 
 def last_cash_counts(conn: Connection, ad: str, exercice: str) -> pd.DataFrame:

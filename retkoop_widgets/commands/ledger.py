@@ -4,12 +4,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..domain.dates import format_date, parse_date
-from ..domain.entry import EntryDraft, VentilationLine
 from ..domain.errors import ValidationError
 from ..domain.money import format_eur, parse_amount
 from ..domain.numbering import SINGLE, SPLIT
+
+if TYPE_CHECKING:  # the entry model is imported by the commands that use it: every other
+    from ..domain.entry import VentilationLine  # command (`retkoop report …`) starts faster
 
 
 def _books():
@@ -167,6 +169,7 @@ def cmd_exercice_close(a) -> int:
 
 
 def _ventilation(items: list[str]) -> tuple[VentilationLine, ...]:
+    from ..domain.entry import VentilationLine
     out, problems = [], []
     for i, item in enumerate(items, 1):
         if "=" not in item:
@@ -183,6 +186,9 @@ def _ventilation(items: list[str]) -> tuple[VentilationLine, ...]:
 
 
 def cmd_entry_add(a) -> int:
+    from ..domain.dates import format_date, parse_date
+    from ..domain.entry import EntryDraft
+
     def amt(v, name):
         return parse_amount(v, name, allow_empty=True, allow_zero=True)
     draft = EntryDraft(
@@ -197,6 +203,7 @@ def cmd_entry_add(a) -> int:
 
 
 def cmd_entry_list(a) -> int:
+    from ..domain.dates import format_date
     lines = _books().cahier(a.coop.upper(), a.exercice)
     print(f"{'Pièce':<7} {'Date':<10} {'Libellé':<40} {'Banque':>12} {'Caisse':>12} {'Solde bq':>13} {'Solde cs':>11} P")
     for ln in lines:

@@ -4,17 +4,47 @@ The notebooks ``notebooks/rapport_financier.ipynb`` and ``notebooks/cahier.ipynb
 the templates: they are executed with their parameters (``runner``), then exported
 without code by ``exporter.RetkoopPdfExporter`` (nbconvert HTML + WeasyPrint).
 
-``render_crf_pdf`` / ``render_cahier_pdf`` are what the dashboard's buttons call: they
-check in-process, with the caller's ``Books`` (and so its permissions), that the coop
-and exercice exist and may be read — while the kernel boots — then render in that
-kernel, which reads the same database.
+Three ways in:
+
+* ``render_crf_pdf`` / ``render_cahier_pdf`` — the dashboard's buttons. They check, with
+  the caller's ``Books`` (and so its permissions), that the coop and exercice exist and
+  may be read, then run ``retkoop report|cahier … -o -`` in a CHILD process and return
+  its PDF. Why a child: rendering in the caller (the dashboard's kernel) loaded
+  jupyter_client, nbconvert and WeasyPrint there for good (~198 MB after one PDF, against
+  150 MB for a dashboard kernel); the child gives all of it back when it exits, and
+  the CLI path is the fastest one (``docs/reports.md``).
+* ``render_pdf(kind, books, …)`` — the same check, then a report kernel of this process.
+* the CLI (``commands/reports.py``) and the AD batch (``batch.py``) use ``runner`` directly.
 """
 from __future__ import annotations
 
-# The runner (nbformat, nbclient, WeasyPrint) is imported only when a PDF is rendered: the
-# notebooks' kernels import ``reports.views`` through this package and must start fast.
+import os
+import subprocess
+import sys
 
-__all__ = ["render_crf_pdf", "render_cahier_pdf", "render_pdf", "ReportError", "ReportKernel"]
+from ..domain.errors import RetkoopError
+
+# The runner (nbformat, nbclient, WeasyPrint) is imported only when a PDF is rendered in
+# this process: the notebooks' kernels import ``reports.views`` through this package and
+# must start fast, and the dashboard must not load it at all.
+
+__all__ = ["render_crf_pdf", "render_cahier_pdf", "render_pdf", "render_in_child", "ReportError",
+           "ReportKernel"]
+
+CHILD_TIMEOUT = 180  # seconds, as a report kernel's cell timeout
+
+
+class ReportError(RetkoopError):
+    """A report could not be produced (message in French, no traceback)."""
+
+
+def plain_url(engine) -> str:
+    """The engine's URL with its password, in a form ``get_engine`` accepts again (for a
+    kernel's or a child's environment, never for a command line or a message)."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database and url.database.startswith("file:"):
+        return "sqlite:///" + url.database[len("file:"):]
+    return url.render_as_string(hide_password=False)
 
 
 def _check(kind: str, books, coop: str, exercice: str) -> None:
@@ -26,28 +56,63 @@ def _check(kind: str, books, coop: str, exercice: str) -> None:
 
 
 def __getattr__(name: str):
-    if name in ("ReportError", "ReportKernel"):
+    if name == "ReportKernel":
         from . import runner
-        return getattr(runner, name)
+        return runner.ReportKernel
     raise AttributeError(name)
 
 
 def render_pdf(kind: str, books, coop: str, exercice: str, kernel=None) -> bytes:
-    from .runner import ReportKernel, pdf_exporter, plain_url, to_pdf
-    if kernel is not None:
-        _check(kind, books, coop, exercice)
-        return to_pdf(kernel.execute(kind, coop=coop, exercice=exercice))
-    with ReportKernel(plain_url(books.engine)) as k:  # the kernel boots in its own process while this
-        _check(kind, books, coop, exercice)         # one checks (a refusal stops the kernel), imports
-        pdf_exporter()                              # WeasyPrint and compiles the template
-        return to_pdf(k.execute(kind, coop=coop, exercice=exercice))
+    """Check with ``books`` (the caller's permissions), then execute the notebook in a
+    kernel and convert it in this process (``runner.produce_pdf``). ``kernel``: one already
+    started (and closed by the caller); otherwise one is started here, and boots while
+    this process checks. The notebook is sent to the kernel only once the check has passed."""
+    from .runner import ReportKernel, produce_pdf
+    own = kernel is None
+    if own:
+        kernel = ReportKernel(plain_url(books.engine))
+    try:
+        _check(kind, books, coop, exercice)  # a refusal stops the kernel (finally below)
+        return produce_pdf(kernel, kind, coop, exercice)
+    finally:
+        if own:
+            kernel.close()
+
+
+def render_in_child(kind: str, books, coop: str, exercice: str, *, timeout: int = CHILD_TIMEOUT) -> bytes:
+    """Check with ``books`` (the caller's permissions) BEFORE anything is started, then
+    run the CLI in a child process (``python -m retkoop_widgets.cli report … -o -``) and
+    return the PDF it writes on its standard output.
+
+    The child acts as the system actor on the caller's database (URL in its environment,
+    never on its command line, where ``ps`` would show a password). Its refusals come back
+    as its one-line French message (``retkoop : …`` on stderr); anything else as a generic
+    French sentence — never a traceback (``RETKOOP_DEBUG`` is removed from its environment)."""
+    _check(kind, books, coop, exercice)
+    command = (["report", coop, exercice, "--format", "pdf"] if kind == "crf"
+               else ["cahier", coop, exercice, "--format", "pdf"])
+    env = dict(os.environ, RETKOOP_DB_URL=plain_url(books.engine))
+    env.pop("RETKOOP_DEBUG", None)
+    try:
+        done = subprocess.run([sys.executable, "-m", "retkoop_widgets.cli", *command, "-o", "-"], env=env,
+                              stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise ReportError(f"la production du PDF a dépassé {timeout} s : réessayez plus tard") from None
+    if done.returncode == 0 and done.stdout.startswith(b"%PDF-"):
+        return done.stdout
+    said = [line.removeprefix("retkoop : ").removeprefix("  - ").strip()
+            for line in done.stderr.decode("utf-8", "replace").splitlines()
+            if line.startswith(("retkoop : ", "  - "))]  # the CLI's message (and a refusal's problems)
+    if said:
+        raise ReportError(" ".join(said))
+    raise ReportError(f"la production du PDF a échoué (code {done.returncode})")
 
 
 def render_crf_pdf(books, coop: str, exercice: str) -> bytes:
     """The compte rendu financier of ``coop`` for ``exercice``, A4 portrait, as PDF bytes."""
-    return render_pdf("crf", books, coop, exercice)
+    return render_in_child("crf", books, coop, exercice)
 
 
 def render_cahier_pdf(books, coop: str, exercice: str) -> bytes:
     """The printable cahier de comptabilité, A4 landscape, as PDF bytes."""
-    return render_pdf("cahier", books, coop, exercice)
+    return render_in_child("cahier", books, coop, exercice)

@@ -8,8 +8,6 @@ builders are pure functions of domain records (easy to test, no kernel needed);
 """
 from __future__ import annotations
 
-import base64
-import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +18,7 @@ from ..domain.chart import Chart
 from ..domain.crf import Crf
 from ..domain.exercice import STATE_LABELS
 from ..domain.ledger import CahierLine
-from .fmt import MONTHS, day, esc, eur, num
+from .fmt import day, esc, eur, num
 
 # Fixed rows per printed cahier page: WeasyPrint cannot sum per page, so we paginate
 # ourselves and carry the totals forward explicitly. A libellé shows at most two lines
@@ -247,14 +245,17 @@ def signature_html(d: CrfData) -> str:
     cells = box("Mandataire(s)", mand, "mandataire de la coopérative")
     for i, v in enumerate(ver[:3], start=1):
         cells += box(f"Vérificateur aux comptes n° {i}", v.get("nom", ""), v.get("qualite", ""))
-    place_date = (f"le {day(info.submitted_at)}" if info.state == "soumis" and info.submitted_at
-                  else "le ____ / ____ / ________")
+    # the signature recorded with the submission (a reopened exercice is a draft again: blanks)
+    signed = info.state in ("soumis", "clos")
+    place = esc(info.place) if signed and info.place else "______________________________"
+    when = info.signed_on or info.submitted_at
+    place_date = f"le {day(when)}" if signed and when else "le ____ / ____ / ________"
     return f"""<section class="block signatures">
 <h2><span class="no">6</span> Vérification et quitus</h2>
 <p class="quitus">Les vérificateurs aux comptes soussignés — dont au moins un parent d'élève, aucun ne tenant la
 comptabilité — certifient avoir examiné le cahier de comptabilité, les pièces justificatives, les relevés bancaires
 et l'arrêté de caisse de l'exercice {esc(ex.name)}, et donnent <b>quitus</b> au(x) mandataire(s) pour sa (leur) gestion.</p>
-<p class="place">Fait à ______________________________, {place_date}</p>
+<p class="place">Fait à {place}, {place_date}</p>
 <table class="sigs"><tr>{cells}</tr></table>
 <p class="note">Document à remettre à l'association départementale avant le 30 septembre, accompagné du compte rendu
 d'activité. À conserver dix ans avec les pièces justificatives.</p>
@@ -262,55 +263,9 @@ d'activité. À conserver dix ans avec les pièces justificatives.</p>
 
 
 # --------------------------------------------------------------------------- charts
-def _figure(size: tuple[float, float], font_size: float):
-    """A matplotlib ``Figure`` without pyplot: no global state to leak between the coops of
-    a batch sharing one kernel, nothing to close."""
-    import matplotlib
-    from matplotlib.figure import Figure
-    matplotlib.rcParams.update({"font.family": "DejaVu Sans", "font.size": font_size})
-    return Figure(figsize=size)
-
-
-def _img(fig, alt: str) -> str:
-    """PNG at 160 dpi, inline. Measured: an SVG chart (glyphs as paths) cost WeasyPrint
-    ~1.2 s to draw per chart; the PNG ~0.05 s, and prints sharp at its 9 cm width.
-    ``tight_layout`` rather than ``bbox_inches="tight"``, which draws the figure twice."""
-    buf = io.BytesIO()
-    fig.tight_layout(pad=0.3)
-    fig.savefig(buf, format="png", dpi=160)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return f'<img class="chart" alt="{esc(alt)}" src="data:image/png;base64,{data}">'
-
-
-def _eur_axis(ax, axis: str = "x") -> None:
-    from matplotlib.ticker import FuncFormatter
-    f = FuncFormatter(lambda v, _: num(int(round(v * 100))).split(",")[0] + " €")
-    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(f)
-
-
-def rubric_chart(crf: Crf) -> str:
-    """Horizontal bars per rubric: charges above, produits below (same scale)."""
-    from matplotlib.ticker import MaxNLocator
-    sides = [("Charges par rubrique", crf.rubrics("charges"), "#b5482f"),
-             ("Produits par rubrique", crf.rubrics("produits"), "#2f6f9f")]
-    heights = [max(len(items), 1) for _, items, _ in sides]
-    fig = _figure((3.6, 0.2 * sum(heights) + 1.3), 7)
-    axes = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": heights})
-    for ax, (title, items, color) in zip(axes, sides):
-        labels = [r if len(r) <= 30 else r[:29] + "…" for r, _ in items]
-        ax.barh(range(len(items)), [m / 100 for _, m in items], color=color)
-        ax.set_yticks(range(len(items)), labels)
-        ax.invert_yaxis()
-        ax.set_title(title, fontsize=7.5, loc="left")
-        ax.spines[["top", "right"]].set_visible(False)
-        ax.xaxis.set_major_locator(MaxNLocator(4))
-    _eur_axis(axes[-1], "x")
-    fig.tight_layout()
-    return _img(fig, "Charges et produits par rubrique")
-
-
-def treasury_chart(crf: Crf, cahier: Sequence[CahierLine]) -> str:
-    """Bank and cash at the end of each month of the exercice."""
+def month_end_balances(crf: Crf, cahier: Sequence[CahierLine]) -> tuple[list[int], list[int], list[int]]:
+    """Months of the exercice (1–12, September first) and the bank and cash balances (cents)
+    at the end of each: the last cahier line of the month, else the previous month's."""
     ex = crf.exercice
     months = [(ex.start.year + (m < 9), m) for m in list(range(9, 13)) + list(range(1, 9))]
     bank, cash = [], []
@@ -321,27 +276,19 @@ def treasury_chart(crf: Crf, cahier: Sequence[CahierLine]) -> str:
         while i < len(lines) and (lines[i].entry.date.year, lines[i].entry.date.month) <= (y, m):
             b, c = lines[i].bank_balance, lines[i].cash_balance
             i += 1
-        bank.append(b / 100)
-        cash.append(c / 100)
-    fig = _figure((3.6, 2.3), 8)
-    ax = fig.subplots()
-    x = range(len(months))
-    ax.plot(x, bank, marker="o", ms=3, color="#2f6f9f", label="Banque")
-    ax.plot(x, cash, marker="s", ms=3, color="#c98a1b", label="Caisse")
-    ax.set_xticks(list(x), [MONTHS[m - 1] for _, m in months], rotation=60)
-    _eur_axis(ax, "y")
-    from matplotlib.ticker import MaxNLocator
-    ax.yaxis.set_major_locator(MaxNLocator(5))
-    ax.set_title("Soldes en fin de mois", fontsize=8)
-    ax.legend(frameon=False, fontsize=7)
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.grid(axis="y", lw=0.3)
-    return _img(fig, "Soldes de la banque et de la caisse en fin de mois")
+        bank.append(b)
+        cash.append(c)
+    return [m for _, m in months], bank, cash
 
 
 def charts_html(crf: Crf, cahier: Sequence[CahierLine]) -> str:
+    """Charges/produits per rubric and month-end balances, side by side (SVG, ``charts.py``)."""
+    from .charts import CHARGES_COLOR, PRODUITS_COLOR, rubric_chart, treasury_chart
+    rubrics = rubric_chart([("Charges par rubrique", crf.rubrics("charges"), CHARGES_COLOR),
+                            ("Produits par rubrique", crf.rubrics("produits"), PRODUITS_COLOR)])
+    treasury = treasury_chart(*month_end_balances(crf, cahier))
     return (f'<section class="block charts"><h2><span class="no">★</span> Graphiques</h2><table class="twocol"><tr>'
-            f'<td>{rubric_chart(crf)}</td><td>{treasury_chart(crf, cahier)}</td></tr></table></section>')
+            f'<td>{rubrics}</td><td>{treasury}</td></tr></table></section>')
 
 
 def crf_blocks(d: CrfData, generated: datetime | None = None) -> list[str]:

@@ -1,11 +1,15 @@
 """Exports: the compte rendu financier and the printable cahier as PDF, the cahier as CSV
 (the documented format of ``io.cahier_csv``) and as an Excel workbook.
 
-Why a "génération en cours…" state: a PDF is rendered by a report kernel (nbconvert +
-WeasyPrint) and takes several seconds; without a visible state and a disabled button a
-teacher clicks again and again. The widget updates are sent to the browser before the
-rendering starts (ipykernel flushes comm messages as they are made). Downloads are
-data-URI links, the simplest thing that works through Voilà.
+Why a "génération en cours…" state: a PDF is rendered by a child process (the CLI's
+``retkoop report|cahier … -o -``: a report kernel, nbconvert, WeasyPrint; ~2–3 s) after a
+permission check with the dashboard's own ``Books``; without a visible state and a
+disabled button a teacher clicks again and again. Why a child process and not this
+kernel: WeasyPrint and nbconvert would stay loaded in the dashboard's kernel (~198 MB
+after one PDF, against a 150 MB budget); see ``reports.render_in_child``. The widget
+updates are sent to the browser before the rendering starts (ipykernel flushes comm
+messages as they are made). Downloads are data-URI links, the simplest thing that works
+through Voilà.
 """
 from __future__ import annotations
 
