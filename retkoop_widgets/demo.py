@@ -107,6 +107,8 @@ def seed_demo(books: Books, *, extra_coops: bool = True) -> None:
                             {2000: 2, 1000: 2, 500: 2, 200: 2, 100: 1, 10: 1}, "arrêté de fin d'exercice")
     books.add_subsidy(DEMO_COOP, DEMO_EXERCICE, "Mairie de Bois-Guillaume", "commune", "Projet lecture",
                       60000, date(2025, 11, 6), entry_piece="009")
+    from .services.inventory import seed_inventory_demo  # the tablet of pièce 022, in the register
+    seed_inventory_demo(books, DEMO_COOP, DEMO_EXERCICE)
     if not extra_coops:
         return
     books.add_coop("AD76-0102", "École Jules Ferry", "AD76")

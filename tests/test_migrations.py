@@ -5,7 +5,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from retkoop_widgets.storage.db import get_engine
 from retkoop_widgets.storage.orm import Base
@@ -48,3 +48,64 @@ def test_upgrade_from_0002_backfills_treasury_columns(db_url):
     upgrade(engine)  # idempotent
     _reset(engine)
     upgrade(engine)
+
+
+def _indexes(engine) -> dict[str, dict]:
+    insp = inspect(engine)
+    return {ix["name"]: ix for table in ("entry", "posting") for ix in insp.get_indexes(table)}
+
+
+def _predicate(ix: dict) -> str:
+    options = ix.get("dialect_options", {})
+    where = options.get("sqlite_where", options.get("postgresql_where"))
+    return "" if where is None else str(where)
+
+
+def test_0004_covering_indexes_downgrade_and_upgrade(db_url):
+    """0004 replaces ix_entry_exercice_date by the covering scan index and adds the two
+    partial ones WITH their predicates (the analysis queries rely on those); downgrading
+    gives back the 0003 indexes."""
+    engine = get_engine(db_url)
+    new = {"ix_entry_exercice_scan", "ix_entry_cash_lines", "ix_posting_ventilation"}
+    idx = _indexes(engine)
+    assert new <= set(idx) and "ix_entry_exercice_date" not in idx
+    assert idx["ix_entry_exercice_scan"]["column_names"] == [
+        "exercice_id", "date", "id", "bank", "cash", "pointed", "statement_date"]
+    assert "cash <> 0" in _predicate(idx["ix_entry_cash_lines"])
+    assert "'512'" in _predicate(idx["ix_posting_ventilation"]) and "'530'" in _predicate(idx["ix_posting_ventilation"])
+    cfg = alembic_config(engine)
+    with engine.begin() as c:
+        cfg.attributes["connection"] = c
+        command.downgrade(cfg, "0003")
+    idx = _indexes(engine)
+    assert not new & set(idx) and idx["ix_entry_exercice_date"]["column_names"] == ["exercice_id", "date"]
+    upgrade(engine)
+    assert new <= set(_indexes(engine))
+    with get_engine(db_url).connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+def test_0005_inventory_register_downgrade_and_upgrade(db_url):
+    """0005 adds the durable_good table (the inventory register) with its foreign keys
+    (the coop; the 68 entry, SET NULL on delete) and indexes; downgrading to 0004 drops
+    it and nothing else, upgrading brings it back matching the models."""
+    engine = get_engine(db_url)
+    insp = inspect(engine)
+    assert insp.has_table("durable_good")
+    cols = {c["name"] for c in insp.get_columns("durable_good")}
+    assert {"coop_code", "entry_id", "designation", "acquired_on", "value", "quantity", "location",
+            "disposed_on", "disposal_reason", "comment", "version"} <= cols
+    fks = {fk["referred_table"]: fk for fk in insp.get_foreign_keys("durable_good")}
+    assert set(fks) == {"coop", "entry"} and fks["entry"]["options"].get("ondelete") == "SET NULL"
+    assert {ix["name"] for ix in insp.get_indexes("durable_good")} == {
+        "ix_durable_good_coop_acquired", "ix_durable_good_entry_id"}
+    tables_before = set(insp.get_table_names())
+    cfg = alembic_config(engine)
+    with engine.begin() as c:
+        cfg.attributes["connection"] = c
+        command.downgrade(cfg, "0004")
+    assert set(inspect(engine).get_table_names()) == tables_before - {"durable_good"}
+    upgrade(engine)
+    assert inspect(engine).has_table("durable_good")
+    with get_engine(db_url).connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []

@@ -13,6 +13,7 @@ from retkoop_widgets.services import submission as sub
 from test_reports_support import COOP, EX, seed_known_year
 
 GOOD = [{"nom": "Claire Martin", "qualite": "parent"}, {"nom": "Paul Durand", "qualite": "enseignant"}]
+SIGNED = {"lieu": "Rouen", "signed_on": date(2026, 9, 12)}  # the clock's today is 15/09/2026
 
 
 def fields(err: ValidationError) -> set[str]:
@@ -73,7 +74,7 @@ def test_line_changed_after_pointage_blocks_submission(books):
 def test_vérificateurs_rules(books, verifs, expected):
     seed_known_year(books)
     with pytest.raises(ValidationError) as exc:
-        sub.submit(books, COOP, EX, verifs, reconciliation_confirmed=True)
+        sub.submit(books, COOP, EX, verifs, reconciliation_confirmed=True, **SIGNED)
     assert expected in str(exc.value)
     assert books.exercice(COOP, EX).state == "ouvert"
 
@@ -84,20 +85,37 @@ def test_the_mandataire_cannot_verify_their_own_books(books):
     Accounts(books.engine, "test").add("cmartin", "mandataire", coop=COOP, full_name="Claire Martin",
                                        password="un mot de passe solide 42")
     with pytest.raises(ValidationError, match="tient les comptes"):
-        sub.submit(books, COOP, EX, GOOD, reconciliation_confirmed=True)
+        sub.submit(books, COOP, EX, GOOD, reconciliation_confirmed=True, **SIGNED)
+
+
+@pytest.mark.parametrize("signature, expected", [
+    ({}, {"lieu": "indiquez le lieu", "date": "indiquez la date"}),
+    ({"lieu": "  ", "signed_on": date(2026, 9, 12)}, {"lieu": "indiquez le lieu"}),
+    ({"lieu": "Rouen", "signed_on": date(2026, 9, 16)}, {"date": "16/09/2026) ne peut pas être dans le futur"}),
+    ({"lieu": "Rouen", "signed_on": date(2025, 8, 31)}, {"date": "précède le début de l'exercice (01/09/2025)"}),
+])
+def test_the_place_and_date_of_signature_are_required_and_plausible(books, signature, expected):
+    seed_known_year(books)
+    with pytest.raises(ValidationError) as exc:
+        sub.submit(books, COOP, EX, GOOD, reconciliation_confirmed=True, **signature)
+    got = {p.field: p.message for p in exc.value.problems}
+    assert set(got) == set(expected)
+    for fld, text in expected.items():
+        assert text in got[fld]
+    assert books.exercice(COOP, EX).state == "ouvert"
 
 
 def test_reconciliation_must_be_confirmed(books):
     seed_known_year(books)
     with pytest.raises(ValidationError) as exc:
-        sub.submit(books, COOP, EX, GOOD)
+        sub.submit(books, COOP, EX, GOOD, **SIGNED)
     assert fields(exc.value) == {"rapprochement"}
 
 
 def test_submission_locks_then_the_ad_unlocks_with_an_audited_reason(books):
     seed_known_year(books)
     mandataire = books.as_user(Actor("prof", "mandataire", coop=COOP))
-    ex = sub.submit(mandataire, COOP, EX, GOOD, reconciliation_confirmed=True)
+    ex = sub.submit(mandataire, COOP, EX, GOOD, reconciliation_confirmed=True, **SIGNED)
     assert ex.state == "soumis"
     with pytest.raises(LockedExercice):
         mandataire.record_entry(COOP, EX, EntryDraft(date(2026, 8, 30), "Oubli", mode="espèces", cash_in=100,
@@ -105,8 +123,9 @@ def test_submission_locks_then_the_ad_unlocks_with_an_audited_reason(books):
     info = sub.submission_info(books, COOP, EX)
     assert info.label == "soumis le 15/09/2026" and info.submitted_by == "prof"
     assert [v["nom"] for v in info.verificateurs] == ["Claire Martin", "Paul Durand"]
+    assert (info.place, info.signed_on) == ("Rouen", date(2026, 9, 12))
     with pytest.raises(ValidationError, match="déjà soumis"):
-        sub.submit(mandataire, COOP, EX, GOOD, reconciliation_confirmed=True)
+        sub.submit(mandataire, COOP, EX, GOOD, reconciliation_confirmed=True, **SIGNED)
     with pytest.raises(Forbidden):
         sub.reopen(mandataire, COOP, EX, "je veux corriger")
     ad = books.as_user(Actor("ad76", "admin-ad", ad="AD76"))
@@ -120,15 +139,19 @@ def test_submission_locks_then_the_ad_unlocks_with_an_audited_reason(books):
     listed = {s["coop"]: s for s in sub.submissions(ad, "AD76", EX)}
     assert listed[COOP]["statut"].startswith("rouvert par l'AD")
     # reopened books accept writes again, and can be submitted again
-    assert sub.submit(mandataire, COOP, EX, GOOD, reconciliation_confirmed=True).state == "soumis"
+    assert sub.submit(mandataire, COOP, EX, GOOD, reconciliation_confirmed=True, **SIGNED).state == "soumis"
 
 
 def test_status_appears_in_the_crf_blocks(books):
     from retkoop_widgets.reports import views
     seed_known_year(books)
-    sub.submit(books, COOP, EX, GOOD, reconciliation_confirmed=True)
+    sub.submit(books, COOP, EX, GOOD, reconciliation_confirmed=True, **SIGNED)
     html = " ".join(views.crf_blocks(views.load_crf(books, COOP, EX)))
     assert "soumis</b> le 15/09/2026" in html and "Claire Martin" in html and "parent" in html
+    assert "Fait à Rouen, le 12/09/2026" in html
+    sub.reopen(books, COOP, EX, "correction")  # a reopened exercice prints a blank signature line again
+    html = " ".join(views.crf_blocks(views.load_crf(books, COOP, EX)))
+    assert "Rouen" not in html and "Fait à ______" in html
 
 
 def test_cli_submit_and_unlock(books, monkeypatch, capsys):
@@ -137,9 +160,16 @@ def test_cli_submit_and_unlock(books, monkeypatch, capsys):
     monkeypatch.setenv("RETKOOP_DB_URL", books.engine.url.render_as_string(hide_password=False))
     assert cli.main(["crf", "submit", COOP, EX, "--verificateur", "Claire Martin:parent"]) == 1
     err = capsys.readouterr().err
-    assert "deux vérificateurs" in err and "rapprochement" in err
+    assert "deux vérificateurs" in err and "rapprochement" in err and "lieu de signature" in err
     assert cli.main(["crf", "submit", COOP, EX, "--verificateur", "Claire Martin:parent",
-                     "--verificateur", "Paul Durand:enseignant", "--rapprochement-verifie"]) == 0
+                     "--verificateur", "Paul Durand:enseignant", "--lieu", "Rouen", "--le", "31/13/2026",
+                     "--rapprochement-verifie"]) == 1
+    assert "31/13/2026" in capsys.readouterr().err
+    assert cli.main(["crf", "submit", COOP, EX, "--verificateur", "Claire Martin:parent",
+                     "--verificateur", "Paul Durand:enseignant", "--lieu", "Rouen", "--le", "12/09/2026",
+                     "--rapprochement-verifie"]) == 0
     assert books.exercice(COOP, EX).state == "soumis"
+    info = sub.submission_info(books, COOP, EX)
+    assert (info.place, info.signed_on) == ("Rouen", date(2026, 9, 12))
     assert cli.main(["crf", "unlock", COOP, EX, "--raison", "correction demandée"]) == 0
     assert books.exercice(COOP, EX).state == "rouvert"

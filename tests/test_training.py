@@ -75,7 +75,7 @@ def do_compte_rendu(b, coop):
     b.record_cash_count(coop, EX, D.closing_count, dict(sc.CASH_COUNT), "arrêté de clôture")
     submission.submit(b, coop, EX, [{"nom": "Claire Martin", "qualite": "parent"},
                                     {"nom": "Paul Durand", "qualite": "enseignant"}],
-                      reconciliation_confirmed=True)
+                      lieu="Rouen", signed_on=b.today(), reconciliation_confirmed=True)
 
 
 STEPS = [("premiere_recette", do_premiere_recette), ("facture_occe", do_facture), ("especes", do_especes),

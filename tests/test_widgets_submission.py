@@ -118,7 +118,7 @@ def test_a_new_dashboard_on_a_submitted_exercice_opens_read_only_and_reopening_u
     seed_known_year(books)
     sub.submit(mandataire(books), COOP, EX, [{"nom": "Claire Martin", "qualite": "parent"},
                                              {"nom": "Paul Durand", "qualite": "enseignant"}],
-               reconciliation_confirmed=True)
+               lieu="Rouen", signed_on=date(2026, 9, 12), reconciliation_confirmed=True)
     d = Dashboard(mandataire(books), COOP, EX)
     assert "soumis le" in d.banner.value and d.saisie.form.valider.disabled
     # the AD reopens: a fresh page is writable again, with no banner

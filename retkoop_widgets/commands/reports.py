@@ -14,6 +14,20 @@ def _books():
     return Books(None, "cli")
 
 
+def _pdf(kind: str, coop: str, exercice: str) -> bytes:
+    """One report as PDF, the kernel started first thing.
+
+    The CLI acts as the system actor, and so does the report kernel (its read-only
+    ``Books`` opens the same database: it inherits ``RETKOOP_DB_URL``, set from ``--db``
+    too). A check here with the CLI's own ``Books`` would add nothing but ~0.5 s of
+    SQLAlchemy imports on the critical path: an unknown coop or exercice comes back from
+    the kernel as the same French ``NotFound`` message, a broken CRF invariant as
+    ``InvariantBreach`` (exit 3). This process meanwhile imports WeasyPrint."""
+    from ..reports.runner import ReportKernel, produce_pdf
+    with ReportKernel() as kernel:
+        return produce_pdf(kernel, kind, coop, exercice)
+
+
 def _h(p) -> None:
     p.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
 
@@ -64,6 +78,8 @@ def register(sub) -> None:
     p.add_argument("exercice")
     p.add_argument("--verificateur", action="append", default=[], metavar="« NOM:QUALITÉ »",
                    help="vérificateur aux comptes, ex. « Claire Martin:parent » (au moins deux, dont un parent)")
+    p.add_argument("--lieu", default="", help="lieu de signature (« Fait à … »), ex. Rouen")
+    p.add_argument("--le", default="", metavar="JJ/MM/AAAA", help="date de signature par les vérificateurs")
     p.add_argument("--rapprochement-verifie", action="store_true",
                    help="je confirme que le tableau de rapprochement correspond au relevé bancaire du 31/08")
     p.set_defaults(func=cmd_crf_submit)
@@ -81,8 +97,8 @@ def register(sub) -> None:
 
 
 def cmd_report(a) -> int:
-    books = _books()
     if a.ad:
+        books = _books()
         if len(a.target) != 1:
             raise ValidationError("avec --ad, indiquez seulement l'exercice (ex. retkoop report --ad AD76 2025-2026)",
                                   "exercice")
@@ -101,6 +117,10 @@ def cmd_report(a) -> int:
         raise ValidationError("indiquez la coopérative et l'exercice (ex. retkoop report AD76-0421 2025-2026)",
                               "coop")
     coop, exercice = a.target[0].upper(), a.target[1]
+    if a.format == "pdf":
+        _write_bytes(_pdf("crf", coop, exercice), a.output, f"CRF_{coop}_{exercice}.pdf")
+        return 0
+    books = _books()
     if a.format == "json":
         from ..domain.crf import crf_json
         text = json.dumps(crf_json(books.crf(coop, exercice)), ensure_ascii=False, indent=2) + "\n"
@@ -109,19 +129,16 @@ def cmd_report(a) -> int:
             print(f"écrit : {a.output}", file=sys.stderr)
         else:
             sys.stdout.write(text)
-        return 0
-    from ..reports import render_crf_pdf
-    _write_bytes(render_crf_pdf(books, coop, exercice), a.output, f"CRF_{coop}_{exercice}.pdf")
     return 0
 
 
 def cmd_cahier(a) -> int:
-    books = _books()
     coop, exercice = a.coop.upper(), a.exercice
     if a.format == "pdf":
-        from ..reports import render_cahier_pdf
-        _write_bytes(render_cahier_pdf(books, coop, exercice), a.output, f"Cahier_{coop}_{exercice}.pdf")
-    elif a.format == "xlsx":
+        _write_bytes(_pdf("cahier", coop, exercice), a.output, f"Cahier_{coop}_{exercice}.pdf")
+        return 0
+    books = _books()
+    if a.format == "xlsx":
         from ..reports.xlsx import cahier_xlsx
         data = cahier_xlsx(books.cahier(coop, exercice), books.chart(coop), title=f"Cahier {exercice}")
         _write_bytes(data, a.output, f"Cahier_{coop}_{exercice}.xlsx")
@@ -149,9 +166,11 @@ def cmd_crf_check(a) -> int:
 
 
 def cmd_crf_submit(a) -> int:
+    from ..domain.dates import parse_date
     from ..services.submission import parse_verificateur, submit
+    signed_on = parse_date(a.le, "date de signature (--le)") if a.le.strip() else None
     ex = submit(_books(), a.coop.upper(), a.exercice, [parse_verificateur(v) for v in a.verificateur],
-                reconciliation_confirmed=a.rapprochement_verifie)
+                lieu=a.lieu, signed_on=signed_on, reconciliation_confirmed=a.rapprochement_verifie)
     print(f"CRF {ex.name} de {ex.coop} soumis : l'exercice est verrouillé.")
     return 0
 

@@ -31,7 +31,6 @@ from ..domain.subsidy import Subsidy, make_subsidy
 from ..storage import orm
 from ..storage.db import forced_read_only, get_engine
 from ..storage.repository import Repository, entry_snapshot, to_exercice, to_subsidy
-from ..storage.schema import upgrade
 from ..storage.uow import UnitOfWork
 
 
@@ -68,6 +67,7 @@ class Books:
         return UnitOfWork(self.engine, read_only=not write)
 
     def init_schema(self) -> None:
+        from ..storage.schema import upgrade  # Alembic only here: report kernels and the CLI start faster
         upgrade(self.engine)
 
     # -- helpers -----------------------------------------------------------------------

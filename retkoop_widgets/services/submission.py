@@ -9,7 +9,7 @@ CLI and the PDF all give the same answers, in French, all at once.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Sequence
 
@@ -44,6 +44,8 @@ class SubmissionInfo:
     reopened_by: str = ""
     reopen_reason: str = ""
     mandataires: tuple[str, ...] = field(default=())
+    place: str = ""                 # "Fait à …" of the signature block
+    signed_on: date | None = None   # "… le jj/mm/aaaa"
 
     @property
     def label(self) -> str:
@@ -78,15 +80,14 @@ def submission_info(books: Books, coop: str, exercice: str) -> SubmissionInfo:
             unlock = rec
     info = SubmissionInfo(state=ex.state, mandataires=tuple(mandataire_names(books, coop)))
     if lock is not None:
-        info = SubmissionInfo(
-            state=ex.state, submitted_at=lock["at"], submitted_by=lock["actor"],
-            verificateurs=tuple((lock.get("after") or {}).get("verificateurs") or ()),
-            mandataires=info.mandataires)
+        after = lock.get("after") or {}
+        signed = after.get("signe_le")
+        info = replace(info, submitted_at=lock["at"], submitted_by=lock["actor"],
+                       verificateurs=tuple(after.get("verificateurs") or ()), place=after.get("lieu") or "",
+                       signed_on=date.fromisoformat(signed) if signed else None)
     if unlock is not None and ex.state == REOPENED:
-        info = SubmissionInfo(state=ex.state, submitted_at=info.submitted_at, submitted_by=info.submitted_by,
-                              verificateurs=info.verificateurs, reopened_at=unlock["at"],
-                              reopened_by=unlock["actor"], reopen_reason=unlock["reason"] or "",
-                              mandataires=info.mandataires)
+        info = replace(info, reopened_at=unlock["at"], reopened_by=unlock["actor"],
+                       reopen_reason=unlock["reason"] or "")
     return info
 
 
@@ -171,26 +172,45 @@ def check_verificateurs(verificateurs: Sequence[dict], mandataires: Sequence[str
     return problems
 
 
-def submit(books: Books, coop: str, exercice: str, verificateurs: Sequence[dict], *,
-           reconciliation_confirmed: bool = False):
+def check_signature(place: str, signed_on: date | None, today: date, exercice_start: date) -> list[Problem]:
+    """The "Fait à …, le …" line of the signature block: both required, the date neither
+    in the future nor before the exercice began."""
+    problems = []
+    if not (place or "").strip():
+        problems.append(Problem("indiquez le lieu de signature (ex. Rouen)", "lieu"))
+    if signed_on is None:
+        problems.append(Problem("indiquez la date de signature (jj/mm/aaaa)", "date"))
+    elif signed_on > today:
+        problems.append(Problem(f"la date de signature ({signed_on:%d/%m/%Y}) ne peut pas être dans le futur",
+                                "date"))
+    elif signed_on < exercice_start:
+        problems.append(Problem(f"la date de signature ({signed_on:%d/%m/%Y}) précède le début de l'exercice "
+                                f"({exercice_start:%d/%m/%Y})", "date"))
+    return problems
+
+
+def submit(books: Books, coop: str, exercice: str, verificateurs: Sequence[dict], *, lieu: str = "",
+           signed_on: date | None = None, reconciliation_confirmed: bool = False):
     """Check everything, then lock the exercice (``Books.submit_exercice``).
 
-    ``reconciliation_confirmed``: the mandataire states that the reconciliation table
-    (unpointed lines, expected statement balance) matches the bank statement of 31/08 —
-    the software cannot see the statement, so a person must say so.
+    ``lieu`` and ``signed_on`` are the place and date the vérificateurs signed (printed in
+    the CRF's signature block). ``reconciliation_confirmed``: the mandataire states that the
+    reconciliation table (unpointed lines, expected statement balance) matches the bank
+    statement of 31/08 — the software cannot see the statement, so a person must say so.
     """
     problems = check_submission(books, coop, exercice)
     mandataires = set(mandataire_names(books, coop))
     if books.actor.role == "mandataire":
         mandataires.add(books.actor.login)
     problems += check_verificateurs(verificateurs, sorted(mandataires))
+    problems += check_signature(lieu, signed_on, books.today(), books.exercice(coop, exercice).start)
     if not reconciliation_confirmed:
         problems.append(Problem("confirmez que le tableau de rapprochement bancaire correspond au relevé "
                                 "du 31/08 (lignes non pointées et solde du relevé)", "rapprochement"))
     if problems:
         raise ValidationError(problems)
     clean = [{"nom": v["nom"].strip(), "qualite": _fold(v["qualite"])} for v in verificateurs]
-    return books.submit_exercice(coop, exercice, clean)
+    return books.submit_exercice(coop, exercice, clean, place=lieu.strip(), signed_on=signed_on)
 
 
 def reopen(books: Books, coop: str, exercice: str, reason: str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey,
-                        Integer, JSON, LargeBinary, String, Text, UniqueConstraint, Index)
+                        Integer, JSON, LargeBinary, String, Text, UniqueConstraint, Index, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -161,7 +161,18 @@ class AuditRow(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
 
 
-Index("ix_entry_exercice_date", EntryRow.exercice_id, EntryRow.date)
+# Covering indexes for the year-long scans (migration 0004, figures in docs/analysis.md):
+# per-exercice scans of entry (balances, pointage, AD analysis) read only the index; its
+# (exercice_id, date, id) prefix keeps the ledger's ORDER BY date, id free of sorts. The two
+# partial ones hold the cash lines (cash balance and deposit searches, in date order) and
+# the charge/produit postings (per-account sums). A query uses a partial index only when
+# its WHERE repeats the predicate as written here (inline constants, not parameters).
+Index("ix_entry_exercice_scan", EntryRow.exercice_id, EntryRow.date, EntryRow.id, EntryRow.bank, EntryRow.cash,
+      EntryRow.pointed, EntryRow.statement_date)
+Index("ix_entry_cash_lines", EntryRow.exercice_id, EntryRow.date, EntryRow.cash, EntryRow.bank,
+      sqlite_where=text("cash <> 0"), postgresql_where=text("cash <> 0"))
+Index("ix_posting_ventilation", PostingRow.entry_id, PostingRow.account, PostingRow.amount,
+      sqlite_where=text("account NOT IN ('512', '530')"), postgresql_where=text("account NOT IN ('512', '530')"))
 
 
 class UserRow(Base):
@@ -184,3 +195,38 @@ class UserRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     created_by: Mapped[str] = mapped_column(String(100), default="")
     last_login: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class DurableGoodRow(Base):
+    """A line of the inventory register of durable goods (``domain/inventory.py``).
+
+    Why the coop and not an exercice: a good outlives the exercice that bought it (a
+    tablet stays five years), so the register belongs to the coop (``coop_code``). Its
+    acquisition exercice is the one containing ``acquired_on`` (``exercice.name_for``),
+    derived rather than stored, so it can never disagree with the date; goods carried over
+    from a paper register may predate every exercice known to Retkoop. ``entry_id`` is the
+    expense on account 68 that bought it (nullable: old goods, gifts); ON DELETE SET NULL
+    because deleting that entry must not delete the good: the register-vs-68 check then
+    shows the good without a pièce. ``value`` is the whole line's value in cents.
+    """
+    __tablename__ = "durable_good"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    coop_code: Mapped[str] = mapped_column(ForeignKey("coop.code"))
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("entry.id", ondelete="SET NULL"), nullable=True,
+                                                 index=True)
+    designation: Mapped[str] = mapped_column(String(200))
+    acquired_on: Mapped[date] = mapped_column(Date)
+    value: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    location: Mapped[str] = mapped_column(String(100), default="")
+    disposed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    disposal_reason: Mapped[str] = mapped_column(String(20), default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_by: Mapped[str] = mapped_column(String(100))
+    __table_args__ = (CheckConstraint("value > 0", name="ck_durable_good_value"),
+                      CheckConstraint("quantity >= 1", name="ck_durable_good_quantity"),
+                      Index("ix_durable_good_coop_acquired", "coop_code", "acquired_on"))

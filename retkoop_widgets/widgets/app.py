@@ -32,6 +32,7 @@ class Dashboard:
         self.banner = W.HTML()
         self.banner.add_class("rk-lock")
         self._read_only = ReadOnly()
+        from .inventaire import InventaireSection
         from .subventions import SubventionsSection
         # Sections other than Saisie are built the first time they are shown: the first
         # widget appears sooner and an unvisited Bilan never imports matplotlib.
@@ -43,6 +44,7 @@ class Dashboard:
             ("pieces", PiecesSection.title, lambda: PiecesSection(ctx)),
             ("bilan", BilanSection.title, lambda: BilanSection(ctx, on_open_entry=self.open_entry)),
             ("exports", ExportsSection.title, lambda: ExportsSection(ctx)),
+            ("inventaire", InventaireSection.title, lambda: InventaireSection(ctx)),  # Formation, if any, stays last
         ]
         if ctx.info.get("training"):  # a training sandbox: the guided sequence's checkers
             from .formation import FormationSection

@@ -21,6 +21,7 @@ from .common import esc, fdate
 KEEP = {
     "cahier": ("month", "account", "mode", "unpointed", "text", "sort", "prev", "next", "pick"),
     "pieces": ("entry",),
+    "inventaire": ("show_disposed", "pick", "export_btn"),  # the register stays readable and downloadable
 }
 KEEP_ALL = ("exports",)
 KEEP_CLASSES = {"rk-alert-open"}  # "Ouvrir D014" shows the entry (in a disabled form)

@@ -8,7 +8,6 @@ groups them by theme and collects what a person must state.
 """
 from __future__ import annotations
 
-import inspect
 import ipywidgets as W
 
 from ..domain.exercice import SUBMITTED, WRITABLE
@@ -164,26 +163,26 @@ class SubmissionPanel:
         for e in (self.verif_err, self.lieu_err, self.date_err, self.rappro_err):
             e.value = ""
 
-    def _local_problems(self) -> bool:
-        """Place and date: asked for the signature block, checked here (the books do not
-        know them)."""
-        ok = True
-        if not self.lieu.value.strip():
-            self.lieu_err.value = "indiquez le lieu (ex. Rouen)"
-            ok = False
-        if self.date.value is None:
-            self.date_err.value = "indiquez la date (jj/mm/aaaa)"
-            ok = False
-        elif self.date.value > self.ctx.books.today():
-            self.date_err.value = "la date ne peut pas être dans le futur"
-            ok = False
-        return ok
+    def _signature_problems(self) -> bool:
+        """Place and date first (the service checks them again on submit): the confirmation
+        question appears only once the signature line is complete."""
+        problems = sub.check_signature(self.lieu.value, self.date.value, self.ctx.books.today(),
+                                       self.ctx.exercice_obj().start)
+        self._show(problems)
+        return not problems
+
+    def _show(self, problems) -> None:
+        for p in problems:
+            target = {"verificateurs": self.verif_err, "rapprochement": self.rappro_err,
+                      "lieu": self.lieu_err, "date": self.date_err}.get(p.field)
+            if target is not None:
+                target.value = (target.value + "<br>" if target.value else "") + esc(_cap(p.message))
 
     def ask(self) -> None:
         """First click: a confirmation that says what will happen (the books lock)."""
         self._clear_errors()
         self.status.value = ""
-        if not self._local_problems():
+        if not self._signature_problems():
             self.status.value = ko_html("Rien n’a été soumis : complétez les champs signalés.")
             return
         yes = button("Oui, soumettre et verrouiller", "danger", "rk-sconfirm-yes")
@@ -198,21 +197,12 @@ class SubmissionPanel:
     def submit(self) -> None:
         self.confirm.children = []
         self._clear_errors()
-        if not self._local_problems():
-            return
         verifs = self.verificateurs()
-        kwargs = {"reconciliation_confirmed": bool(self.rappro.value)}
-        params = inspect.signature(sub.submit).parameters  # place/date: stored once the service takes them
-        if "lieu" in params:
-            kwargs["lieu"] = self.lieu.value.strip()
-        if "signed_on" in params:
-            kwargs["signed_on"] = self.date.value
+        kwargs = {"lieu": self.lieu.value.strip(), "signed_on": self.date.value,
+                  "reconciliation_confirmed": bool(self.rappro.value)}
 
         def on_problems(e):
-            for p in e.problems:
-                target = {"verificateurs": self.verif_err, "rapprochement": self.rappro_err}.get(p.field)
-                if target is not None:
-                    target.value = (target.value + "<br>" if target.value else "") + esc(_cap(p.message))
+            self._show(e.problems)
 
         ok, _ = attempt(lambda: sub.submit(self.ctx.books, self.ctx.coop, self.ctx.exercice, verifs, **kwargs),
                         self.status, on_problems)

@@ -1,0 +1,97 @@
+"""Storage of the inventory register (table ``durable_good``): rows in, ``DurableGood`` out.
+
+Functions taking a ``Session`` (the unit of work's), kept apart from ``repository.py``
+so the register can grow without touching the ledger's repository. The pièce shown
+beside a good is read through an outer join on ``entry``: it follows a renumbered entry
+and disappears (NULL) with a deleted one.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Iterable
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from ..domain.inventory import DurableExpense, DurableGood
+from . import orm
+
+
+def to_good(row: orm.DurableGoodRow, piece: str | None = None) -> DurableGood:
+    return DurableGood(designation=row.designation, acquired_on=row.acquired_on, value=row.value,
+                       entry_id=row.entry_id, location=row.location or "", quantity=row.quantity,
+                       disposed_on=row.disposed_on, disposal_reason=row.disposal_reason or "",
+                       comment=row.comment or "", piece=piece or "", id=row.id, version=row.version)
+
+
+def good_snapshot(g: DurableGood) -> dict:
+    """A JSON-able picture of a good for the audit log."""
+    return {"designation": g.designation, "date_acquisition": g.acquired_on.isoformat(), "valeur": g.value,
+            "quantite": g.quantity, "lieu": g.location, "ecriture": g.entry_id, "piece": g.piece,
+            "date_sortie": g.disposed_on.isoformat() if g.disposed_on else None,
+            "motif_sortie": g.disposal_reason, "commentaire": g.comment}
+
+
+def good_row(s: Session, good_id: int, *, lock: bool = False) -> orm.DurableGoodRow | None:
+    """The row, re-read from the database; ``lock``: PostgreSQL row lock (``FOR UPDATE``)
+    so two writers of the same good serialise before their version check."""
+    q = select(orm.DurableGoodRow).where(orm.DurableGoodRow.id == good_id).execution_options(populate_existing=True)
+    if lock:
+        q = q.with_for_update()
+    return s.scalars(q).first()
+
+
+def piece_of(s: Session, entry_id: int | None) -> str:
+    if entry_id is None:
+        return ""
+    return s.scalar(select(orm.EntryRow.piece).where(orm.EntryRow.id == entry_id)) or ""
+
+
+def goods(s: Session, coop: str, *, start: date | None = None, end: date | None = None,
+          include_disposed: bool = True) -> list[DurableGood]:
+    """The coop's register in acquisition order. With ``start``/``end``: the goods held
+    at some point in that period (acquired by ``end``, not disposed of before ``start``)."""
+    g, e = orm.DurableGoodRow, orm.EntryRow
+    q = (select(g, e.piece).outerjoin(e, e.id == g.entry_id).where(g.coop_code == coop)
+         .order_by(g.acquired_on, g.id))
+    if end is not None:
+        q = q.where(g.acquired_on <= end)
+    if start is not None:
+        q = q.where(or_(g.disposed_on.is_(None), g.disposed_on >= start))
+    if not include_disposed:
+        q = q.where(g.disposed_on.is_(None))
+    return [to_good(row, piece) for row, piece in s.execute(q).all()]
+
+
+def add_good(s: Session, coop: str, good: DurableGood, actor: str, now: datetime) -> orm.DurableGoodRow:
+    row = orm.DurableGoodRow(coop_code=coop, version=1, created_at=now, created_by=actor, updated_at=now,
+                             updated_by=actor)
+    fill(row, good)
+    s.add(row)
+    s.flush()
+    return row
+
+
+def fill(row: orm.DurableGoodRow, good: DurableGood) -> None:
+    row.designation, row.acquired_on, row.value = good.designation, good.acquired_on, good.value
+    row.entry_id, row.location, row.quantity = good.entry_id, good.location, good.quantity
+    row.disposed_on, row.disposal_reason, row.comment = good.disposed_on, good.disposal_reason, good.comment
+
+
+def touch(row: orm.DurableGoodRow, actor: str, now: datetime) -> None:
+    row.version += 1
+    row.updated_at, row.updated_by = now, actor
+
+
+def durable_expenses(s: Session, exercice_id: int, codes: Iterable[str]) -> list[DurableExpense]:
+    """The exercice's entries ventilated on the biens durables account(s), with the part on
+    those accounts: one GROUP BY over the postings."""
+    e, p = orm.EntryRow, orm.PostingRow
+    q = (select(e.id, e.piece, e.date, e.libelle, func.sum(p.amount))
+         .join(p, p.entry_id == e.id)
+         .where(and_(e.exercice_id == exercice_id, p.account.in_(list(codes))))
+         .group_by(e.id, e.piece, e.date, e.libelle)
+         .order_by(e.date, e.id))
+    return [DurableExpense(entry_id=i, piece=piece, date=d if isinstance(d, date) else date.fromisoformat(d),
+                           libelle=lib, amount=int(total))
+            for i, piece, d, lib, total in s.execute(q).all() if int(total) != 0]
