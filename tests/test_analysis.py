@@ -184,6 +184,17 @@ def test_xlsx_export(seeded, db_url, tmp_path):
     assert rows[COOP][1] == "École des Tilleuls" and rows[COOP][8].date() == date(2026, 9, 15)
     assert ws["D2"].number_format == '#,##0.00 "€"'
     assert wb["Anomalies"].max_row == 1 + len(a.anomalies)
+    assert not [c.coordinate for ws in wb for row in ws.iter_rows() for c in row if c.data_type == "f"]
+
+
+def test_xlsx_export_never_turns_a_coop_name_into_a_formula(seeded, db_url, tmp_path):
+    from openpyxl import load_workbook
+    from retkoop_widgets.analysis.export import export_xlsx
+    seeded.add_coop("AD76-0999", '=HYPERLINK("http://x.example";"École")', "AD76")
+    export_xlsx(analyse_ad(db_url, "AD76", EX, TODAY), tmp_path / "a.xlsx")
+    wb = load_workbook(tmp_path / "a.xlsx")
+    cell = next(c for c in wb["Coopératives"]["B"] if c.value and str(c.value).startswith("=HYPERLINK"))
+    assert cell.data_type == "s"
 
 
 def test_charts_draw(seeded, db_url):

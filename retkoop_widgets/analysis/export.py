@@ -13,6 +13,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from ..io.spreadsheet import keep_as_text
+
 from .overview import STATE_LABELS, AdAnalysis
 
 EUR = '#,##0.00 "€"'
@@ -31,6 +33,7 @@ def _sheet(wb: Workbook, title: str, headers: list[str], rows, money: set[int] =
         cell.font = Font(bold=True)
     for row in rows:
         ws.append([_eur(v) if i in money and v is not None else v for i, v in enumerate(row)])
+        keep_as_text(ws[ws.max_row])  # coop names, details: text, never formulas
     for i, h in enumerate(headers):
         col = get_column_letter(i + 1)
         ws.column_dimensions[col].width = max(12, min(60, len(h) + 4))

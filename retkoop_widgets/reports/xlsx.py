@@ -26,6 +26,8 @@ def cahier_xlsx(lines: Sequence[CahierLine], chart: Chart, *, title: str = "Cahi
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    from ..io.spreadsheet import keep_as_text
+
     accounts = sorted({p.account for ln in lines for p in ln.entry.ventilation}, key=lambda c: (c[0], c))
     fixed = ["Date", "Pièce", "Libellé", "Tiers", "Mode", "N° chèque", "Banque recette", "Banque dépense",
              "Solde banque", "Pointé", "Date du relevé", "Caisse recette", "Caisse dépense", "Solde caisse"]
@@ -52,6 +54,7 @@ def cahier_xlsx(lines: Sequence[CahierLine], chart: Chart, *, title: str = "Cahi
                    Decimal(ln.bank_balance).scaleb(-2), "oui" if e.pointed else ("non" if e.bank else ""),
                    e.statement_date, _eur(e.cash_in), _eur(e.cash_out), Decimal(ln.cash_balance).scaleb(-2)]
                   + [_eur(per_acc.get(code, 0)) for code in accounts])
+        keep_as_text(ws[ws.max_row][1:6])  # pièce, libellé, tiers, mode, chèque: typed text, never formulas
     for row in ws.iter_rows(min_row=2):
         row[0].number_format = DATE_FORMAT
         row[10].number_format = DATE_FORMAT
