@@ -47,7 +47,6 @@ CC, S = orm.CashCountRow, orm.SubsidyRow
 # (storage/orm.py, migration 0004), written with INLINE constants: a database uses a partial
 # index only when it can prove the query's WHERE implies the index's, which PostgreSQL
 # cannot do from a bound parameter once it switches a prepared statement to a generic plan.
-TREASURY_ACCOUNTS = ("512", "530")
 
 
 def _cash_line(e=E):
@@ -55,7 +54,7 @@ def _cash_line(e=E):
 
 
 def _ventilation(p=P):
-    return p.account.not_in([literal_column(f"'{a}'") for a in TREASURY_ACCOUNTS])
+    return orm.is_ventilation(p)
 
 
 def _frame(conn: Connection, q, int_cols=()) -> pd.DataFrame:

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey,
                         Integer, JSON, LargeBinary, String, Text, UniqueConstraint, Index, text)
+from sqlalchemy import literal_column
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -173,6 +174,14 @@ Index("ix_entry_cash_lines", EntryRow.exercice_id, EntryRow.date, EntryRow.cash,
       sqlite_where=text("cash <> 0"), postgresql_where=text("cash <> 0"))
 Index("ix_posting_ventilation", PostingRow.entry_id, PostingRow.account, PostingRow.amount,
       sqlite_where=text("account NOT IN ('512', '530')"), postgresql_where=text("account NOT IN ('512', '530')"))
+
+
+def is_ventilation(posting=PostingRow):
+    """The WHERE of ``ix_posting_ventilation`` (charge and produit postings), with inline
+    constants so that the database can use that index: the CRF's per-account totals and
+    the AD analysis read it without touching the posting table. (Without it, PostgreSQL
+    joined one coop's 5,000 entries to EVERY posting of the database with a seq scan.)"""
+    return posting.account.not_in([literal_column("'512'"), literal_column("'530'")])
 
 
 class UserRow(Base):

@@ -129,10 +129,12 @@ class Repository:
                       id=r.id, version=r.version) for r in rows]
 
     def account_totals(self, exercice_id: int) -> dict[str, int]:
-        """Signed total per account (treasury included) for an exercice: one GROUP BY."""
+        """Signed total per charge/produit account for an exercice: one GROUP BY over the
+        covering index ``ix_posting_ventilation`` (treasury totals come from ``entry.bank``
+        and ``entry.cash``: see ``treasury_movements``)."""
         e, p = orm.EntryRow, orm.PostingRow
         q = (select(p.account, func.sum(p.amount)).join(e, e.id == p.entry_id)
-             .where(e.exercice_id == exercice_id).group_by(p.account))
+             .where(e.exercice_id == exercice_id, orm.is_ventilation(p)).group_by(p.account))
         return {a: int(t) for a, t in self.s.connection().execute(q).all()}
 
     def treasury_movements(self, exercice_id: int) -> list[tuple]:
