@@ -10,7 +10,8 @@
    top of a profile;
 3. per-coop totals for 500 coops × 400 entries (target ≤ 1 s) with
    ``services.aggregates.totals_by_coop`` (rows bulk-inserted with SQLAlchemy Core: this
-   measures the query, not the writes).
+   measures the query, not the writes);
+4. the CRF of (2) again, in that full database.
 """
 from __future__ import annotations
 
@@ -60,6 +61,15 @@ def prepare(url: str) -> str:
         admin.dispose()
     Books(url, "bench").init_schema()
     return url
+
+
+def vacuum_analyze(engine) -> None:
+    """What autovacuum does after a bulk load (PostgreSQL). Without the visibility map a
+    fresh table makes index-only scans look costly, and the planner scans every posting
+    of the database for one coop's CRF: a state a live database is not left in."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
 
 
 def generate_cahier(n: int, seed: int = 42) -> str:
@@ -121,6 +131,7 @@ def bench_import_and_crf(url: str, n: int) -> None:
     t2 = time.perf_counter()
     print(f"import {n} entries ({len(csv_text) / 1e6:.1f} MB CSV): parse {t1 - t0:.2f} s "
           f"({n / (t1 - t0):,.0f}/s), import_drafts {t2 - t1:.2f} s; total {n / (t2 - t0):,.0f} entries/s")
+    vacuum_analyze(books.engine)
 
     crf, best, median = timed(lambda: books.crf("AD76-0001", EX))
     print(f"Books.crf at {crf.entries_count} entries: best {best * 1000:.0f} ms, median {median * 1000:.0f} ms "
@@ -191,7 +202,7 @@ def bench_totals(url: str, coops: int, per_coop: int) -> None:
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             conn.execute(text("SELECT setval(pg_get_serial_sequence('entry', 'id'), (SELECT max(id) FROM entry))"))
-            conn.execute(text("ANALYZE"))
+        vacuum_analyze(engine)
     print(f"loaded {coops} coops × {per_coop} entries = {len(entries):,} entries, {len(postings):,} postings "
           f"(Core bulk insert) in {time.perf_counter() - t0:.1f} s")
     rows, best, median = timed(lambda: totals_by_coop(engine, ad="AD99"), repeat=5)
@@ -220,6 +231,12 @@ def main(argv=None) -> int:
     print(f"database: {redact(url)}")
     bench_import_and_crf(url, args.entries)
     bench_totals(url, args.coops, args.per_coop)
+    # the same CRF once the database also holds the other coops' 200,000 entries: one
+    # coop's CRF must not depend on the size of the whole database (index use, not scans)
+    books = Books(url, "bench", today=lambda: date(2026, 9, 15))
+    crf, best, median = timed(lambda: books.crf("AD76-0001", EX), repeat=9)
+    print(f"Books.crf at {crf.entries_count} entries in the full database: best {best * 1000:.0f} ms, "
+          f"median {median * 1000:.0f} ms (target ≤ 50 ms)")
     if tmp:
         tmp.cleanup()
     return 0
