@@ -27,7 +27,8 @@ from retkoop_widgets.domain.entry import EntryDraft, VentilationLine  # noqa: E4
 from retkoop_widgets.services import Books  # noqa: E402
 
 COOP, EX = "AD76-0421", "2025-2026"
-SECTIONS = ["Saisie", "Cahier", "Caisse", "Subventions", "Pièces justificatives", "Bilan", "Exports"]
+SECTIONS = ["Saisie", "Cahier", "Caisse", "Subventions", "Pièces justificatives", "Bilan", "Exports", "Inventaire"]
+DEMO_STATEMENT = Path(__file__).resolve().parent.parent / "retkoop_widgets" / "data" / "releve-demo.csv"
 
 
 def big_books(url: str, n: int = 2000) -> Books:
@@ -146,7 +147,7 @@ def bench_browser(tmp: Path, shots: Path | None = None) -> None:
             print(f"clic « Compte rendu financier (PDF) » → lien de téléchargement : {time.perf_counter() - t:.1f} s")
             wide = page.evaluate("document.documentElement.scrollWidth")
             rss = kernel_rss_mb(proc.pid)
-            print(f"mémoire du noyau après un PDF (WeasyPrint et nbconvert chargés dans le noyau) : "
+            print(f"mémoire du noyau après un PDF (rendu dans un processus enfant) : "
                   f"{max(rss):.0f} Mo (noyaux : {', '.join(f'{r:.0f}' for r in rss)})")
             print(f"largeur de page à 1366 px : {wide} px (pas de défilement horizontal : {wide <= 1366})")
     finally:
@@ -232,6 +233,16 @@ def take_screenshots(tmp: Path, shots: Path) -> None:
                     page.click(".rk-exlsx")
                     page.wait_for_selector(".rk-exlsx-link a[download]")
                 page.screenshot(path=str(shots / f"{slug}.png"))
+                if name == "Cahier":  # the bank statement import, with the demo statement
+                    page.click(".rk-psession")
+                    page.click(".rk-rtoggle")
+                    with page.expect_file_chooser() as chooser:
+                        page.click(".rk-rupload")
+                    chooser.value.set_files(str(DEMO_STATEMENT))
+                    page.wait_for_selector(".rk-rcheck", timeout=30000)
+                    page.wait_for_timeout(800)
+                    page.locator(".rk-releve").scroll_into_view_if_needed()
+                    page.screenshot(path=str(shots / "releve.png"))
                 if name == "Bilan":
                     page.locator(".rk-ssubmit").scroll_into_view_if_needed()
                     page.wait_for_timeout(500)

@@ -158,6 +158,7 @@ def test_teacher_afternoon(page, server):
     text = page.inner_text(".rk-bilan")
     assert re.search(r"[-−]\s?174,50", page.inner_text(".rk-result"))
     assert "Comptes équilibrés" in text
+    page.wait_for_selector(".rk-alerts:has-text('7410')")  # the alert list is drawn after the totals
     alerts = page.inner_text(".rk-alerts")
     assert "Écart de 3,20 €" in alerts or "écart de 3,20 €" in alerts
     assert "7410" in alerts
@@ -205,3 +206,31 @@ def test_tab_order_follows_the_form(page):
     page.click(".rk-vaccount input")
     page.keyboard.press("Tab")
     assert _focused_in(page, ".rk-vamount")
+
+
+def test_bank_statement_import_points_the_matched_lines(page, server):
+    """The relevé CSV from the bank: its lines are paired with the cahier's unpointed bank
+    lines, a line with no entry is listed with a hint, and one click points the pairs."""
+    from datetime import date
+    from retkoop_widgets.domain.entry import EntryDraft, VentilationLine as V
+    from retkoop_widgets.services import Books
+    b = Books(server[1], "test")
+    e = b.record_entry("AD76-0421", "2025-2026", EntryDraft(date(2025, 10, 6), "Participation des familles",
+                                                            mode="virement", bank_in=25000,
+                                                            ventilation=(V("7560", 25000),)))
+    statement = ("Date;Libellé;Débit;Crédit\r\n"
+                 "07/10/2025;VIR FAMILLES CP;;250,00\r\n"
+                 "10/10/2025;FRAIS TENUE DE COMPTE;4,80;\r\n").encode("cp1252")
+    tab(page, "Cahier")
+    page.click(".rk-rtoggle")
+    with page.expect_file_chooser() as chooser:
+        page.click(".rk-rupload")
+    chooser.value.set_files(files=[{"name": "releve.csv", "mimeType": "text/csv", "buffer": statement}])
+    page.wait_for_selector(".rk-rsummary:has-text('1 ligne rapprochée')")
+    assert f"→ {e.piece}" in page.inner_text(".rk-rmatches")
+    assert "FRAIS TENUE DE COMPTE" in page.inner_text(".rk-rothers")
+    page.click(".rk-rapply")
+    page.wait_for_selector(".rk-rstatus:has-text('1 ligne pointée')")
+    assert "Traceback" not in page.content()
+    [again] = [x for x in b.entries("AD76-0421", "2025-2026") if x.id == e.id]
+    assert again.pointed and again.statement_date == date(2025, 10, 10)

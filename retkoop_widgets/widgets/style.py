@@ -71,7 +71,10 @@ body, .jp-Notebook, .widget-html-content {{ font-family: system-ui, -apple-syste
 .rk-good {{ color: {CASH_COLOR}; }} .rk-bad {{ color: {ERROR_COLOR}; }}
 .rk-pill {{ display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 11.5px; background: #e2e8f0; }}
 .rk-confirm {{ background: #fffbeb; border: 1px solid #fcd34d; border-radius: 8px; padding: 6px 10px; align-items: center; }}
-.rk-tabs .lm-TabBar-tab, .rk-tabs .p-TabBar-tab {{ font-size: 14px; min-width: 120px; }}
+.rk-tabs .lm-TabBar-tab, .rk-tabs .p-TabBar-tab {{ font-size: 14px; }}
+/* tabs as wide as their French labels (ipywidgets gives every tab 144 px: « Pièces justificativ… ») */
+.rk-tabs.jupyter-widgets > .lm-TabBar .lm-TabBar-tab, .rk-tabs.jupyter-widgets > .p-TabBar .p-TabBar-tab {{
+  flex: 0 0 auto; min-width: 96px; max-width: none; padding: 0 16px; }}
 .rk-coin .widget-label {{ width: 120px; }}
 .rk-lockbanner {{ background: #fef3c7; color: #78350f; border: 1px solid #f59e0b; border-radius: 8px; padding: 7px 12px;
                    margin: 0 0 6px 0; font-size: 14px; }}
