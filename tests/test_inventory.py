@@ -236,6 +236,28 @@ def test_register_against_account_68_and_a_deleted_entry(books):
     assert [a.code for a in chk.alerts] == ["inventaire_68"]
 
 
+def test_the_register_check_joins_the_crf_alerts_and_the_header_count(books):
+    """Like the subsidies table against 7410: the CRF (dashboard header, Bilan, PDF, JSON)
+    lists the register's alerts, and they go once the goods are inscribed."""
+    from retkoop_widgets.domain.crf import compute_crf, crf_json
+    e = buy(books)
+    codes = [a.code for a in books.crf(COOP, EX).alerts]
+    assert {"inventaire_68", "inventaire_piece_sans_bien"} <= set(codes)
+    assert "inventaire_piece_sans_bien" in {a["code"] for a in crf_json(books.crf(COOP, EX))["alertes"]}
+    d, s = open_tab(books, Actor("prof", "mandataire", coop=COOP))
+    before = d.header.kpis.value
+    s.piece.value = e.id
+    s.designation.value, s.value.value = "Tablette tactile", "329"
+    s.save.click()
+    assert "Bien inscrit" in s.status.value, s.status.value
+    assert not [a for a in books.crf(COOP, EX).alerts if a.code.startswith("inventaire")]
+    assert d.header.kpis.value != before  # the header's alert count was refreshed
+    # the pure CRF over the same entries and goods says the same
+    pure = compute_crf(books.exercice(COOP, EX), books.entries(COOP, EX), books.chart(COOP),
+                       today=books.today(), goods=inv.list_goods(books, COOP, EX))
+    assert [a.code for a in pure.alerts] == [a.code for a in books.crf(COOP, EX).alerts]
+
+
 def test_list_goods_by_exercice(books):
     old = inv.add_good(books, COOP, GoodDraft("Appareil photo", date(2020, 5, 1), 24900))
     gone = inv.add_good(books, COOP, GoodDraft("Vieux magnétophone", date(2015, 1, 10), 8000))

@@ -18,6 +18,7 @@ from .chart import TREASURY, Chart
 from .entry import Entry
 from .errors import InvariantBreach
 from .exercice import Exercice
+from .inventory import DurableExpense, DurableGood, RegisterCheck, compare_register, durable_goods_codes
 from .ledger import Alert, TreasuryLine, TreasuryReview, cahier_order, movements, review_treasury
 from .money import format_eur, to_decimal_str
 from .subsidy import Subsidy
@@ -85,8 +86,8 @@ class Crf:
 
 def compute_crf(exercice: Exercice, entries: Sequence[Entry], chart: Chart, *,
                 today: date, cash_count: CashCount | None = None,
-                subsidies: Sequence[Subsidy] = (), coop_name: str = "", ad: str = "",
-                submitted_at: str | None = None) -> Crf:
+                subsidies: Sequence[Subsidy] = (), goods: Sequence[DurableGood] = (),
+                coop_name: str = "", ad: str = "", submitted_at: str | None = None) -> Crf:
     """The CRF of a list of entries (pure; used by tests and small in-memory books)."""
     totals: dict[str, int] = defaultdict(int)
     for e in entries:
@@ -94,15 +95,25 @@ def compute_crf(exercice: Exercice, entries: Sequence[Entry], chart: Chart, *,
             totals[p.account] += p.amount
     ordered = cahier_order(entries)
     review = review_treasury(exercice, movements(ordered), ordered, today)
+    codes = durable_goods_codes(chart)
+    expenses = []
+    for e in ordered:
+        on_68 = sum(p.amount for p in e.postings if p.account in codes)
+        if on_68:
+            expenses.append(DurableExpense(e.id, e.piece, e.date, e.libelle, on_68))
     return crf_from_totals(exercice, totals, review, chart, cash_count=cash_count, subsidies=subsidies,
-                           coop_name=coop_name, ad=ad, submitted_at=submitted_at)
+                           register=compare_register(exercice, goods, expenses), coop_name=coop_name, ad=ad,
+                           submitted_at=submitted_at)
 
 
 def crf_from_totals(exercice: Exercice, account_totals: Mapping[str, int], treasury: TreasuryReview,
                     chart: Chart, *, cash_count: CashCount | None = None,
-                    subsidies: Sequence[Subsidy] = (), coop_name: str = "", ad: str = "",
-                    submitted_at: str | None = None) -> Crf:
+                    subsidies: Sequence[Subsidy] = (), register: RegisterCheck | None = None,
+                    coop_name: str = "", ad: str = "", submitted_at: str | None = None) -> Crf:
     """The CRF from per-account totals (all postings, signed) and the treasury review.
+
+    ``register``: the inventory register against account 68 (``inventory.compare_register``);
+    its alerts join the CRF's, like the subsidies table against 7410.
 
     The two inputs are independent projections of the postings (the storage layer gets
     them from two different queries: ``posting`` grouped by account, and ``entry``'s
@@ -136,6 +147,8 @@ def crf_from_totals(exercice: Exercice, account_totals: Mapping[str, int], treas
                             f"le tableau des subventions totalise {format_eur(crf.subsidies_total)} mais "
                             f"le compte 7410 totalise {format_eur(crf.account_7410)} : écart de "
                             f"{format_eur(abs(crf.subsidies_total - crf.account_7410))}"))
+    if register is not None:
+        alerts.extend(register.alerts)
     if cash_count is not None and cash_count.gap:
         alerts.append(Alert("ecart_caisse", f"arrêté de caisse du {cash_count.date:%d/%m/%Y} : "
                                             f"{cash_count.verdict().lower()}", date=cash_count.date))

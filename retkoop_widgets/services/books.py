@@ -22,13 +22,14 @@ from ..domain.actor import Actor, as_actor
 from ..domain.cash import CashCount, make_count
 from ..domain.chart import Chart, parse_chart_csv
 from ..domain.crf import Crf, crf_from_totals
+from ..domain.inventory import DurableGood, compare_register, durable_goods_codes
 from ..domain.entry import Entry, EntryDraft, build_entry
 from ..domain.errors import Conflict, Forbidden, NotFound, Problem, ValidationError
 from ..domain.exercice import (CLOSED, REOPENED, SUBMITTED, Exercice, next_name, parse_name)
 from ..domain.ledger import Alert, CahierLine, balances_at, review_treasury, running_balances
 from ..domain.money import format_eur, to_decimal_str
 from ..domain.subsidy import Subsidy, make_subsidy
-from ..storage import orm
+from ..storage import inventory_repo, orm
 from ..storage.db import forced_read_only, get_engine
 from ..storage.repository import Repository, entry_snapshot, to_exercice, to_subsidy
 from ..storage.uow import UnitOfWork
@@ -40,6 +41,7 @@ class ExerciceSnapshot:
     entries: list[Entry]
     cash_counts: list[CashCount]
     subsidies: list[Subsidy]
+    goods: list[DurableGood] = ()  # the inventory register's goods acquired in the exercice
 
 
 class Books:
@@ -407,12 +409,15 @@ class Books:
             return to_entry(erow)
 
     def snapshot(self, coop: str, name: str) -> "ExerciceSnapshot":
-        """The exercice, its entries, cash counts and subsidies read in ONE transaction:
-        a consistent picture for a screen that shows them together (the dashboard)."""
+        """The exercice, its entries, cash counts, subsidies and inventory goods read in ONE
+        transaction: a consistent picture for a screen that shows them together (the
+        dashboard computes its live CRF from it)."""
         with self.uow() as uow:
-            _, row = self._exercice(uow.repo, coop, name)
-            return ExerciceSnapshot(to_exercice(row), uow.repo.entries(row.id), uow.repo.cash_counts(row.id),
-                                    uow.repo.subsidies(row.id))
+            c, row = self._exercice(uow.repo, coop, name)
+            ex = to_exercice(row)
+            return ExerciceSnapshot(ex, uow.repo.entries(row.id), uow.repo.cash_counts(row.id),
+                                    uow.repo.subsidies(row.id),
+                                    inventory_repo.goods(uow.session, c.code, start=ex.start, end=ex.end))
 
     def cahier(self, coop: str, name: str) -> list[CahierLine]:
         with self.uow() as uow:
@@ -579,7 +584,11 @@ class Books:
             ad = uow.repo.ad(c.ad_code)
             review = review_treasury(ex, uow.repo.treasury_movements(row.id),
                                      uow.repo.treasury_details(row.id, today), today)
-            return crf_from_totals(ex, uow.repo.account_totals(row.id), review, uow.repo.chart(c.ad_code),
+            chart = uow.repo.chart(c.ad_code)
+            register = compare_register(ex, inventory_repo.goods(uow.session, c.code, start=ex.start, end=ex.end),
+                                        inventory_repo.durable_expenses(uow.session, row.id,
+                                                                        durable_goods_codes(chart)))
+            return crf_from_totals(ex, uow.repo.account_totals(row.id), review, chart, register=register,
                                    cash_count=counts[-1] if counts else None,
                                    subsidies=uow.repo.subsidies(row.id), coop_name=c.name,
                                    ad=ad.name if ad else c.ad_code,

@@ -98,7 +98,8 @@ class Context:
             counts = self.cash_counts()
             return compute_crf(ex, entries, self.chart(), today=b.today(),
                                cash_count=counts[-1] if counts else None,
-                               subsidies=self.subsidies(), coop_name=self.info["name"],
+                               subsidies=self.subsidies(), goods=self.snapshot().goods,
+                               coop_name=self.info["name"],
                                ad=self.info["ad_name"] or self.info["ad"])
         return self._get("crf", make)
 

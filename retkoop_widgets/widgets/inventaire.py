@@ -256,6 +256,7 @@ class InventaireSection(Section):
             return inv.add_good(ctx.books, ctx.coop, draft)
         ok, g = attempt(save, self.status, self._show)
         if ok:
+            ctx.changed("inventory")  # the header's and the Bilan's alerts include the register check
             self.reset_form()
             self.refresh()
             self.status.value = ok_html(f"{'Bien modifié' if editing else 'Bien inscrit à l’inventaire'} : "
@@ -285,6 +286,7 @@ class InventaireSection(Section):
         self.status.value = ""
 
     def _after(self, message: str) -> None:
+        self.ctx.changed("inventory")
         self.refresh()
         self.lstatus.value = ok_html(message)
 
