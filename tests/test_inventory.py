@@ -258,6 +258,20 @@ def test_the_register_check_joins_the_crf_alerts_and_the_header_count(books):
     assert [a.code for a in pure.alerts] == [a.code for a in books.crf(COOP, EX).alerts]
 
 
+def test_deleting_a_68_entry_from_the_cahier_warns_about_its_goods(books):
+    e = buy(books)
+    inv.add_good(books, COOP, tablet(e.id))
+    d = Dashboard(books, COOP, EX)
+    d.tabs.selected_index = 1
+    c = d.cahier
+    c.pick.value = e.id
+    c.del_btn.click()
+    [box] = c.confirm.children
+    question = box.children[0].value
+    assert f"Supprimer la pièce {e.piece}" in question
+    assert "1 bien de l'inventaire y est rattaché (« Tablette tactile ») : il restera inscrit, sans pièce" in question
+
+
 def test_list_goods_by_exercice(books):
     old = inv.add_good(books, COOP, GoodDraft("Appareil photo", date(2020, 5, 1), 24900))
     gone = inv.add_good(books, COOP, GoodDraft("Vieux magnétophone", date(2015, 1, 10), 8000))

@@ -342,8 +342,14 @@ class CahierSection(Section):
             if ok:
                 self.ctx.changed("entries")
                 self.status.value = ok_html(f"Pièce {e.piece} supprimée (la suppression est tracée dans l'historique).")
-        self._confirm(f"Supprimer la pièce {e.piece} « {e.libelle} » ({format_eur(e.amount)}) ?",
-                      "Oui, supprimer", do, "danger", reason)
+        question = f"Supprimer la pièce {e.piece} « {e.libelle} » ({format_eur(e.amount)}) ?"
+        goods = [g for g in self.ctx.snapshot().goods if g.entry_id == e.id]
+        if goods:  # the register keeps them (the good exists), without their pièce
+            names = ", ".join(f"« {g.designation} »" for g in goods)
+            question += (f" {len(goods)} bien{'s' if len(goods) > 1 else ''} de l'inventaire y "
+                         f"{'sont rattachés' if len(goods) > 1 else 'est rattaché'} ({names}) : "
+                         f"{'ils resteront inscrits' if len(goods) > 1 else 'il restera inscrit'}, sans pièce.")
+        self._confirm(question, "Oui, supprimer", do, "danger", reason)
 
     def _ask_point(self) -> None:
         e = self._selected()
