@@ -142,10 +142,9 @@ def bench_import_and_crf(url: str, n: int) -> None:
         entries, lb, lm = timed(lambda: uow.repo.entries(exercice_id))
         print(f"  repo.entries (every entry with its postings; cahier, exports): best {lb * 1000:.0f} ms, "
               f"median {lm * 1000:.0f} ms")
-        for part in ("account_totals", "treasury_movements"):
-            if hasattr(uow.repo, part):  # the SQL-side loaders Books.crf uses
-                _, pb, pm = timed(lambda: getattr(uow.repo, part)(exercice_id))
-                print(f"  repo.{part}: best {pb * 1000:.0f} ms, median {pm * 1000:.0f} ms")
+        for part in ("ventilation_totals_many", "treasury_movements_many"):  # the loaders Books.crf uses
+            _, pb, pm = timed(lambda: getattr(uow.repo, part)([exercice_id]))
+            print(f"  repo.{part}: best {pb * 1000:.0f} ms, median {pm * 1000:.0f} ms")
     _, cb, cm = timed(lambda: compute_crf(ex, entries, CHART, today=date(2026, 9, 15)))
     print(f"  compute_crf over loaded entries (pure Python): best {cb * 1000:.0f} ms, median {cm * 1000:.0f} ms")
     prof = cProfile.Profile()

@@ -114,6 +114,22 @@ def test_pointing_with_the_versions_seen_refuses_lines_changed_since(books):
     assert books.point([a.id], date(2025, 10, 31), versions=fresh) == 1
 
 
+def test_a_line_pointed_on_a_statement_after_the_31_08_stays_in_the_reconciliation(books):
+    """The CRF explains the 31/08 statement: a cheque of 25/08 cashed in September was not
+    on it, whatever was ticked since."""
+    cheque = books.record_entry(COOP, EX, EntryDraft(date(2026, 8, 25), "Fournitures", mode="chèque",
+                                                     cheque="4521001", bank_out=8000,
+                                                     ventilation=(V("6064", 8000),)))
+    early = books.record_entry(COOP, EX, EntryDraft(date(2026, 8, 3), "Cotisations", mode="virement",
+                                                    bank_in=5000, ventilation=(V("7560", 5000),)))
+    books.point([early.id], date(2026, 8, 31))
+    books.point([cheque.id], date(2026, 9, 10))
+    crf = books.crf(COOP, EX)
+    assert [e.piece for e in crf.unpointed] == [cheque.piece]
+    assert crf.statement_balance == crf.closing_bank + 8000  # the 31/08 statement had not paid it yet
+    assert crf_json(crf)["rapprochement"]["non_pointees"][0]["montant"] == "-80.00"
+
+
 def test_balances_pointage_and_statement_balance(books):
     a = books.record_entry(COOP, EX, family())
     b = books.record_entry(COOP, EX, occe_invoice())

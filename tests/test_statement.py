@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from importlib import resources
 
+import ipywidgets as W
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from retkoop_widgets.domain.actor import Actor
 from retkoop_widgets.domain.entry import EntryDraft, VentilationLine
 from retkoop_widgets.domain.errors import Forbidden, LockedExercice, ValidationError
+from retkoop_widgets.domain.exercice import CLOSED, SUBMITTED, Exercice
 from retkoop_widgets.domain.statement import (CHEQUE_LATE_DAYS, EARLY_DAYS, HINT_CREDIT, HINT_DEBIT, LATE_DAYS,
                                               StatementLine, cheque_numbers, match, parse_statement)
 from retkoop_widgets.services import statement as svc
@@ -262,6 +264,69 @@ def test_hints_remaining_in_cahier_order_and_already_pointed_lines():
     assert m.line_count == 3 and m.last_date == D
 
 
+# -- across the 31 August boundary ---------------------------------------------------------
+EX_NEW = Exercice(COOP, "2026-2027")
+EX_OLD = Exercice(COOP, "2025-2026")
+AUG25, SEP = date(2026, 8, 25), date(2026, 9, 10)
+
+
+def test_previous_exercice_lines_are_a_second_pool_used_only_after_the_current_one():
+    old_cheque = E(101, "045", AUG25, -4500, "4521045")
+    card = E(1, "003", date(2026, 9, 2), -4500)  # this year's, no cheque number
+    lines = [L(2, SEP, -4500, "CHEQUE N° 4521045"), L(3, date(2026, 9, 2), -4500, "CB PAPETERIE")]
+    m = match(lines, [card], exercice=EX_NEW, earlier=[old_cheque], previous=EX_OLD)
+    assert [(p.line.line_no, p.entry.id, p.exercice) for p in m.pairs] == [(3, 1, "")]
+    assert [(p.line.line_no, p.entry.id, p.exercice, p.reason, p.days) for p in m.earlier_pairs] == [
+        (2, 101, "2025-2026", "pièce 045 de l'exercice 2025-2026, non pointée au 31/08 (chèque n° 4521045)", 16)]
+    assert m.earlier_exercice == "2025-2026" and not m.earlier_locked and m.pointable == m.pairs + m.earlier_pairs
+    assert not m.unmatched and not m.remaining and not m.earlier_remaining and m.line_count == 2
+    # Only after: a line the current exercice can take is never given to last year's
+    # line, even one naming its cheque number (rule 4: this year's entry has no number).
+    alone = match(lines[:1], [card], exercice=EX_NEW, earlier=[old_cheque], previous=EX_OLD)
+    assert [(p.entry.id, p.reason) for p in alone.pairs] == [(1, "même montant, date proche")]
+    assert not alone.earlier_pairs and alone.earlier_remaining == (old_cheque,)
+    # without last year's lines the cheque is "à saisir dans le cahier ?" — the double entry this pool prevents
+    assert match(lines[:1], [], exercice=EX_NEW).unmatched[0].hint == HINT_DEBIT
+    assert match(lines[:1], [], exercice=EX_NEW, earlier=[old_cheque], previous=EX_OLD).earlier_pairs
+    # the name and the 31/08 come from the exercice worked in when the previous one is not given
+    derived = match(lines[:1], [], exercice=EX_NEW, earlier=[old_cheque])
+    assert derived.earlier_pairs[0].reason.startswith("pièce 045 de l'exercice 2025-2026, non pointée au 31/08")
+
+
+@pytest.mark.parametrize("state", [SUBMITTED, CLOSED])
+def test_a_locked_previous_exercice_is_matched_but_offers_nothing_to_tick(state):
+    old_cheque = E(101, "045", AUG25, -4500, "4521045")
+    m = match([L(2, SEP, -4500, "CHQ 4521045"), L(3, SEP, 2000, "VIR PARENTS")], [E(1, "001", SEP, 2000)],
+              exercice=EX_NEW, earlier=[old_cheque], previous=Exercice(COOP, "2025-2026", state=state))
+    assert m.earlier_locked and m.pointable == m.pairs and len(m.pairs) == 1
+    assert [p.reason for p in m.earlier_pairs] == [
+        f"déjà au cahier de 2025-2026 ({state}) : rien à saisir, rien à pointer ici (chèque n° 4521045)"]
+
+
+def test_exercice_bounds_hints_and_last_years_pointed_lines():
+    lines = [L(2, date(2026, 9, 5), -2999, "PRLV FREE"), L(3, date(2025, 8, 28), -300, "COMMISSION"),
+             L(4, date(2026, 9, 3), -200000, "VIREMENT AUTOMATIQUE OCCE"),  # a sweep line stays a sweep line
+             L(5, date(2026, 9, 7), -5000, "CHQ 4521046"),  # number in the cahier, another amount
+             L(6, date(2026, 3, 2), 412, "INTERETS")]
+    cheque = E(101, "046", AUG25, -5500, "4521046")
+    m = match(lines, [cheque], exercice=EX_OLD)
+    hints = {u.line.line_no: u.hint for u in m.unmatched}
+    assert hints[2] == "opération de l'exercice suivant (2026-2027) : à saisir dans cet exercice-là"
+    assert hints[3] == ("opération de l'exercice précédent (2024-2025) : à saisir dans cet exercice-là s'il y "
+                        "manque, pas dans celui-ci")
+    assert "Ajoutez-le aux lignes à ignorer" in hints[4]
+    assert hints[5].startswith("chèque n° 4521046 : la pièce 046 porte ce numéro mais pour -55,00 €")
+    assert hints[6] == HINT_CREDIT  # inside the exercice: the usual hint
+    # from the next exercice, the same cheque is last year's: the hint says which pièce
+    m2 = match(lines[3:4], [], exercice=EX_NEW, earlier=[cheque], previous=EX_OLD)
+    assert m2.unmatched[0].hint.startswith("chèque n° 4521046 : la pièce 046 (exercice 2025-2026) porte ce numéro")
+    # a statement straddling 31 August: last year's ticked lines are "déjà pointées", with their exercice
+    fee = E(102, "050", date(2026, 8, 28), -1200)
+    m3 = match([L(2, date(2026, 8, 28), -1200, "FRAIS")], [], exercice=EX_NEW, earlier_pointed=[fee],
+               previous=EX_OLD)
+    assert [(p.entry.id, p.exercice) for p in m3.already] == [(102, "2025-2026")] and not m3.unmatched
+
+
 # -- properties --------------------------------------------------------------------------
 AMOUNTS = [-6350, -1200, 1500, 2000, -2000, 412]
 
@@ -276,13 +341,17 @@ def books_and_statement(draw):
     lines = [L(i + 2, D + timedelta(days=draw(st.integers(-60, 120))), draw(st.sampled_from(AMOUNTS + [-6351])),
                draw(st.sampled_from(["OP", "CHQ 4521010", "CHEQUE N° 4521011", "VIREMENT AUTOMATIQUE OCCE"])))
              for i in range(n_l)]
-    return entries, lines, draw(st.randoms(use_true_random=False))
+    n_x = draw(st.integers(0, 6))  # the previous exercice's unpointed lines
+    earlier = [E(100 + i, f"{draw(st.integers(1, 40)):03d}", D + timedelta(days=draw(st.integers(-90, 30))),
+                 draw(st.sampled_from(AMOUNTS)), draw(st.sampled_from(["", "4521010", "4521012"])))
+               for i in range(n_x)]
+    return entries, lines, draw(st.randoms(use_true_random=False)), earlier
 
 
 @settings(max_examples=300, deadline=None)
 @given(books_and_statement())
 def test_matching_is_exact_one_to_one_complete_and_order_independent(case):
-    entries, lines, rnd = case
+    entries, lines, rnd, _earlier = case
     m = match(lines, entries, ignore=["automatique"])
     for p in m.pairs:
         assert p.line.amount_cents == p.entry.bank  # never approximate
@@ -304,6 +373,29 @@ def test_matching_is_exact_one_to_one_complete_and_order_independent(case):
     rnd.shuffle(shuffled_l)
     rnd.shuffle(shuffled_e)
     assert match(shuffled_l, shuffled_e, ignore=["automatique"]) == m
+
+
+@settings(max_examples=200, deadline=None)
+@given(books_and_statement())
+def test_the_previous_exercice_pool_never_changes_the_current_pairs_and_is_deterministic(case):
+    entries, lines, rnd, earlier = case
+    alone = match(lines, entries, ignore=["automatique"])
+    m = match(lines, entries, ignore=["automatique"], earlier=earlier, exercice=Exercice(COOP, "2025-2026"))
+    assert m.pairs == alone.pairs and m.remaining == alone.remaining  # used only after the current one
+    for p in m.earlier_pairs:
+        assert p.line.amount_cents == p.entry.bank and p.exercice == "2024-2025"
+        late = CHEQUE_LATE_DAYS if "chèque" in p.reason else LATE_DAYS
+        assert -EARLY_DAYS <= p.days <= late
+    assert len({p.entry.id for p in m.earlier_pairs}) == len(m.earlier_pairs)
+    seen = [p.line for p in m.pairs + m.earlier_pairs] + [u.line for u in m.unmatched] + list(m.ignored)
+    assert sorted(seen, key=lambda ln: ln.line_no) == sorted(lines, key=lambda ln: ln.line_no)
+    assert sorted([p.entry.id for p in m.earlier_pairs] + [e.id for e in m.earlier_remaining]) == \
+        sorted(e.id for e in earlier)
+    shuffled_l, shuffled_e, shuffled_x = list(lines), list(entries), list(earlier)
+    for xs in (shuffled_l, shuffled_e, shuffled_x):
+        rnd.shuffle(xs)
+    assert match(shuffled_l, shuffled_e, ignore=["automatique"], earlier=shuffled_x,
+                 exercice=Exercice(COOP, "2025-2026")) == m
 
 
 # -- service (SQLite and PostgreSQL) -------------------------------------------------------
@@ -388,6 +480,106 @@ def test_permissions_and_lock_come_from_the_books(books):
     with pytest.raises(LockedExercice):
         svc.apply(books, COOP, EX, [e["gouter"].id], date(2026, 8, 28))
     assert not books.entry(e["gouter"].id).pointed
+
+
+# -- a statement across 31 August (SQLite and PostgreSQL) ---------------------------------
+NEW = "2026-2027"
+
+
+def _bank(day, libelle, cents, account, **kw):
+    if cents > 0:
+        return EntryDraft(day, libelle, bank_in=cents, ventilation=(VentilationLine(account, cents),), **kw)
+    return EntryDraft(day, libelle, bank_out=-cents, ventilation=(VentilationLine(account, -cents),), **kw)
+
+
+def _two_years(books):
+    """2025-2026 with a cheque of 25/08/2026 not yet cashed and a fee pointed on the 31/08
+    statement; 2026-2027 opened, with a payment received in September."""
+    out = {
+        "cheque": books.record_entry(COOP, EX, _bank(AUG25, "Sortie de fin d'année", -4500, "6064", mode="chèque",
+                                                     cheque="4521045")),
+        "frais": books.record_entry(COOP, EX, _bank(date(2026, 8, 28), "Frais de tenue de compte", -1200, "6270",
+                                                    pointed=True, statement_date=date(2026, 8, 31))),
+    }
+    books.open_exercice(COOP, NEW, 180537, 6350)
+    out["vir"] = books.record_entry(COOP, NEW, _bank(date(2026, 9, 4), "Participation des familles", 2000, "7560"))
+    return out
+
+
+SEPTEMBER = ("Date;Libellé;Montant\n"
+             "12/09/2026;PRLV ASSURANCE;-7,50\n"
+             "10/09/2026;CHEQUE N° 4521045;-45,00\n"
+             "05/09/2026;VIR PARENTS CM1;20,00\n"
+             "31/08/2026;COMMISSION;-3,00\n"
+             "28/08/2026;FRAIS TENUE DE COMPTE;-12,00\n").encode("utf-8")
+
+
+def test_last_years_cheque_on_a_september_statement_is_pointed_in_its_own_exercice(books):
+    e = _two_years(books)
+    m = svc.propose(books, COOP, NEW, SEPTEMBER)
+    assert [p.entry.id for p in m.pairs] == [e["vir"].id]
+    [late] = m.earlier_pairs
+    assert late.entry.id == e["cheque"].id and late.exercice == EX and not m.earlier_locked
+    assert late.reason == f"pièce {e['cheque'].piece} de l'exercice 2025-2026, non pointée au 31/08 (chèque n° 4521045)"
+    assert [(p.entry.id, p.exercice) for p in m.already] == [(e["frais"].id, EX)]  # last year's, already ticked
+    hints = {u.line.libelle: u.hint for u in m.unmatched}
+    assert hints == {"PRLV ASSURANCE": HINT_DEBIT,
+                     "COMMISSION": "opération de l'exercice précédent (2025-2026) : à saisir dans cet exercice-là "
+                                   "s'il y manque, pas dans celui-ci"}
+    assert [p.entry.id for p in m.pointable] == [e["vir"].id, e["cheque"].id]
+    # all or nothing across the two exercices: one bad id and neither is pointed
+    with pytest.raises(ValidationError) as exc:
+        svc.apply(books, COOP, NEW, [e["vir"].id, e["cheque"].id, e["frais"].id], m.last_date)
+    assert [p.message for p in exc.value.problems] == [
+        f"la pièce {e['frais'].piece} de 2025-2026 est déjà pointée sur le relevé du 31/08/2026 : analysez à "
+        "nouveau le relevé"]
+    assert not books.entry(e["vir"].id).pointed and not books.entry(e["cheque"].id).pointed
+    assert svc.apply(books, COOP, NEW, [p.entry.id for p in m.pointable], m.last_date) == 2
+    assert books.entry(e["cheque"].id).statement_date == books.entry(e["vir"].id).statement_date == date(2026, 9, 12)
+    points = {a["object"]: a for a in books.audit_log(COOP) if a["action"] == "point"}
+    assert points[f"entry {e['cheque'].id}"]["exercice"] == EX
+    assert points[f"entry {e['vir'].id}"]["exercice"] == NEW
+    assert points[f"entry {e['cheque'].id}"]["after"] == {"pointe": True, "date_releve": "2026-09-12"}
+    again = svc.propose(books, COOP, NEW, SEPTEMBER)
+    assert not again.pointable and {(p.entry.id, p.exercice) for p in again.already} == {
+        (e["vir"].id, ""), (e["cheque"].id, EX), (e["frais"].id, EX)}
+
+
+@pytest.mark.parametrize("how, state", [("submit", "soumis"), ("close", "clos")])
+def test_a_submitted_previous_exercice_is_shown_as_nothing_to_do_and_refused(books, how, state):
+    e = _two_years(books)
+    if how == "submit":
+        books.submit_exercice(COOP, EX)
+    else:
+        books.close_exercice(COOP, EX)
+    m = svc.propose(books, COOP, NEW, SEPTEMBER)
+    [late] = m.earlier_pairs
+    assert m.earlier_locked and late.entry.id == e["cheque"].id
+    assert late.reason == (f"déjà au cahier de 2025-2026 ({state}) : rien à saisir, rien à pointer ici "
+                           "(chèque n° 4521045)")
+    assert [p.entry.id for p in m.pointable] == [e["vir"].id]  # not offered
+    with pytest.raises(ValidationError) as exc:
+        svc.apply(books, COOP, NEW, [e["vir"].id, e["cheque"].id], m.last_date)
+    assert [p.message for p in exc.value.problems] == [
+        f"la pièce {e['cheque'].piece} est au cahier de l'exercice 2025-2026, {state} : elle ne peut plus y être "
+        "pointée. Rien à saisir, rien à pointer ici"]
+    assert not books.entry(e["vir"].id).pointed and not books.entry(e["cheque"].id).pointed
+    assert svc.apply(books, COOP, NEW, [e["vir"].id], m.last_date) == 1
+
+
+def test_a_september_line_imported_in_the_old_exercice_belongs_to_the_next(books):
+    e = _seed(books)
+    cheque = books.record_entry(COOP, EX, _bank(AUG25, "Sortie", -4500, "6064", mode="chèque", cheque="4521045"))
+    data = ("Date;Libellé;Montant\n28/08/2026;FRAIS TENUE DE COMPTE;-12,00\n"
+            "10/09/2026;CHEQUE N° 4521045;-45,00\n05/09/2026;PRLV FREE;-29,99\n").encode("utf-8")
+    m = svc.propose(books, COOP, EX, data)
+    # the late cheque is this exercice's line: pointed here, on the September statement
+    assert [(p.entry.id, p.exercice) for p in m.pairs] == [(e["frais"].id, ""), (cheque.id, "")]
+    assert [u.hint for u in m.unmatched] == [
+        "opération de l'exercice suivant (2026-2027) : à saisir dans cet exercice-là"]
+    assert not m.earlier_pairs and m.earlier_exercice == ""  # the coop has no 2024-2025
+    with pytest.raises(ValidationError, match="n'est pas dans l'exercice 2025-2026 de"):
+        svc.apply(books, COOP, EX, [999999], m.last_date)
 
 
 # -- widget --------------------------------------------------------------------------------
@@ -486,6 +678,48 @@ def test_releve_controls_are_disabled_on_a_submitted_exercice(books):
     d2 = Dashboard(mandataire(books), COOP, EX)
     d2.tabs.selected_index = 1
     assert d2.cahier.releve_btn.disabled and d2.cahier.session_btn.disabled
+
+
+def test_releve_panel_offers_last_years_cheque_with_its_badge_and_points_it(books):
+    e = _two_years(books)
+    d = Dashboard(mandataire(books), COOP, NEW)
+    d.tabs.selected_index = 1
+    d.cahier.releve_btn.value = True
+    r = d.cahier.releve
+    _upload(r.upload, "septembre.csv", SEPTEMBER)
+    assert "1 ligne rapprochée" in r.summary.value and "1 de l’exercice 2025-2026" in r.summary.value
+    assert [p.entry.id for _cb, p in r.checks] == [e["vir"].id, e["cheque"].id]
+    rows = [w for w in r.matches.children if hasattr(w, "children")]
+    html = rows[1].children[1].value
+    assert "CHEQUE N° 4521045" in html and "-45,00 €" in html and "rk-rearlier" in html
+    assert "exercice 2025-2026" in html and "non pointée au 31/08 (chèque n° 4521045)" in html
+    assert "Opération de l'exercice précédent (2025-2026)" in r.others.value
+    assert "À saisir dans le cahier ? (frais bancaires, prélèvement…)" in r.others.value
+    assert f"<b>{e['frais'].piece}</b> de l’exercice 2025-2026" in r.others.value
+    assert r.apply_btn.description == "Pointer les 2 lignes cochées"
+    r.apply_btn.click()
+    assert "2 lignes pointées sur le relevé du 12/09/2026 (dont 1 au cahier de l’exercice 2025-2026)" in r.status.value
+    assert books.entry(e["cheque"].id).pointed and books.entry(e["vir"].id).pointed
+    assert r.checks == [] and "3 déjà pointées" in r.summary.value
+
+
+def test_releve_panel_shows_a_submitted_years_cheque_as_nothing_to_do(books):
+    e = _two_years(books)
+    books.submit_exercice(COOP, EX)
+    d = Dashboard(mandataire(books), COOP, NEW)
+    d.tabs.selected_index = 1
+    d.cahier.releve_btn.value = True
+    r = d.cahier.releve
+    _upload(r.upload, "septembre.csv", SEPTEMBER)
+    assert "(déjà au cahier de cet exercice : rien à saisir)" in r.summary.value
+    assert [p.entry.id for _cb, p in r.checks] == [e["vir"].id]  # no checkbox for last year's line
+    rows = [w for w in r.matches.children if hasattr(w, "children")]
+    assert len(rows) == 2 and not isinstance(rows[1].children[0], W.Checkbox)
+    assert "déjà au cahier de 2025-2026 (soumis) : rien à saisir, rien à pointer ici" in rows[1].children[1].value
+    assert r.apply_btn.description == "Pointer la ligne cochée"
+    r.apply_btn.click()
+    assert "1 ligne pointée sur le relevé du 12/09/2026." in r.status.value
+    assert not books.entry(e["cheque"].id).pointed
 
 
 def test_demo_statement_matches_the_demo_coop(tmp_path):

@@ -35,24 +35,29 @@ class CoopState:
         return self.state == SUBMITTED
 
 
-def coop_state(books: Books, coop: dict) -> CoopState:
-    ex = books.current_exercice(coop["code"])
-    if ex is None:
-        return CoopState(coop["code"], coop["name"], None, None, None, None, None, None, None, 0,
-                         coop.get("training", False))
-    entries = books.entries(coop["code"], ex.name)
-    bank, cash = books.balances(coop["code"], ex.name)
-    counts = books.cash_counts(coop["code"], ex.name)
-    pointed = [e.statement_date for e in entries if e.pointed and e.statement_date]
-    return CoopState(
-        code=coop["code"], name=coop["name"], exercice=ex.name, state=ex.state, bank=bank, cash=cash,
-        last_entry=max((e.date for e in entries), default=None),
-        last_pointage=max(pointed, default=None),
-        last_cash_count=max((c.date for c in counts), default=None),
-        alerts=len(books.alerts(coop["code"], ex.name)),
-        training=coop.get("training", False))
-
-
 def ad_overview(books: Books, ad: str | None = None) -> list[CoopState]:
-    """Every coop the acting user may read (of ``ad`` if given), with its state."""
-    return [coop_state(books, c) for c in books.coops(ad, include_training=False)]
+    """Every coop the acting user may read (of ``ad`` if given), with its state.
+
+    Set-based: the current exercices, their CRFs (``Books.crfs``) and their last entry and
+    pointage dates come from a dozen statements for the whole AD, not ~10 per coop (an
+    AD of 500 coops × 400 entries took 15 s coop by coop)."""
+    coops = books.coops(ad, include_training=False)
+    current = books.current_exercices([c["code"] for c in coops])
+    pairs = [(code, ex.name) for code, ex in current.items()]
+    crfs = books.crfs(pairs)
+    dates = books.exercice_dates(pairs)
+    out = []
+    for c in coops:
+        ex = current.get(c["code"])
+        if ex is None:
+            out.append(CoopState(c["code"], c["name"], None, None, None, None, None, None, None, 0,
+                                 c.get("training", False)))
+            continue
+        crf = crfs[(c["code"], ex.name)]
+        last_entry, last_pointage = dates.get((c["code"], ex.name), (None, None))
+        out.append(CoopState(
+            code=c["code"], name=c["name"], exercice=ex.name, state=ex.state, bank=crf.closing_bank,
+            cash=crf.closing_cash, last_entry=last_entry, last_pointage=last_pointage,
+            last_cash_count=crf.cash_count.date if crf.cash_count else None, alerts=len(crf.alerts),
+            training=c.get("training", False)))
+    return out

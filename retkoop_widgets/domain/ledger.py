@@ -137,9 +137,13 @@ def review_treasury(exercice: Exercice, moves: Iterable[Movement], details: Iter
                     today: date) -> TreasuryReview:
     """Closing balances, unpointed bank lines, the statement balance and the entry alerts.
 
+    "Unpointed" is as of the exercice's end (the reconciliation table of the CRF explains
+    the 31/08 statement): a line pointed on a later statement (a cheque of 25/08 cashed in
+    September) is still listed, and the statement balance leaves it out.
+
     ``moves`` are every entry's movements, in any order. ``details`` are full lines for AT
-    LEAST every entry that is an unpointed bank line, a cheque paid out, dated after
-    ``today`` or changed after pointage (extra lines are ignored): the storage layer loads
+    LEAST every entry that is a bank line unpointed at the exercice's end, a cheque paid
+    out, dated after ``today`` or changed after pointage (extra lines are ignored): the storage layer loads
     just those, so a year of 5,000 entries costs one narrow scan, not 5,000 objects.
     Alerts come in cahier order (per line: bank, cash, future date, changed after
     pointage), then the cheque alerts.
@@ -169,9 +173,10 @@ def review_treasury(exercice: Exercice, moves: Iterable[Movement], details: Iter
         else:
             cash_neg = False
     open_lines, cheques = [], []
+    end = exercice.end
     for e in cahier_order(details):
-        if e.bank and not e.pointed:
-            open_lines.append(e)
+        if e.bank and not (e.pointed and (e.statement_date is None or e.statement_date <= end)):
+            open_lines.append(e)  # not on the statement of the exercice's last day
         if e.cheque and e.bank < 0:
             cheques.append(e)
         if e.date > today:

@@ -23,8 +23,8 @@ import codecs
 import csv
 import io
 import re
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from typing import Any, Iterable, Sequence
 
 from .chart import fold
@@ -48,8 +48,17 @@ CHEQUE_LATE_DAYS = 373
 
 REASON_CHEQUE = "chèque n° {}"
 REASON_CLOSE = "même montant, date proche"
+#: A pair with a line of the previous exercice still unpointed at its end (a cheque of
+#: late August cashed in September): point it, enter nothing.
+REASON_EARLIER = "pièce {piece} de l'exercice {name}, non pointée au {end:%d/%m} ({why})"
+#: The same when the previous exercice no longer accepts writes (submitted, closed): it
+#: cannot be pointed any more, and above all must not be entered again.
+REASON_EARLIER_LOCKED = "déjà au cahier de {name} ({state}) : rien à saisir, rien à pointer ici ({why})"
 HINT_DEBIT = "à saisir dans le cahier ? (frais bancaires, prélèvement…)"
 HINT_CREDIT = "à saisir dans le cahier ? (virement reçu, intérêts…)"
+HINT_NEXT = "opération de l'exercice suivant ({name}) : à saisir dans cet exercice-là"
+HINT_PREVIOUS = ("opération de l'exercice précédent ({name}) : à saisir dans cet exercice-là s'il y manque, "
+                 "pas dans celui-ci")
 
 
 # -- records -----------------------------------------------------------------------------
@@ -432,12 +441,15 @@ def _amount(cols: _Columns, cell, where: str, local: list[Problem]) -> int | Non
 @dataclass(frozen=True)
 class Pair:
     """A statement line and the cahier line proposed for it. ``days`` is the statement
-    date minus the cahier date (a cheque cashed 5 days after it was written: 5)."""
+    date minus the cahier date (a cheque cashed 5 days after it was written: 5).
+    ``exercice`` is empty for a line of the exercice worked in, else the name of the
+    (previous) exercice the cahier line belongs to."""
 
     line: StatementLine
     entry: Any
     reason: str
     days: int
+    exercice: str = ""
 
 
 @dataclass(frozen=True)
@@ -452,10 +464,15 @@ class Unmatched:
 class Matching:
     """The proposal, for the mandataire to review before anything is pointed.
 
-    Every statement line is in exactly one of ``pairs``, ``already``, ``unmatched`` and
-    ``ignored``; every unpointed entry given is in exactly one of ``pairs`` (its
-    ``entry``) and ``remaining``. ``credits``/``debits`` (positive cents) and the dates
-    are the whole statement's, ignored lines included."""
+    Every statement line is in exactly one of ``pairs``, ``earlier_pairs``, ``already``,
+    ``unmatched`` and ``ignored``; every unpointed entry given is in exactly one of
+    ``pairs`` (its ``entry``) and ``remaining``, and every unpointed entry of the previous
+    exercice in exactly one of ``earlier_pairs`` and ``earlier_remaining``.
+    ``earlier_exercice`` names that previous exercice (``2025-2026``; empty when none was
+    given);
+    ``earlier_locked`` says it accepts no writes any more, so its pairs are for
+    information only ("rien à saisir, rien à pointer ici"). ``credits``/``debits``
+    (positive cents) and the dates are the whole statement's, ignored lines included."""
 
     pairs: tuple[Pair, ...]
     unmatched: tuple[Unmatched, ...]
@@ -466,10 +483,21 @@ class Matching:
     debits: int = 0
     first_date: date | None = None
     last_date: date | None = None
+    earlier_pairs: tuple[Pair, ...] = ()
+    earlier_remaining: tuple[Any, ...] = ()
+    earlier_exercice: str = ""
+    earlier_locked: bool = False
 
     @property
     def line_count(self) -> int:
-        return len(self.pairs) + len(self.already) + len(self.unmatched) + len(self.ignored)
+        return (len(self.pairs) + len(self.earlier_pairs) + len(self.already) + len(self.unmatched)
+                + len(self.ignored))
+
+    @property
+    def pointable(self) -> tuple[Pair, ...]:
+        """The pairs the mandataire may tick: this exercice's, then the previous one's
+        when it still accepts writes."""
+        return self.pairs + (() if self.earlier_locked else self.earlier_pairs)
 
 
 _CHEQUE = re.compile(r"\b(?:cheque|chq|ch)\b\.?\s*(?:emis\s+|paye\s+)?"
@@ -497,8 +525,18 @@ def _norm_cheque(text: str | None) -> str:
 
 
 def match(lines: Sequence[StatementLine], unpointed: Iterable[Any], *, ignore: Iterable[str] = (),
-          pointed: Iterable[Any] = ()) -> Matching:
+          pointed: Iterable[Any] = (), exercice: Any = None, earlier: Iterable[Any] = (),
+          earlier_pointed: Iterable[Any] = (), previous: Any = None) -> Matching:
     """Propose, for each statement line, the unpointed cahier bank line it is.
+
+    ``unpointed``/``pointed``: the bank lines of the exercice worked in. ``exercice``
+    (anything with ``.name``, ``.start``, ``.end``, e.g. ``domain.exercice.Exercice``)
+    places the statement's lines in time; ``earlier``/``earlier_pointed``: the bank lines
+    of the previous exercice, ``previous`` that exercice (``.name``, ``.end``,
+    ``.writable``, ``.state``). Why the previous year at all: an exercice ends on 31
+    August, but a cheque written on 25 August is cashed in September and shows on a
+    statement imported while working in the next exercice — it must be recognised as
+    already in last year's cahier, or it gets entered twice.
 
     Rules, in order — the mandataire reviews every proposal, so a rule must be one a
     person would apply and explain:
@@ -525,27 +563,58 @@ def match(lines: Sequence[StatementLine], unpointed: Iterable[Any], *, ignore: I
        a re-pairing would give every line involved an entry within the rules, that
        re-pairing is made (augmenting paths), so the proposal pairs as many lines as the
        rules allow. The result does not depend on the order of the inputs.
-    6. **Already pointed.** Lines left over are matched, by the same rules, against
-       ``pointed`` (the entries already ticked: a statement overlapping the previous one)
-       and listed in ``already`` — nothing to do, and above all nothing to enter again.
-    7. **The rest.** Lines still alone are ``unmatched``, each with a hint (a cheque whose
-       number is in the cahier with another amount, an entry of the same amount too far in
-       time, a sweep line to ignore, or "à saisir dans le cahier ?"); unpointed entries not
-       paired are ``remaining``, in cahier order: the reconciliation table's candidates.
+    6. **The previous exercice's unpointed lines, after.** Lines left over by rules 2–5
+       are matched, by the same rules 2–5, against ``earlier`` (the previous exercice's
+       unpointed bank lines) and listed in ``earlier_pairs`` with the exercice in the
+       reason (``pièce 045 de l'exercice 2025-2026, non pointée au 31/08 (chèque n° …)``).
+       Only after: a line of the exercice worked in is never taken away by last year's,
+       and adding ``earlier`` never changes ``pairs``. When ``previous`` is not writable
+       (submitted, closed) these pairs cannot be pointed any more: the reason says
+       ``déjà au cahier de 2025-2026 (soumis) : rien à saisir, rien à pointer ici`` and
+       ``earlier_locked`` is set.
+    7. **Already pointed.** Lines left over are matched, by the same rules, against
+       ``pointed`` (the entries already ticked: a statement overlapping the previous one),
+       then against ``earlier_pointed`` (last year's ticked lines: a statement straddling
+       31 August), and listed in ``already`` — nothing to do, and above all nothing to
+       enter again.
+    8. **The rest.** Lines still alone are ``unmatched``, each with a hint, the first that
+       applies: a cheque whose number is in the cahier (either exercice) with another
+       amount; an unpaired entry of the same amount (either exercice) carrying another
+       cheque number, or too far in time; a sweep line to ignore; when ``exercice`` is
+       given, a line dated after its end (``opération de l'exercice suivant (2026-2027) :
+       à saisir dans cet exercice-là``) or before its start (``exercice précédent``);
+       else "à saisir dans le cahier ?". Unpointed entries not paired are ``remaining``
+       (and ``earlier_remaining``), in cahier order: the reconciliation table's
+       candidates.
     """
     unpointed = [e for e in unpointed if e.bank]
     pointed = [e for e in pointed if e.bank]
+    earlier = [e for e in earlier if e.bank]
+    earlier_pointed = [e for e in earlier_pointed if e.bank]
+    prev_name = previous.name if previous is not None else _previous_name(exercice)
+    locked = previous is not None and not previous.writable
     patterns = [p for p in (fold_text(x) for x in ignore) if p]
     kept: list[StatementLine] = []
     ignored: list[StatementLine] = []
     for ln in lines:
         (ignored if patterns and any(p in fold_text(ln.libelle) for p in patterns) else kept).append(ln)
     pairs, left = _assign(kept, unpointed)
+    earlier_pairs, left = _assign(left, earlier)
+    prev_end = previous.end if previous is not None else (
+        exercice.start - timedelta(days=1) if exercice is not None else None)
+    earlier_pairs = [replace(p, exercice=prev_name or "précédent",
+                             reason=_earlier_reason(p, prev_name, prev_end, previous if locked else None))
+                     for p in earlier_pairs]
     already, left = _assign(left, pointed)
-    taken = {id(p.entry) for p in pairs}
+    already_earlier, left = _assign(left, earlier_pointed)
+    already += [replace(p, exercice=prev_name or "précédent") for p in already_earlier]
+    taken = {id(p.entry) for p in pairs + earlier_pairs}
     remaining = sorted((e for e in unpointed if id(e) not in taken), key=_entry_key)
-    free = [e for e in unpointed if id(e) not in taken]
-    unmatched = [Unmatched(ln, _hint(ln, free, unpointed + pointed)) for ln in left]
+    earlier_remaining = sorted((e for e in earlier if id(e) not in taken), key=_entry_key)
+    own = {id(e) for e in unpointed + pointed}
+    unmatched = [Unmatched(ln, _hint(ln, remaining + earlier_remaining, unpointed + pointed + earlier + earlier_pointed,
+                                     exercice, prev_name, own))
+                 for ln in left]
     all_days = [ln.date for ln in lines]
     return Matching(
         pairs=tuple(sorted(pairs, key=lambda p: _line_key(p.line))),
@@ -555,7 +624,31 @@ def match(lines: Sequence[StatementLine], unpointed: Iterable[Any], *, ignore: I
         already=tuple(sorted(already, key=lambda p: _line_key(p.line))),
         credits=sum(ln.amount_cents for ln in lines if ln.amount_cents > 0),
         debits=-sum(ln.amount_cents for ln in lines if ln.amount_cents < 0),
-        first_date=min(all_days, default=None), last_date=max(all_days, default=None))
+        first_date=min(all_days, default=None), last_date=max(all_days, default=None),
+        earlier_pairs=tuple(sorted(earlier_pairs, key=lambda p: _line_key(p.line))),
+        earlier_remaining=tuple(earlier_remaining),
+        earlier_exercice=(prev_name or "précédent") if (previous is not None or earlier or earlier_pointed) else "",
+        earlier_locked=locked)
+
+
+def _previous_name(exercice: Any) -> str:
+    if exercice is None:
+        return ""
+    y = exercice.start.year
+    return f"{y - 1}-{y}"
+
+
+def _next_name(exercice: Any) -> str:
+    y = exercice.end.year
+    return f"{y}-{y + 1}"
+
+
+def _earlier_reason(p: Pair, name: str, end: date | None, locked: Any) -> str:
+    if locked is not None:
+        return REASON_EARLIER_LOCKED.format(name=name, state=locked.state, why=p.reason)
+    if end is None:  # no exercice given at all: say what is known
+        return f"pièce {p.entry.piece} de l'exercice précédent, non pointée ({p.reason})"
+    return REASON_EARLIER.format(piece=p.entry.piece, name=name, end=end, why=p.reason)
 
 
 def _line_key(ln: StatementLine) -> tuple:
@@ -639,26 +732,38 @@ def _assign(lines: Sequence[StatementLine], entries: Sequence[Any]) -> tuple[lis
     return pairs, left
 
 
-def _hint(ln: StatementLine, free: Sequence[Any], known: Sequence[Any]) -> str:
-    """What a statement line without an entry probably is, in French."""
+def _hint(ln: StatementLine, free: Sequence[Any], known: Sequence[Any], exercice: Any = None,
+          prev_name: str = "", own: set[int] | frozenset[int] = frozenset()) -> str:
+    """What a statement line without an entry probably is, in French (rule 8). ``own``:
+    ids of the entries of the exercice worked in; the others are the previous one's."""
+    def piece(e: Any) -> str:
+        return f"la pièce {e.piece}" + ("" if id(e) in own else f" (exercice {prev_name or 'précédent'})")
+
     nums = cheque_numbers(ln.libelle)
     if nums:
         for e in sorted(known, key=_entry_key):
             if _norm_cheque(e.cheque) in nums and e.bank != ln.amount_cents:
-                return (f"chèque n° {e.cheque.strip()} : la pièce {e.piece} porte ce numéro mais pour "
+                return (f"chèque n° {e.cheque.strip()} : {piece(e)} porte ce numéro mais pour "
                         f"{format_eur(e.bank)} au cahier (relevé : {format_eur(ln.amount_cents)}) — "
                         "vérifiez le montant saisi")
     same = sorted((e for e in free if e.bank == ln.amount_cents), key=lambda e: _edge_key(ln, e))
     if same:
         e = same[0]
         if nums and _norm_cheque(e.cheque) and _norm_cheque(e.cheque) not in nums:
-            return (f"chèque n° {', '.join(sorted(nums))} absent du cahier ; la pièce {e.piece} a le même "
+            return (f"chèque n° {', '.join(sorted(nums))} absent du cahier ; {piece(e)} a le même "
                     f"montant mais porte le chèque n° {e.cheque.strip()} — vérifiez le numéro")
         when = "après" if _days(ln, e) > 0 else "avant"
-        return (f"même montant que la pièce {e.piece} du {e.date:%d/%m/%Y}, mais le relevé est "
+        return (f"même montant que {piece(e)} du {e.date:%d/%m/%Y}, mais le relevé est "
                 f"{abs(_days(ln, e))} jours {when} : à vérifier avant de la pointer à la main")
     f = fold_text(ln.libelle)
     if "automatique" in f or "balayage" in f:
         return ("virement automatique entre le compte de la coopérative et celui de l'AD ? Ajoutez-le "
                 "aux lignes à ignorer")
+    # Only now the exercice's bounds: every hint above points at something already in a
+    # cahier (or at no operation at all), and saying "à saisir" there would invite a
+    # double entry.
+    if exercice is not None and ln.date > exercice.end:
+        return HINT_NEXT.format(name=_next_name(exercice))
+    if exercice is not None and ln.date < exercice.start:
+        return HINT_PREVIOUS.format(name=_previous_name(exercice))
     return HINT_CREDIT if ln.amount_cents > 0 else HINT_DEBIT

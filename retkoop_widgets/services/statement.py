@@ -5,6 +5,12 @@ lines through ``Books``, run ``domain.statement.match``) and the mandataire revi
 proposal; ``apply`` then points the lines kept, all or nothing, through ``Books.point``
 (one transaction, one audit record per line, exercice lock and permissions checked
 there). Nothing is written between the two, so an abandoned proposal costs nothing.
+
+Why the previous exercice is read too: an exercice ends on 31 August, so a cheque written
+on 25 August is cashed in September and appears on a statement the mandataire imports
+while working in the next exercice. That line is already in last year's cahier: the
+proposal must say so (and let it be pointed there while that exercice is still open),
+never suggest entering it again.
 """
 from __future__ import annotations
 
@@ -12,54 +18,95 @@ from datetime import date
 from typing import Iterable
 
 from ..domain.errors import Problem, ValidationError
+from ..domain.exercice import Exercice, parse_name
 from ..domain.statement import Matching, match, parse_statement
 from .books import Books
+
+
+def previous_exercice(books: Books, coop: str, exercice: str) -> Exercice | None:
+    """The exercice just before ``exercice`` (``2025-2026`` for ``2026-2027``) if the coop
+    has one. Only the one immediately before: a cheque outlives at most a year and eight
+    days, and a coop with a gap in its exercices has no line left to point across it."""
+    return _exercices(books, coop, exercice)[1]
+
+
+def _exercices(books: Books, coop: str, exercice: str) -> tuple[Exercice | None, Exercice | None]:
+    """This exercice and the previous one (``None`` when the coop has none), in one read."""
+    start, _ = parse_name(exercice)
+    by_name = {x.name: x for x in books.exercices(coop)}
+    return by_name.get(exercice), by_name.get(f"{start.year - 1}-{start.year}")
 
 
 def propose(books: Books, coop: str, exercice: str, data: bytes | str,
             ignore: Iterable[str] = ()) -> Matching:
     """The proposed pointage of the statement ``data`` (CSV bytes or text) against the
-    exercice's unpointed bank lines. ``ignore``: libellé patterns to set aside (AD sweep
-    lines). Raises ``ValidationError`` listing every problem of the file; reading the
-    exercice needs read permission on the coop (checked by ``Books``)."""
+    exercice's unpointed bank lines, then the previous exercice's (``Matching.earlier_pairs``;
+    rules in ``domain.statement.match``). ``ignore``: libellé patterns to set aside (AD
+    sweep lines). Raises ``ValidationError`` listing every problem of the file; reading
+    needs read permission on the coop (checked by ``Books``; permission is per coop, so
+    whoever reads this exercice reads the previous one too).
+
+    A previous exercice that no longer accepts writes (submitted, closed) is still read:
+    its pairs come back with ``earlier_locked`` set, shown as "déjà au cahier … rien à
+    saisir, rien à pointer ici" and not offered for pointing (``Matching.pointable``)."""
     statement = parse_statement(data)
-    bank = [e for e in books.entries(coop, exercice) if e.bank]
+    bank = [e for e in books.entries(coop, exercice) if e.bank]  # NotFound / Forbidden first
+    current, prev = _exercices(books, coop, exercice)
+    prev_bank = [e for e in books.entries(coop, prev.name) if e.bank] if prev is not None else []
     return match(statement.lines, [e for e in bank if not e.pointed], ignore=tuple(ignore),
-                 pointed=[e for e in bank if e.pointed])
+                 pointed=[e for e in bank if e.pointed], exercice=current,
+                 earlier=[e for e in prev_bank if not e.pointed],
+                 earlier_pointed=[e for e in prev_bank if e.pointed], previous=prev)
 
 
 def apply(books: Books, coop: str, exercice: str, entry_ids: Iterable[int], statement_date: date | None) -> int:
     """Point ``entry_ids`` on the statement of ``statement_date``; returns how many changed.
 
-    All or nothing: every id must be an *unpointed bank line of this exercice* dated on or
-    before the statement, else nothing is pointed and every problem is listed at once
-    (a proposal made in another tab, an entry pointed meanwhile, a statement date moved
-    before a line). The write itself is ``Books.point``: one transaction, audited, refused
-    on a locked exercice or without write permission, and refused if a line changed after
-    the read above (``Conflict``)."""
+    All or nothing: every id must be an *unpointed bank line of this exercice or of the
+    previous one* dated on or before the statement, and a line of the previous exercice
+    needs that exercice still open (a submitted or closed year is not pointed from the
+    next one: its line is already in its cahier, there is nothing to do here); else
+    nothing is pointed and every problem is listed at once (a proposal made in another
+    tab, an entry pointed meanwhile, a statement date moved before a line). The write
+    itself is ONE ``Books.point`` over both exercices: one transaction, audited (each
+    record names its line's exercice), refused on a locked exercice or without write
+    permission, and refused if a line changed after the read above (``Conflict``)."""
     ids = list(dict.fromkeys(entry_ids))
     if not ids:
         raise ValidationError("cochez au moins une ligne à pointer", "pointage")
     if statement_date is None:
         raise ValidationError("indiquez la date du relevé", "date")
     known = {e.id: e for e in books.entries(coop, exercice)}
+    prev = previous_exercice(books, coop, exercice)
+    earlier = {e.id: e for e in books.entries(coop, prev.name)} if prev is not None else {}
     problems: list[Problem] = []
     for entry_id in ids:
-        e = known.get(entry_id)
+        e = known.get(entry_id) or earlier.get(entry_id)
+        # pièce numbers restart each exercice: a line of the previous one says which
+        piece = "" if e is None else f"{e.piece} de {prev.name}" if entry_id in earlier else e.piece
         if e is None:
-            problems.append(Problem(f"l'écriture n° {entry_id} n'est pas dans l'exercice {exercice} de {coop} "
+            also = f" ni dans l'exercice {prev.name}" if prev is not None else ""
+            problems.append(Problem(f"l'écriture n° {entry_id} n'est pas dans l'exercice {exercice}{also} de {coop} "
                                     "(supprimée entre-temps ?)", "pointage"))
+        elif entry_id in earlier and not prev.writable:
+            problems.append(Problem(f"la pièce {e.piece} est au cahier de l'exercice {prev.name}, {prev.state} : "
+                                    "elle ne peut plus y être pointée. Rien à saisir, rien à pointer ici", "pointage"))
         elif not e.bank:
-            problems.append(Problem(f"la pièce {e.piece} ne passe pas par la banque : elle ne peut pas être "
+            problems.append(Problem(f"la pièce {piece} ne passe pas par la banque : elle ne peut pas être "
                                     "pointée", "pointage"))
         elif e.pointed:
             when = f" sur le relevé du {e.statement_date:%d/%m/%Y}" if e.statement_date else ""
-            problems.append(Problem(f"la pièce {e.piece} est déjà pointée{when} : analysez à nouveau le relevé",
+            problems.append(Problem(f"la pièce {piece} est déjà pointée{when} : analysez à nouveau le relevé",
                                     "pointage"))
         elif e.date > statement_date:
-            problems.append(Problem(f"la pièce {e.piece} du {e.date:%d/%m/%Y} ne peut pas figurer sur un relevé "
+            problems.append(Problem(f"la pièce {piece} du {e.date:%d/%m/%Y} ne peut pas figurer sur un relevé "
                                     f"du {statement_date:%d/%m/%Y}", "date"))
     if problems:
         raise ValidationError(problems)
+    # The previous exercice's lines first: Books.point locks each line's exercice row as
+    # it goes, and taking the older year's lock before the newer one is the order
+    # Books.close_exercice uses too (no deadlock between the two on PostgreSQL).
+    ids.sort(key=lambda i: i not in earlier)
     # the versions read above: a line edited or pointed in another tab since is refused
-    return books.point(ids, statement_date, versions={i: known[i].version for i in ids})
+    versions = {i: (earlier[i] if i in earlier else known[i]).version for i in ids}
+    return books.point(ids, statement_date, versions=versions)

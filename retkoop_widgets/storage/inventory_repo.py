@@ -95,3 +95,35 @@ def durable_expenses(s: Session, exercice_id: int, codes: Iterable[str]) -> list
     return [DurableExpense(entry_id=i, piece=piece, date=d if isinstance(d, date) else date.fromisoformat(d),
                            libelle=lib, amount=int(total))
             for i, piece, d, lib, total in s.execute(q).all() if int(total) != 0]
+
+
+def goods_of_coops(s: Session, coops: list[str]) -> dict[str, list[DurableGood]]:
+    """Every good of each coop (registers are short): ``compare_register`` keeps those
+    acquired in the exercice it checks."""
+    g, e = orm.DurableGoodRow, orm.EntryRow
+    out: dict[str, list[DurableGood]] = {c: [] for c in coops}
+    for i in range(0, len(coops), 500):
+        q = (select(g, e.piece).outerjoin(e, e.id == g.entry_id).where(g.coop_code.in_(coops[i:i + 500]))
+             .order_by(g.acquired_on, g.id))
+        for row, piece in s.execute(q).all():
+            out[row.coop_code].append(to_good(row, piece))
+    return out
+
+
+def durable_expenses_many(s: Session, exercice_ids: list[int], codes: Iterable[str]) -> dict[int, list[DurableExpense]]:
+    """``durable_expenses`` for many exercices (same chart codes), one statement per chunk."""
+    e, p = orm.EntryRow, orm.PostingRow
+    out: dict[int, list[DurableExpense]] = {i: [] for i in exercice_ids}
+    for i in range(0, len(exercice_ids), 500):
+        q = (select(e.exercice_id, e.id, e.piece, e.date, e.libelle, func.sum(p.amount))
+             .join(p, p.entry_id == e.id)
+             .where(and_(e.exercice_id.in_(exercice_ids[i:i + 500]), p.account.in_(list(codes)),
+                         orm.is_ventilation(p)))  # redundant: lets the covering partial index serve
+             .group_by(e.exercice_id, e.id, e.piece, e.date, e.libelle)
+             .order_by(e.date, e.id))
+        for xid, entry_id, piece, d, lib, total in s.execute(q).all():
+            if int(total) != 0:
+                out[xid].append(DurableExpense(entry_id=entry_id, piece=piece,
+                                               date=d if isinstance(d, date) else date.fromisoformat(d),
+                                               libelle=lib, amount=int(total)))
+    return out

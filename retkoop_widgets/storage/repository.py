@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import String, and_, delete, func, insert, or_, select, type_coerce
+from typing import Collection
+
+from sqlalchemy import String, and_, case, delete, func, insert, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from ..domain.cash import CashCount
 from ..domain.chart import BANK, CASH, Account, Chart, default_chart
 from ..domain.ledger import TreasuryLine
 from ..domain.entry import Entry, Posting
+from ..domain.inventory import DurableExpense
 from ..domain.exercice import Exercice
 from ..domain.subsidy import Subsidy
 from . import orm
@@ -60,6 +63,18 @@ def _day(value):
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(value)
+
+
+def _chunks(ids: list[int], size: int = 500):
+    """Bounded IN lists (SQLite's parameter limit; PostgreSQL plans them as well)."""
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
+def _among(column, ids: list[int]):
+    """``column IN ids``, or ``column = id`` for one id (the one-CRF case: a plain equality
+    lets both databases use their index the way the single-exercice queries always did)."""
+    return column == ids[0] if len(ids) == 1 else column.in_(ids)
 
 
 class Repository:
@@ -128,44 +143,113 @@ class Repository:
                       statement_date=_day(r.statement_date), changed_after_pointage=bool(r.changed_after_pointage),
                       id=r.id, version=r.version) for r in rows]
 
-    def account_totals(self, exercice_id: int) -> dict[str, int]:
-        """Signed total per charge/produit account for an exercice: one GROUP BY over the
-        covering index ``ix_posting_ventilation`` (treasury totals come from ``entry.bank``
-        and ``entry.cash``: see ``treasury_movements``)."""
-        e, p = orm.EntryRow, orm.PostingRow
-        q = (select(p.account, func.sum(p.amount)).join(e, e.id == p.entry_id)
-             .where(e.exercice_id == exercice_id, orm.is_ventilation(p)).group_by(p.account))
-        return {a: int(t) for a, t in self.s.connection().execute(q).all()}
-
-    def treasury_movements(self, exercice_id: int) -> list[tuple]:
-        """Every entry's ``(date, pièce, id, bank, cash)``: the CRF's balance walk. One narrow
-        scan of ``entry`` (its ``bank``/``cash`` columns, migration 0003), plain tuples, each
-        day's date object built once (a year has ≤ 366 distinct days, 5,000 lines)."""
+    # -- what a CRF reads, for one exercice or many at once (an AD's overview: hundreds) ----
+    # Each is ONE statement per chunk of ids, grouped in Python by exercice; ``Books.crf`` is
+    # ``Books.crfs`` with one id.
+    def treasury_movements_many(self, ids: list[int]) -> dict[int, list[tuple]]:
+        """Every entry's ``(date, pièce, id, bank, cash)``: the CRF's balance walk. A narrow
+        scan of ``entry`` (its ``bank``/``cash`` columns, migration 0003; index-only through
+        ``ix_entry_exercice_scan``), plain tuples, each day's date object built once."""
         e = orm.EntryRow
-        rows = self.s.connection().execute(
-            select(_raw(e.date), e.piece, e.id, e.bank, e.cash).where(e.exercice_id == exercice_id)).all()
+        out: dict[int, list[tuple]] = {i: [] for i in ids}
         days: dict = {}
-        out = []
-        for d, piece, entry_id, bank, cash in rows:
-            day = days.get(d)
-            if day is None:
-                day = days[d] = _day(d)
-            out.append((day, piece, entry_id, bank, cash))
+        for chunk in _chunks(ids):
+            for xid, d, piece, entry_id, bank, cash in self.s.connection().execute(
+                    select(e.exercice_id, _raw(e.date), e.piece, e.id, e.bank, e.cash)
+                    .where(_among(e.exercice_id, chunk))).all():
+                day = days.get(d)
+                if day is None:
+                    day = days[d] = _day(d)
+                out[xid].append((day, piece, entry_id, bank, cash))
         return out
 
-    def treasury_details(self, exercice_id: int, today: date) -> list[TreasuryLine]:
-        """The full lines ``ledger.review_treasury`` reports on, and only those: unpointed
-        bank lines, cheques paid out, lines dated after ``today``, lines changed after
-        pointage. (Every other line matters to the CRF only through its movements.)"""
+    def treasury_details_many(self, ids: list[int], today: date, ends: dict[int, date]
+                              ) -> dict[int, list[TreasuryLine]]:
+        """The full lines ``ledger.review_treasury`` reports on, and only those: bank lines
+        unpointed — or pointed on a statement dated after their exercice's end (``ends``),
+        which the 31/08 statement did not show —, cheques paid out, lines dated after
+        ``today``, lines changed after pointage. Every other line matters to the CRF only
+        through its movements."""
         e = orm.EntryRow
-        wanted = or_(and_(e.bank != 0, e.pointed.is_(False)), and_(e.cheque != "", e.bank < 0),
-                     e.date > today, e.changed_after_pointage.is_(True))
-        rows = self.s.connection().execute(
-            select(e.id, e.piece, _raw(e.date), e.libelle, e.bank, e.cash, e.cheque, e.pointed,
-                   _raw(e.statement_date), e.changed_after_pointage)
-            .where(e.exercice_id == exercice_id, wanted)).all()
-        return [TreasuryLine(r[1], _day(r[2]), r[3], r[4], r[5], r[6] or "", bool(r[7]), _day(r[8]), bool(r[9]), r[0])
-                for r in rows]
+        out: dict[int, list[TreasuryLine]] = {i: [] for i in ids}
+        for chunk in _chunks(ids):
+            by_end: dict[date, list[int]] = {}
+            for i in chunk:
+                by_end.setdefault(ends[i], []).append(i)
+            late = [and_(_among(e.exercice_id, xs), e.statement_date > end) for end, xs in by_end.items()]
+            wanted = or_(and_(e.bank != 0, or_(e.pointed.is_(False), *late)), and_(e.cheque != "", e.bank < 0),
+                         e.date > today, e.changed_after_pointage.is_(True))
+            for r in self.s.connection().execute(
+                    select(e.exercice_id, e.id, e.piece, _raw(e.date), e.libelle, e.bank, e.cash, e.cheque,
+                           e.pointed, _raw(e.statement_date), e.changed_after_pointage)
+                    .where(_among(e.exercice_id, chunk), wanted)).all():
+                out[r[0]].append(TreasuryLine(r[2], _day(r[3]), r[4], r[5], r[6], r[7] or "", bool(r[8]),
+                                              _day(r[9]), bool(r[10]), r[1]))
+        return out
+
+    def ventilation_totals_many(self, ids: list[int], durable_codes: Collection[str] = ()
+                                ) -> tuple[dict[int, dict[str, int]], dict[int, list[tuple[str, DurableExpense]]]]:
+        """Per exercice: the signed total of each charge/produit account, and the entries
+        ventilated on a biens durables account (``durable_codes``): (account, entry with
+        its part on that account).
+
+        One index-only scan (``ix_entry_exercice_scan`` then the covering
+        ``ix_posting_ventilation``): grouping on ``CASE WHEN account IN durable THEN
+        entry.id END`` keeps the 68 postings per entry at no extra cost, then the few
+        entries found are read by primary key. (A separate 68 query made PostgreSQL read
+        the 68 postings of the WHOLE database.)"""
+        e, p = orm.EntryRow, orm.PostingRow
+        totals: dict[int, dict[str, int]] = {i: {} for i in ids}
+        parts: list[tuple[int, str, int, int]] = []
+        on_durable = case((p.account.in_(list(durable_codes) or ["-"]), e.id)).label("durable_entry")
+        for chunk in _chunks(ids):
+            q = (select(e.exercice_id, p.account, on_durable, func.sum(p.amount)).join(e, e.id == p.entry_id)
+                 .where(_among(e.exercice_id, chunk), orm.is_ventilation(p))
+                 .group_by(e.exercice_id, p.account, on_durable))
+            for xid, account, entry_id, total in self.s.connection().execute(q).all():
+                by_account = totals[xid]
+                by_account[account] = by_account.get(account, 0) + int(total)
+                if entry_id is not None:
+                    parts.append((xid, account, entry_id, int(total)))
+        durable: dict[int, list[tuple[str, DurableExpense]]] = {i: [] for i in ids}
+        if parts:
+            entry_ids = sorted({entry_id for _, _, entry_id, _ in parts})
+            known = {}
+            for chunk in _chunks(entry_ids):
+                for i, piece, day, libelle in self.s.connection().execute(
+                        select(e.id, e.piece, _raw(e.date), e.libelle).where(e.id.in_(chunk))).all():
+                    known[i] = (piece, _day(day), libelle)
+            for xid, account, entry_id, total in parts:
+                piece, day, libelle = known[entry_id]
+                durable[xid].append((account, DurableExpense(entry_id, piece, day, libelle, total)))
+        return totals, durable
+
+    def cash_counts_many(self, ids: list[int]) -> dict[int, list[CashCount]]:
+        out: dict[int, list[CashCount]] = {i: [] for i in ids}
+        for chunk in _chunks(ids):
+            for r in self.s.scalars(select(orm.CashCountRow).where(_among(orm.CashCountRow.exercice_id, chunk))
+                                    .order_by(orm.CashCountRow.date, orm.CashCountRow.id)):
+                out[r.exercice_id].append(to_count(r))
+        return out
+
+    def subsidies_many(self, ids: list[int]) -> dict[int, list[Subsidy]]:
+        out: dict[int, list[Subsidy]] = {i: [] for i in ids}
+        for chunk in _chunks(ids):
+            for r in self.s.scalars(select(orm.SubsidyRow).where(_among(orm.SubsidyRow.exercice_id, chunk))
+                                    .order_by(orm.SubsidyRow.date_received, orm.SubsidyRow.id)):
+                out[r.exercice_id].append(to_subsidy(r))
+        return out
+
+    def entry_dates_many(self, ids: list[int]) -> dict[int, tuple[date | None, date | None]]:
+        """Per exercice: the last entry's date and the last statement date (last pointage)."""
+        e = orm.EntryRow
+        out: dict[int, tuple[date | None, date | None]] = {i: (None, None) for i in ids}
+        for chunk in _chunks(ids):
+            for xid, last, pointed in self.s.connection().execute(
+                    select(e.exercice_id, _raw(func.max(e.date)), _raw(func.max(e.statement_date)))
+                    .where(_among(e.exercice_id, chunk)).group_by(e.exercice_id)).all():
+                out[xid] = (_day(last), _day(pointed))
+        return out
 
     def entry_row(self, entry_id: int) -> orm.EntryRow | None:
         return self.s.get(orm.EntryRow, entry_id)

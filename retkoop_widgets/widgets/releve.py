@@ -6,6 +6,11 @@ date (``domain.statement.match``), which is right almost always and explainable 
 but two 15,00 € family payments in the same week can be swapped; a person confirms.
 The panel lives in the Cahier, next to the pointage session (``widgets/cahier.py``), and
 only calls ``services.statement``.
+
+Lines of the previous exercice (a cheque of late August cashed in September) are shown in
+the same list with an « exercice 2025-2026 » badge: ticked like the others while that
+exercice is open, a plain "rien à saisir" line once it is submitted or closed — what
+matters there is that nobody enters the expense a second time.
 """
 from __future__ import annotations
 
@@ -49,6 +54,11 @@ def _table(title: str, head: list[str], rows: list[list[str]], help_text: str = 
     return (f'<div class="rk-title" style="margin-top:10px;font-size:13.5px">{esc(title)} ({len(rows)})</div>{helper}'
             f'<div class="rk-scroll" style="max-height:220px"><table class="rk-table"><thead><tr>{th}</tr></thead>'
             f"<tbody>{body}</tbody></table></div>")
+
+
+def _earlier_badge(name: str) -> str:
+    return (f'<span class="rk-pill rk-rearlier" style="background:#fef3c7;color:#92400e">exercice '
+            f'{esc(name or "précédent")}</span>')
 
 
 def _td(html_text: str, cls: str = "") -> str:
@@ -95,7 +105,9 @@ class ReleveImport:
             W.HTML('<div class="rk-title">Importer un relevé bancaire (CSV)</div><div class="rk-help">Téléchargez '
                    'les opérations du relevé au format CSV depuis la banque en ligne, puis choisissez le fichier : '
                    'chaque ligne du relevé est rapprochée de la ligne du cahier de même montant (numéro de chèque, '
-                   'sinon date la plus proche). Vérifiez, décochez au besoin, puis pointez.</div>'),
+                   'sinon date la plus proche). Un chèque de l’exercice précédent encaissé après le 31 août est reconnu : '
+                   'il est déjà au cahier de cet exercice-là, ne le saisissez pas une deuxième fois. '
+                   'Vérifiez, décochez au besoin, puis pointez.</div>'),
             W.HBox([W.VBox([W.HTML('<div class="rk-lbl">Fichier du relevé</div>'), self.upload]),
                     W.VBox([W.HTML('<div class="rk-lbl">Lignes à ignorer (une par ligne, facultatif)</div>'),
                             self.ignore], layout=W.Layout(margin="0 0 0 16px")),
@@ -155,8 +167,12 @@ class ReleveImport:
         period = (f" du {fdate(m.first_date)} au {fdate(m.last_date)}" if m.first_date != m.last_date
                   else f" du {fdate(m.last_date)}")
         s = "s" if len(m.pairs) > 1 else ""
-        counts = [f"<b>{len(m.pairs)} ligne{s} rapprochée{s}</b>",
-                  f"{len(m.unmatched)} sans écriture au cahier",
+        counts = [f"<b>{len(m.pairs)} ligne{s} rapprochée{s}</b>"]
+        if m.earlier_pairs:
+            n = len(m.earlier_pairs)
+            counts.append(f"<b>{n} de l’exercice {esc(m.earlier_exercice)}</b> (déjà au cahier de cet exercice"
+                          + (" : rien à saisir)" if m.earlier_locked else ", à pointer)"))
+        counts += [f"{len(m.unmatched)} sans écriture au cahier",
                   f"{len(m.already)} déjà pointée{'s' if len(m.already) > 1 else ''}",
                   f"{len(m.ignored)} ignorée{'s' if len(m.ignored) > 1 else ''}"]
         self.summary.value = (f'<div class="rk-info">{esc(self._name)} : {_plural(m.line_count, "opération")}{period}'
@@ -164,25 +180,34 @@ class ReleveImport:
                               f"{' · '.join(counts)}</div>")
         rows: list[W.Widget] = []
         checks = []
-        if m.pairs:
+        if m.pairs or m.earlier_pairs:
             rows.append(W.HTML(
                 f'<div style="{_ROW};font-weight:600;color:#334155;padding-left:34px">'
                 f'<span style="width:{_W_DATE};flex:none">Date</span>'
                 f'<span style="width:{_W_LIB};flex:none">Libellé du relevé</span>'
                 f'<span style="width:{_W_AMOUNT};flex:none;text-align:right">Montant</span>'
                 '<span>→ pièce proposée (raison)</span></div>'))
-        for p in m.pairs:
+        for p in m.pairs + m.earlier_pairs:
             e = p.entry
+            badge = _earlier_badge(p.exercice) + " " if p.exercice else ""
+            proposal = (f'<span>→ {badge}<b>{esc(e.piece)}</b> du {fdate(e.date)} · {esc(e.libelle[:45])} '
+                        f'<span class="rk-pill">{esc(p.reason)}</span></span>')
+            line = W.HTML(f'<div style="{_ROW}">{_cells(p.line.date, p.line.libelle, p.line.amount_cents)}'
+                          f"{proposal}</div>")
+            if p.exercice and m.earlier_locked:
+                # nothing to tick: that exercice accepts no writes, and nothing is to be entered here
+                line.add_class("rk-rinfo")
+                rows.append(W.HBox([W.HTML('<span style="width:28px;display:inline-block;text-align:center;'
+                                           'color:#64748b">—</span>'), line],
+                                   layout=W.Layout(align_items="center")))
+                continue
             cb = W.Checkbox(value=(p.line.line_no, e.id) not in self._unticked, indent=False,
                             layout=W.Layout(width="28px"))
             cb.add_class("rk-rcheck")
             cb.observe(lambda c, key=(p.line.line_no, e.id): self._ticked(key, c["new"]), "value")
             checks.append((cb, p))
-            proposal = (f'<span>→ <b>{esc(e.piece)}</b> du {fdate(e.date)} · {esc(e.libelle[:45])} '
-                        f'<span class="rk-pill">{esc(p.reason)}</span></span>')
-            rows.append(W.HBox([cb, W.HTML(f'<div style="{_ROW}">{_cells(p.line.date, p.line.libelle, p.line.amount_cents)}'
-                                           f"{proposal}</div>")], layout=W.Layout(align_items="center")))
-        if not m.pairs:
+            rows.append(W.HBox([cb, line], layout=W.Layout(align_items="center")))
+        if not m.pairs and not m.earlier_pairs:
             rows.append(W.HTML('<div class="rk-help">Aucune ligne du relevé ne correspond à une ligne non pointée '
                                'du cahier.</div>'))
         self.checks = checks
@@ -203,9 +228,16 @@ class ReleveImport:
                          if m.last_date and e.date > m.last_date else "")]
                     for e in m.remaining],
                    "Elles ne figurent pas (encore) sur ce relevé : ce sont les lignes du tableau de rapprochement."),
+            _table(f"Lignes non pointées de l’exercice {m.earlier_exercice} restantes", ["Pièce", "Date", "Libellé",
+                                                                                      "Montant"],
+                   [[_td(f"<b>{esc(e.piece)}</b>"), _td(fdate(e.date)), _td(esc(e.libelle)),
+                     _td(esc(eur(e.bank, signed=True)), "n")] for e in m.earlier_remaining],
+                   "Toujours en attente à la banque depuis l’exercice précédent (chèque pas encore encaissé…) : "
+                   "elles ne figurent pas sur ce relevé. Ne les saisissez pas dans cet exercice."),
             _table("Lignes du relevé déjà pointées au cahier", ["Date", "Libellé", "Montant", "Pièce"],
                    [[_td(fdate(p.line.date)), _td(esc(p.line.libelle)), _td(esc(eur(p.line.amount_cents, signed=True)), "n"),
                      _td(f"<b>{esc(p.entry.piece)}</b>"
+                         + (f" de l’exercice {esc(p.exercice)}" if p.exercice else "")
                          + (f" (relevé du {fdate(p.entry.statement_date)})" if getattr(p.entry, "statement_date", None)
                             else ""))]
                     for p in m.already], "Rien à faire : ne les saisissez pas une deuxième fois."),
@@ -263,6 +295,8 @@ class ReleveImport:
             self.status.value = ko_html("Cochez au moins une ligne à pointer.")
             return
         day = self.date.value
+        earlier = sum(1 for cb, p in self.checks if cb.value and p.exercice)
+        earlier_name = self.matching.earlier_exercice if self.matching is not None else ""
         ok, n = attempt(lambda: svc.apply(self.ctx.books, self.ctx.coop, self.ctx.exercice, ids, day), self.status)
         if not ok:
             return
@@ -270,5 +304,6 @@ class ReleveImport:
         if self.on_done is not None:
             self.on_done()
         self.refresh()
+        among = f" (dont {earlier} au cahier de l’exercice {earlier_name})" if earlier else ""
         self.status.value = ok_html(f"{n} ligne{'s' if n > 1 else ''} pointée{'s' if n > 1 else ''} sur le relevé "
-                                    f"du {fdate(day)}.")
+                                    f"du {fdate(day)}{among}.")
