@@ -227,7 +227,7 @@ def test_bank_statement_import_points_the_matched_lines(page, server):
         page.click(".rk-rupload")
     chooser.value.set_files(files=[{"name": "releve.csv", "mimeType": "text/csv", "buffer": statement}])
     page.wait_for_selector(".rk-rsummary:has-text('1 ligne rapprochée')")
-    assert f"→ {e.piece}" in page.inner_text(".rk-rmatches")
+    page.wait_for_selector(f".rk-rmatches:has-text('→ {e.piece}')")  # its rows are widgets, drawn after
     assert "FRAIS TENUE DE COMPTE" in page.inner_text(".rk-rothers")
     page.click(".rk-rapply")
     page.wait_for_selector(".rk-rstatus:has-text('1 ligne pointée')")
