@@ -307,14 +307,12 @@ class Repository:
 
     # -- cash counts, subsidies, attachments ------------------------------------------
     def cash_counts(self, exercice_id: int) -> list[CashCount]:
-        rows = self.s.scalars(select(orm.CashCountRow).where(orm.CashCountRow.exercice_id == exercice_id)
-                              .order_by(orm.CashCountRow.date, orm.CashCountRow.id)).all()
-        return [to_count(r) for r in rows]
+        """The exercice's cash counts by date, then recording order."""
+        return self.cash_counts_many([exercice_id])[exercice_id]
 
     def subsidies(self, exercice_id: int) -> list[Subsidy]:
-        rows = self.s.scalars(select(orm.SubsidyRow).where(orm.SubsidyRow.exercice_id == exercice_id)
-                              .order_by(orm.SubsidyRow.date_received, orm.SubsidyRow.id)).all()
-        return [to_subsidy(r) for r in rows]
+        """The exercice's subsidies by date received, then recording order."""
+        return self.subsidies_many([exercice_id])[exercice_id]
 
     def attachments(self, entry_ids: list[int]) -> dict[int, list[orm.AttachmentRow]]:
         out: dict[int, list[orm.AttachmentRow]] = {}
