@@ -83,3 +83,21 @@ def test_many_crfs_refuse_what_one_crf_refuses(ad):
         ad.crfs([("AD76-9999", EX)])
     with pytest.raises(NotFound, match="n'est pas ouvert"):
         ad.crfs([("AD76-0460", EX)])
+
+
+def test_overviews_of_more_coops_than_one_in_list_holds(books):
+    """IN lists are cut in chunks of 500 (SQLite allows 32,766 parameters, psycopg 65,535: a
+    national overview has tens of thousands of coops): 1,201 coops come back whole."""
+    from sqlalchemy import insert
+    from retkoop_widgets.storage import orm
+    codes = [f"AD76-{i:05d}" for i in range(1201)]
+    with books.engine.begin() as conn:
+        conn.execute(insert(orm.CoopRow), [{"code": c, "name": c, "ad_code": "AD76", "numbering": "unique",
+                                            "training": False} for c in codes])
+        conn.execute(insert(orm.ExerciceRow), [{"coop_code": c, "name": EX, "opening_bank": i, "opening_cash": 0,
+                                                "state": "ouvert", "version": 1} for i, c in enumerate(codes)])
+    current = books.current_exercices(codes)
+    assert len(current) == 1201 and current[codes[-1]].opening_bank == 1200
+    crfs = books.crfs([(c, EX) for c in codes])
+    assert len(crfs) == 1201 and crfs[(codes[700], EX)].closing_bank == 700
+    assert len(books.exercice_dates([(c, EX) for c in codes])) == 1201

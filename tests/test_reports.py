@@ -309,3 +309,27 @@ def test_treasury_chart_plots_twelve_month_ends_per_series(books):
     root = ET.fromstring(treasury_chart(months, bank, cash))
     lines = list(root.iter("{http://www.w3.org/2000/svg}polyline"))
     assert [len(p.get("points").split()) for p in lines] == [12, 12]
+
+
+@pytest.mark.parametrize("code, stderr, shown, hidden", [
+    (1, "retkoop : refusé :\n  - l'exercice 2025-2026 n'est pas ouvert\n", "n'est pas ouvert", None),
+    (2, "retkoop : erreur inattendue (OperationalError) : connection to server at \"10.0.0.5\", port 5432 "
+        "failed: FATAL: too many clients\n", "réessayez, puis prévenez votre AD", "10.0.0.5"),
+    (3, "retkoop : incohérence interne détectée, merci de la signaler : AD76-0421 opening 1 + 2 != 4\n",
+     "réessayez, puis prévenez votre AD", "opening"),
+])
+def test_the_pdf_childs_refusals_reach_the_page_but_not_its_internal_errors(books, monkeypatch, code, stderr,
+                                                                             shown, hidden):
+    """The dashboard renders through the CLI in a child process: a refusal written for
+    people (exit 1) is shown as is; an unexpected error (database host, SQL, paths) or an
+    internal inconsistency becomes a plain French sentence, its text kept for the log."""
+    import subprocess
+    from retkoop_widgets import reports
+    seed_known_year(books)
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(
+        a[0], code, stdout=b"", stderr=stderr.encode()))
+    with pytest.raises(reports.ReportError) as err:
+        reports.render_crf_pdf(books, COOP, EX)
+    assert shown in str(err.value)
+    if hidden:
+        assert hidden not in str(err.value)

@@ -735,3 +735,15 @@ def test_demo_statement_matches_the_demo_coop(tmp_path):
     # statement balance = book balance − the fee not yet entered (the sweep lines cancel out)
     bank, _cash = books.balances(DEMO_COOP, DEMO_EXERCICE, date(2026, 8, 31))
     assert bank - 480 == 185269 and "1 852,69" in raw.decode("utf-8")
+
+
+def test_a_thousand_lines_of_the_same_amount_pair_without_recursion():
+    """The augmenting-path search runs with an explicit stack: a chain of 1,500 lines of the
+    same amount (each line's closest entry taken by the line before) is solved, not a
+    RecursionError shown as a generic failure."""
+    start = date(2025, 9, 1)
+    entries = [E(i + 1, f"{i + 1:04d}", start + timedelta(days=i // 8), -1500) for i in range(1500)]
+    lines = [L(1, start - timedelta(days=3), -1500)] + [L(i + 2, e.date, -1500) for i, e in enumerate(entries)]
+    m = match(lines, entries)
+    assert len(m.pairs) == 1500 and len(m.unmatched) == 1
+    assert len({id(p.entry) for p in m.pairs}) == 1500  # one to one

@@ -710,20 +710,35 @@ def _assign(lines: Sequence[StatementLine], entries: Sequence[Any]) -> tuple[lis
             close[i], owner[id(e)] = e, i
     # Rule 5: augmenting paths for the lines still alone (Kuhn), in a fixed order.
 
-    def augment(i: int, seen: set[int]) -> bool:
-        for e in adj.get(i, ()):
-            if id(e) in seen:
-                continue
-            seen.add(id(e))
-            j = owner.get(id(e))
-            if j is None or augment(j, seen):
-                close[i], owner[id(e)] = e, i
-                return True
-        return False
+    def augment(root: int) -> None:
+        """Kuhn's depth-first search for an augmenting path from line ``root``, with an
+        explicit stack: a statement with a thousand lines of the same amount must not hit
+        Python's recursion limit. Tries candidates in the same order as the recursive form."""
+        seen: set[int] = set()
+        stack = [(root, iter(adj.get(root, ())))]
+        path: list[tuple[int, Any]] = []  # (line, entry) taken from each level to the next
+        while stack:
+            i, candidates = stack[-1]
+            for e in candidates:
+                if id(e) in seen:
+                    continue
+                seen.add(id(e))
+                path.append((i, e))
+                j = owner.get(id(e))
+                if j is None:  # a free entry: shift every pair along the path
+                    for li, le in path:
+                        close[li], owner[id(le)] = le, li
+                    return
+                stack.append((j, iter(adj.get(j, ()))))
+                break
+            else:  # this line's candidates are exhausted: back to the line before
+                stack.pop()
+                if path:
+                    path.pop()
 
     for i in sorted(adj):
         if i not in close:
-            augment(i, set())
+            augment(i)
     for i, e in close.items():
         entry_of[i] = e
         reasons[i] = REASON_CLOSE

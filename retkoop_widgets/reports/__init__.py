@@ -18,6 +18,7 @@ Three ways in:
 """
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -30,6 +31,8 @@ from ..domain.errors import RetkoopError
 
 __all__ = ["render_crf_pdf", "render_cahier_pdf", "render_pdf", "render_in_child", "ReportError",
            "ReportKernel"]
+
+log = logging.getLogger(__name__)
 
 CHILD_TIMEOUT = 180  # seconds, as a report kernel's cell timeout
 
@@ -86,26 +89,32 @@ def render_in_child(kind: str, books, coop: str, exercice: str, *, timeout: int 
 
     The child acts as the system actor on the caller's database (URL in its environment,
     never on its command line, where ``ps`` would show a password). Its refusals come back
-    as its one-line French message (``retkoop : …`` on stderr); anything else as a generic
-    French sentence — never a traceback (``RETKOOP_DEBUG`` is removed from its environment)."""
+    as its one-line French message (``retkoop : …`` on stderr, exit code 1); anything else as
+    a generic French sentence, the details going to the log — never a traceback nor an
+    internal error text (``RETKOOP_DEBUG`` is removed from its environment)."""
     _check(kind, books, coop, exercice)
-    command = (["report", coop, exercice, "--format", "pdf"] if kind == "crf"
-               else ["cahier", coop, exercice, "--format", "pdf"])
+    command = (["report", "--format", "pdf", "-o", "-", "--", coop, exercice] if kind == "crf"
+               else ["cahier", "--format", "pdf", "-o", "-", "--", coop, exercice])
     env = dict(os.environ, RETKOOP_DB_URL=plain_url(books.engine))
     env.pop("RETKOOP_DEBUG", None)
     try:
-        done = subprocess.run([sys.executable, "-m", "retkoop_widgets.cli", *command, "-o", "-"], env=env,
+        done = subprocess.run([sys.executable, "-m", "retkoop_widgets.cli", *command], env=env,
                               stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise ReportError(f"la production du PDF a dépassé {timeout} s : réessayez plus tard") from None
     if done.returncode == 0 and done.stdout.startswith(b"%PDF-"):
         return done.stdout
-    said = [line.removeprefix("retkoop : ").removeprefix("  - ").strip()
-            for line in done.stderr.decode("utf-8", "replace").splitlines()
-            if line.startswith(("retkoop : ", "  - "))]  # the CLI's message (and a refusal's problems)
-    if said:
-        raise ReportError(" ".join(said))
-    raise ReportError(f"la production du PDF a échoué (code {done.returncode})")
+    err = done.stderr.decode("utf-8", "replace")
+    if done.returncode == 1:  # a refusal written for people (RetkoopError): pass it on
+        said = [line.removeprefix("retkoop : ").removeprefix("  - ").strip()
+                for line in err.splitlines() if line.startswith(("retkoop : ", "  - "))]
+        if said:
+            raise ReportError(" ".join(said))
+    # anything else (database down, internal inconsistency…) may name hosts, paths or SQL:
+    # the log keeps it, the page gets a plain sentence
+    log.error("PDF child for %s %s %s failed (code %s): %s", kind, coop, exercice, done.returncode, err[-2000:])
+    raise ReportError(f"la production du PDF a échoué (code {done.returncode}) : réessayez, puis prévenez "
+                      "votre AD si cela persiste")
 
 
 def render_crf_pdf(books, coop: str, exercice: str) -> bytes:

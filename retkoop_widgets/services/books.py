@@ -383,11 +383,13 @@ class Books:
         someone else since is refused (``Conflict``) and nothing is pointed — what a
         statement import needs, since its proposal was computed from an earlier read."""
         ids = list(entry_ids)
+        if versions is not None and set(ids) - set(versions):  # a caller's slip, not a user's
+            raise ValueError(f"point(versions=…) lacks the versions of entries {sorted(set(ids) - set(versions))}")
         changed = 0
         with self.uow(True) as uow:
             for entry_id in ids:
                 c, ex_row, ex, erow, old = self._entry_for_write(
-                    uow.repo, entry_id, None if versions is None else versions.get(entry_id))
+                    uow.repo, entry_id, None if versions is None else versions[entry_id])
                 if not old.bank:
                     raise ValidationError(f"la pièce {old.piece} ne passe pas par la banque : "
                                           "elle ne peut pas être pointée", "pointage")
@@ -605,9 +607,8 @@ class Books:
         with self.uow() as uow:
             repo, session = uow.repo, uow.session
             codes = list(dict.fromkeys(c for c, _ in wanted))
-            coops = {r.code: r for r in session.scalars(select(orm.CoopRow).where(orm.CoopRow.code.in_(codes)))}
-            exercices = {(r.coop_code, r.name): r for r in session.scalars(
-                select(orm.ExerciceRow).where(orm.ExerciceRow.coop_code.in_(codes)))}
+            coops = repo.coop_rows(codes)
+            exercices = {(r.coop_code, r.name): r for r in repo.exercice_rows(codes)}
             for code, name in wanted:  # the refusals of ``_exercice``, in the order asked
                 c = coops.get(code)
                 if c is None:
@@ -646,10 +647,9 @@ class Books:
         are left out."""
         with self.uow() as uow:
             codes = list(dict.fromkeys(c for c, _ in wanted))
-            coops = {r.code: r for r in uow.session.scalars(select(orm.CoopRow).where(orm.CoopRow.code.in_(codes)))
+            coops = {code: r for code, r in uow.repo.coop_rows(codes).items()
                      if self.actor.may_read(r.code, r.ad_code, r.training)}
-            rows = {(r.coop_code, r.name): r.id for r in uow.session.scalars(
-                select(orm.ExerciceRow).where(orm.ExerciceRow.coop_code.in_(list(coops))))}
+            rows = {(r.coop_code, r.name): r.id for r in uow.repo.exercice_rows(list(coops))}
             pairs = {pair: rows[pair] for pair in wanted if pair in rows}
             dates = uow.repo.entry_dates_many(list(pairs.values()))
             return {pair: dates[xid] for pair, xid in pairs.items()}
@@ -657,11 +657,10 @@ class Books:
     def current_exercices(self, coops: Sequence[str]) -> dict[str, Exercice]:
         """``current_exercice`` of many coops in one query (readable coops only)."""
         with self.uow() as uow:
-            readable = {r.code for r in uow.session.scalars(select(orm.CoopRow).where(orm.CoopRow.code.in_(list(coops))))
-                        if self.actor.may_read(r.code, r.ad_code, r.training)}
+            readable = [code for code, r in uow.repo.coop_rows(list(coops)).items()
+                        if self.actor.may_read(r.code, r.ad_code, r.training)]
             by_coop: dict[str, list[Exercice]] = {}
-            for r in uow.session.scalars(select(orm.ExerciceRow).where(orm.ExerciceRow.coop_code.in_(list(readable)))
-                                         .order_by(orm.ExerciceRow.name)):
+            for r in uow.repo.exercice_rows(readable):  # by name
                 by_coop.setdefault(r.coop_code, []).append(to_exercice(r))
             return {code: _current(exs) for code, exs in by_coop.items()}
 

@@ -65,7 +65,7 @@ def _day(value):
     return date.fromisoformat(value)
 
 
-def _chunks(ids: list[int], size: int = 500):
+def _chunks(ids: list, size: int = 500):
     """Bounded IN lists (SQLite's parameter limit; PostgreSQL plans them as well)."""
     for i in range(0, len(ids), size):
         yield ids[i:i + size]
@@ -111,6 +111,20 @@ class Repository:
         if not include_training:
             q = q.where(orm.CoopRow.training.is_(False))
         return list(self.s.scalars(q))
+
+    def coop_rows(self, codes: list[str]) -> dict[str, orm.CoopRow]:
+        """Many coops by code (bounded IN lists: a national overview has tens of thousands)."""
+        out: dict[str, orm.CoopRow] = {}
+        for chunk in _chunks(codes):
+            out.update((r.code, r) for r in self.s.scalars(select(orm.CoopRow).where(orm.CoopRow.code.in_(chunk))))
+        return out
+
+    def exercice_rows(self, coops: list[str]) -> list[orm.ExerciceRow]:
+        """Every exercice of these coops, by coop then name."""
+        out: list[orm.ExerciceRow] = []
+        for chunk in _chunks(coops):
+            out.extend(self.s.scalars(select(orm.ExerciceRow).where(orm.ExerciceRow.coop_code.in_(chunk))))
+        return sorted(out, key=lambda r: (r.coop_code, r.name))
 
     # -- exercices -------------------------------------------------------------------
     def exercice_row(self, coop: str, name: str, *, lock: bool = False) -> orm.ExerciceRow | None:
