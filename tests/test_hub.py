@@ -410,6 +410,7 @@ def test_hub_pages_are_in_french(hub, browser):
         assert page.inner_text("#start").strip() == "Ouvrir mon tableau de bord"
         assert page.inner_text("#logout").strip() == "Se déconnecter"
         assert "Accueil" in assert_french(page)
+        assert page.title() == "Retkoop — comptabilité des coopératives scolaires"  # the browser tab
 
         assert page.goto(f"{BASE}/hub/does-not-exist").status == 404
         assert page.inner_text("h1") == "Page introuvable"
