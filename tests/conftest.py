@@ -157,6 +157,15 @@ COOP, EX = "AD76-0421", "2025-2026"
 
 
 @pytest.hookimpl(tryfirst=True)
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium in French (``devtools.chromium``), one per test module:
+    the hub tests log several users in, each in its own context."""
+    from retkoop_widgets.devtools.chromium import french_browser
+    with french_browser() as b:
+        yield b
+
+
 def pytest_collection_modifyitems(config, items):
     """Under xdist (``RETKOOP_TEST_WORKERS=2 ./dev test`` runs ``-n 2 --dist loadgroup``): keep each test file on
     one worker (its module fixtures — servers, browsers — start once), and run every

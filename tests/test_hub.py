@@ -103,13 +103,6 @@ def hub(tmp_path_factory):
     proc.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from retkoop_widgets.devtools.chromium import french_browser
-    with french_browser() as b:
-        yield b
-
-
 def login(browser, login: str, password: str = PASSWORD):
     ctx = browser.new_context()
     page = ctx.new_page()

@@ -37,13 +37,6 @@ def hub(tmp_path_factory):
     proc.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from retkoop_widgets.devtools.chromium import french_browser
-    with french_browser() as b:
-        yield b
-
-
 def login(browser, login):
     ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="fr-FR")
     page = ctx.new_page()

@@ -238,21 +238,22 @@ class Repository:
                 durable[xid].append((account, DurableExpense(entry_id, piece, day, libelle, total)))
         return totals, durable
 
-    def cash_counts_many(self, ids: list[int]) -> dict[int, list[CashCount]]:
-        out: dict[int, list[CashCount]] = {i: [] for i in ids}
+    def _rows_by_exercice(self, row_cls, order, to_record, ids: list[int]) -> dict[int, list]:
+        """Rows of a per-exercice table (cash counts, subsidies) for many exercices, in
+        ``order``, as domain records."""
+        out: dict[int, list] = {i: [] for i in ids}
         for chunk in _chunks(ids):
-            for r in self.s.scalars(select(orm.CashCountRow).where(_among(orm.CashCountRow.exercice_id, chunk))
-                                    .order_by(orm.CashCountRow.date, orm.CashCountRow.id)):
-                out[r.exercice_id].append(to_count(r))
+            for r in self.s.scalars(select(row_cls).where(_among(row_cls.exercice_id, chunk)).order_by(*order)):
+                out[r.exercice_id].append(to_record(r))
         return out
 
+    def cash_counts_many(self, ids: list[int]) -> dict[int, list[CashCount]]:
+        c = orm.CashCountRow
+        return self._rows_by_exercice(c, (c.date, c.id), to_count, ids)
+
     def subsidies_many(self, ids: list[int]) -> dict[int, list[Subsidy]]:
-        out: dict[int, list[Subsidy]] = {i: [] for i in ids}
-        for chunk in _chunks(ids):
-            for r in self.s.scalars(select(orm.SubsidyRow).where(_among(orm.SubsidyRow.exercice_id, chunk))
-                                    .order_by(orm.SubsidyRow.date_received, orm.SubsidyRow.id)):
-                out[r.exercice_id].append(to_subsidy(r))
-        return out
+        s = orm.SubsidyRow
+        return self._rows_by_exercice(s, (s.date_received, s.id), to_subsidy, ids)
 
     def entry_dates_many(self, ids: list[int]) -> dict[int, tuple[date | None, date | None]]:
         """Per exercice: the last entry's date and the last statement date (last pointage)."""
