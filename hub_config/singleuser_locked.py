@@ -38,6 +38,9 @@ c.MappingKernelManager.allowed_message_types = [
     "comm_open", "comm_close", "comm_msg", "comm_info_request", "kernel_info_request",
     "shutdown_request"]
 c.MappingKernelManager.allow_tracebacks = False
+# ...and a kernel error must not stop the page's websocket (jupyter_server 2.21 bug with
+# allow_tracebacks=False; see retkoop_widgets/hub/kernel_errors.py).
+c.ServerApp.kernel_websocket_connection_class = "retkoop_widgets.hub.kernel_errors.QuietErrorsConnection"
 # Every page view starts a kernel and closing the tab does not stop it: cull.
 c.MappingKernelManager.cull_idle_timeout = 15 * 60
 c.MappingKernelManager.cull_interval = 60

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 NOTEBOOK_NAME = "tableau_de_bord.ipynb"
+KERNEL_CONNECTION = "retkoop_widgets.hub.kernel_errors.QuietErrorsConnection"
 
 # The notebook stays a few lines: everything lives in the package.
 NOTEBOOK_CELLS = [
@@ -51,6 +52,9 @@ def voila_command(notebook: Path, port: int, *, cull_idle: int = 900, cull_inter
             f"--port={port}", "--Voila.ip=127.0.0.1", "--no-browser",
             "--VoilaConfiguration.show_tracebacks=False",
             "--MappingKernelManager.allow_tracebacks=False",
+            # jupyter_server 2.21 breaks the websocket on the first kernel error when
+            # tracebacks are off; our connection class does not (hub/kernel_errors.py).
+            f"--Voila.kernel_websocket_connection_class={KERNEL_CONNECTION}",
             f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
             f"--MappingKernelManager.cull_interval={cull_interval}",
             "--MappingKernelManager.cull_connected=False",
