@@ -2,11 +2,7 @@
 18800-18899, own SQLite database): the teacher's September afternoon, end to end."""
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,50 +13,19 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def free_port(lo: int = 18810, hi: int = 18899) -> int:
-    for port in range(lo, hi):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                continue
-    raise RuntimeError("aucun port libre dans 18810-18899")
-
-
 @pytest.fixture(scope="module")
 def server():
-    from retkoop_widgets import dashboard_server as ds
-    from retkoop_widgets.services import Books
-    tmp = Path(tempfile.mkdtemp(prefix="rk-dash-"))
-    url = f"sqlite:///{tmp / 'retkoop.sqlite3'}"
-    b = Books(url, "test")
-    b.init_schema()
-    b.add_ad("AD76", "OCCE Seine-Maritime")
-    b.add_coop("AD76-0421", "École des Tilleuls", "AD76")
-    b.open_exercice("AD76-0421", "2025-2026", 184237, 6350)
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RETKOOP_") and k != "QUERY_STRING"}
-    proc = ds.start(url, port, env=env, quiet=True)
-    try:
-        ds.wait_ready(port, proc=proc)
-        yield f"http://127.0.0.1:{port}/", url
-    finally:
-        proc.terminate()
-        proc.wait(15)
-        shutil.rmtree(tmp, ignore_errors=True)
+    from retkoop_widgets.devtools.voila import dashboard_server
+    with dashboard_server((18810, 18849)) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")
 def page(server):
-    from retkoop_widgets.devtools.chromium import french_browser, new_page
+    from retkoop_widgets.devtools.chromium import french_browser
+    from retkoop_widgets.devtools.voila import open_dashboard
     with french_browser() as browser:
-        pg = new_page(browser)
-        pg.set_default_timeout(30000)
-        pg.goto(server[0], wait_until="commit")
-        pg.wait_for_selector("#loading", state="hidden", timeout=90000)
-        pg.wait_for_selector(".rk-valider", timeout=90000)
-        yield pg
+        yield open_dashboard(browser, server[0])
 
 
 def tab(page, name):

@@ -31,6 +31,9 @@ class Dashboard:
         self.header = Header(ctx, self._exercice_changed)
         self.banner = W.HTML()
         self.banner.add_class("rk-lock")
+        from .boundary import Boundary
+        self.boundary = Boundary()  # every callback's unexpected error lands here, with a reference
+        self.boundary.install()
         self._read_only = ReadOnly()
         from .inventaire import InventaireSection
         from .subventions import SubventionsSection
@@ -60,7 +63,7 @@ class Dashboard:
         ctx.on_change(self._changed)
         self.header.refresh()
         self.apply_lock()
-        self.root = W.VBox([W.HTML(CSS), self.header.box, self.banner, self.tabs])
+        self.root = W.VBox([W.HTML(CSS), self.header.box, self.banner, self.boundary.alert, self.tabs])
         self.root.add_class("rk-app")
         self.tabs.selected_index = 0
 
@@ -111,8 +114,8 @@ class Dashboard:
         except RetkoopError as e:
             self.header.kpis.value = ko_html(str(e))
         except Exception:  # noqa: BLE001
-            log.exception("section refresh failed")
-            self.header.kpis.value = ko_html(GENERIC_ERROR)
+            from .boundary import report
+            self.boundary.show(report())
 
     def _changed(self, what: str) -> None:
         for sec in self.sections:
@@ -153,5 +156,7 @@ def build_dashboard(books=None, coop: str | None = None, exercice: str | None = 
         from .style import CSS as _css
         return W.HTML(_css + f'<div class="rk-app">{ko_html(str(e))}</div>')
     except Exception:  # noqa: BLE001 - never a traceback or a database URL on the page
-        log.exception("dashboard start failed")
-        return W.HTML(f'<div class="rk-ko">✖ Le tableau de bord n’a pas pu démarrer. {esc(GENERIC_ERROR)}</div>')
+        from .boundary import report
+        ref = report()
+        return W.HTML(f'<div class="rk-ko">✖ Le tableau de bord n’a pas pu démarrer (réf. {esc(ref)}). '
+                      f'{esc(GENERIC_ERROR)}</div>')

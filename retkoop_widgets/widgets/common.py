@@ -186,8 +186,8 @@ def attempt(fn: Callable, status: W.HTML, on_problems: Callable[[ValidationError
     except RetkoopError as e:
         status.value = ko_html(str(e))
     except Exception:  # noqa: BLE001 - a person sees a sentence; the log keeps the detail
-        log.exception("dashboard action failed")
-        status.value = ko_html(GENERIC_ERROR)
+        from .boundary import report, unexpected_message
+        status.value = ko_html(unexpected_message(report()))
     return False, None
 
 

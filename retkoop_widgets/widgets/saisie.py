@@ -20,6 +20,7 @@ from ..domain.chart import fold
 from ..domain.entry import MODES, EXPENSE, RECEIPT, EntryDraft, VentilationLine
 from ..domain.errors import Problem, ValidationError
 from ..domain.money import format_eur, parse_amount
+from .datefield import DateField
 from .common import (Context, Section, attempt, button, err_label, esc, eur, fdate, field, info_html,
                      ko_html, ok_html)
 
@@ -76,8 +77,7 @@ class EntryForm:
         self.heading = W.HTML()
         self.piece = W.Text(layout=W.Layout(width="110px"))
         self.piece.add_class("rk-piece")
-        self.date = W.DatePicker(layout=W.Layout(width="165px"))
-        self.date.add_class("rk-date")
+        self.date = DateField("rk-date")
         self.libelle = W.Combobox(placeholder="ex. Facture OCCE, Photos de classe…", ensure_option=False,
                                   layout=W.Layout(width="100%"))
         self.libelle.add_class("rk-libelle")
@@ -114,6 +114,7 @@ class EntryForm:
 
         for t in (self.piece, self.libelle, self.tiers, self.amount, self.cheque):
             _on_enter(t, self.submit)
+        self.date.on_submit(self.submit)
         self.amount.observe(lambda _c: self.update_reste(), "value")
         self.sens.observe(self._sens_changed, "value")
         self.treso.observe(self._treso_changed, "value")
@@ -125,7 +126,7 @@ class EntryForm:
 
         e = self.errors
         line1 = W.HBox([field("Pièce", self.piece, "120px", e["piece"]),
-                        field("Date", self.date, "175px", e["date"]),
+                        field("Date", self.date.box, "175px", e["date"]),
                         field("Libellé", self.libelle, "430px", e["libelle"]),
                         field("Tiers", self.tiers, "300px", e["tiers"])])
         line2 = W.HBox([field("Sens", self.sens, "200px"),
@@ -357,6 +358,11 @@ class EntryForm:
         refused here with the same ``Problem`` fields as the books use."""
         problems: list[Problem] = []
         try:
+            day = self.date.parse("date")
+        except ValidationError as e:
+            problems.extend(e.problems)
+            day = None
+        try:
             amount = parse_amount(self.amount.value, "montant")
         except ValidationError as e:
             problems.extend(Problem(p.message, "montant") for p in e.problems)
@@ -387,7 +393,7 @@ class EntryForm:
         if not self.editing and piece == self._suggested:
             piece = ""  # the books allocate it inside the write transaction
         return EntryDraft(
-            date=self.date.value, libelle=self.libelle.value, piece=piece, tiers=self.tiers.value,
+            date=day, libelle=self.libelle.value, piece=piece, tiers=self.tiers.value,
             mode=self.mode.value, cheque=self.cheque.value.strip(),
             bank_in=amount if bank and receipt else 0, bank_out=amount if bank and not receipt else 0,
             cash_in=amount if not bank and receipt else 0, cash_out=amount if not bank and not receipt else 0,
@@ -443,7 +449,7 @@ class TransferForm:
         self.kind = W.Dropdown(options=[(v[0], k) for k, v in TRANSFERS.items()], value="depot",
                                layout=W.Layout(width="390px"))
         self.kind.add_class("rk-tkind")
-        self.date = W.DatePicker(layout=W.Layout(width="165px"))
+        self.date = DateField("rk-tdate")
         self.amount = W.Text(placeholder="0,00", layout=W.Layout(width="120px"))
         self.amount.add_class("rk-tamount")
         self.libelle = W.Text(layout=W.Layout(width="300px"))
@@ -461,7 +467,7 @@ class TransferForm:
             W.HTML('<div class="rk-title">Virement interne</div><div class="rk-help">Dépôt d’espèces, '
                    'retrait, régie d’avance : l’argent change de place, ce n’est ni une recette ni une '
                    'dépense (pas de ventilation).</div>'),
-            W.HBox([field("Mouvement", self.kind, "400px"), field("Date", self.date, "175px", e["date"]),
+            W.HBox([field("Mouvement", self.kind, "400px"), field("Date", self.date.box, "175px", e["date"]),
                     field("Montant (€)", self.amount, "130px", e["montant"]),
                     field("Libellé", self.libelle, "310px", e["libelle"]),
                     field("Régisseur", self.tiers, "210px")]),
@@ -480,12 +486,19 @@ class TransferForm:
             e.value = ""
 
         def save():
+            problems = []
+            try:
+                day = self.date.parse("date")
+            except ValidationError as e:
+                problems.extend(e.problems)
             try:
                 cents = parse_amount(self.amount.value, "montant")
             except ValidationError as e:
-                raise ValidationError([Problem(p.message, "montant") for p in e.problems])
+                problems.extend(Problem(p.message, "montant") for p in e.problems)
+            if problems:
+                raise ValidationError(problems)
             _, _, out_f, in_f = TRANSFERS[self.kind.value]
-            d = EntryDraft(date=self.date.value, libelle=self.libelle.value, tiers=self.tiers.value,
+            d = EntryDraft(date=day, libelle=self.libelle.value, tiers=self.tiers.value,
                            **{out_f: cents, in_f: cents})
             return self.ctx.books.record_entry(self.ctx.coop, self.ctx.exercice, d)
 
