@@ -19,6 +19,16 @@ import ipywidgets as W
 
 from .common import Context, Section, attempt, button, download_link, esc
 
+def _running_loop():
+    """The kernel's event loop when a widget message is being handled (``None`` in tests that
+    click buttons directly: they get the synchronous path)."""
+    import asyncio
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -66,21 +76,41 @@ class Export:
         return f"{self.stem}_{self.ctx.coop}_{self.ctx.exercice}.{self.ext}"
 
     def run(self) -> None:
+        if self.btn.disabled:  # a second click while the first one renders
+            return
         self.link.value = ""
         self.btn.disabled = True
-        old = self.btn.description
+        self._label = self.btn.description
         self.btn.description = "Génération en cours…"
         self.status.value = (f'<span class="rk-help rk-busy">⏳ {esc(self.label)} : génération en cours… '
                              f'{"(quelques secondes)" if self.slow else ""}</span>')
+        loop = _running_loop() if self.slow else None
+        if loop is None:
+            self._finish(*attempt(lambda: self.make(self.ctx), self.status))
+            return
+        # A PDF takes seconds: render it off the kernel's event loop so that the rest of the
+        # page keeps answering (typing, other sections) meanwhile; widgets are updated back
+        # on the loop when it is done.
+        future = loop.run_in_executor(None, lambda: attempt(lambda: self.make(self.ctx), self.status))
+        future.add_done_callback(self._done)
+
+    def _done(self, future) -> None:
         try:
-            ok, data = attempt(lambda: self.make(self.ctx), self.status)
+            self._finish(*future.result())
+        except Exception:  # noqa: BLE001 - outside any widget message: report it ourselves
+            from .boundary import report, unexpected_message
+            from .common import ko_html
+            self.status.value = ko_html(unexpected_message(report()))
+
+    def _finish(self, ok: bool, data) -> None:
+        try:
             if ok:
                 name = self.filename()
                 self.link.value = download_link(data, name, self.mime, f"Télécharger {name}")
                 size = len(data) / 1024
                 self.status.value = f'<span class="rk-help">prêt ({size:,.0f} Ko)</span>'.replace(",", " ")
         finally:
-            self.btn.description = old
+            self.btn.description = self._label
             self.btn.disabled = False
 
     def clear(self) -> None:

@@ -84,5 +84,44 @@ body, .jp-Notebook, .widget-html-content {{ font-family: system-ui, -apple-syste
 .rk-checklist li.ko ul {{ font-weight: 400; color: #7f1d1d; margin: 0; padding-left: 22px; list-style: disc; }}
 .rk-export .widget-button {{ text-align: left; }}
 .voila-spinner-color1 {{ }}
+/* the date: typed text first; the calendar is only its icon (Chromium's segmented date
+   typing is what turned « 15032026 » into year 32026) */
+.rk-datefield {{ gap: 4px; }}
+.rk-datepick input[type=date] {{ width: 40px; padding: 0 6px; color: transparent; }}
+.rk-datepick input[type=date]::-webkit-datetime-edit {{ display: none; }}
+.rk-datepick input[type=date]::-webkit-calendar-picker-indicator {{ margin: 0; cursor: pointer; }}
+.rk-unexpected:empty, .rk-unexpected .widget-html-content:empty {{ display: none; }}
+/* visible focus for keyboard users */
+.rk-app input:focus-visible, .rk-app select:focus-visible, .rk-app textarea:focus-visible,
+.rk-app button:focus-visible {{ outline: 3px solid #2563eb; outline-offset: 1px; }}
+/* tablets: rows wrap, tabs wrap, nothing wider than the screen */
+@media (max-width: 1000px) {{
+  .rk-app .widget-hbox {{ flex-wrap: wrap; }}
+  .rk-app {{ max-width: 100vw; }}
+  .rk-tabs.jupyter-widgets > .lm-TabBar {{ min-height: auto; }}
+  .rk-tabs.jupyter-widgets > .lm-TabBar > .lm-TabBar-content {{ flex-wrap: wrap; }}
+  .rk-tabs.jupyter-widgets > .lm-TabBar .lm-TabBar-tab {{ min-width: 0; padding: 0 10px; margin-bottom: 2px; }}
+  .rk-app .widget-hbox > .rk-field, .rk-app .widget-hbox > .widget-text, .rk-app .widget-hbox > .widget-combobox {{
+    max-width: 100%; }}
+  .rk-scroll {{ overflow-x: auto; }}
+  .rk-cards {{ flex-wrap: wrap; }}
+}}
+/* phones: one field per line, full width; the header stacks */
+@media (max-width: 600px) {{
+  .rk-app .rk-field {{ width: 100% !important; margin-right: 0; }}
+  .rk-app .rk-field .widget-text, .rk-app .rk-field .widget-combobox, .rk-app .rk-field .widget-dropdown,
+  .rk-app .rk-vrow > .widget-text, .rk-app .rk-vrow > .widget-combobox {{ width: 100% !important; }}
+  .rk-app .rk-datefield .rk-datetext {{ width: calc(100% - 48px) !important; }}
+  .rk-header {{ flex-direction: column; align-items: stretch; }}
+  .rk-kpis {{ flex-wrap: wrap; }}
+  .rk-kpi {{ min-width: 0; flex: 1 1 30%; }}
+  .rk-app .widget-toggle-buttons {{ flex-wrap: wrap; }}
+  .rk-card {{ padding: 8px; }}
+  .rk-app .rk-datefield {{ flex-wrap: nowrap !important; }}
+  .rk-app .rk-field input, .rk-app .rk-vrow input {{ min-width: 0; }}
+  .rk-app .widget-text, .rk-app .widget-combobox {{ min-width: 0; }}
+  .rk-kpi b {{ white-space: nowrap; font-size: 14px; }}
+  .rk-lbl {{ height: auto !important; }}
+}}
 </style>
 """
