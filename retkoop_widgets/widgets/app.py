@@ -12,7 +12,7 @@ from ..domain.errors import RetkoopError
 from .bilan import BilanSection
 from .cahier import CahierSection
 from .caisse import CaisseSection
-from .common import GENERIC_ERROR, Context, esc, ko_html, log
+from .common import GENERIC_ERROR, Context, clear_messages, esc, ko_html
 from .exports import ExportsSection
 from .header import Header
 from .lock import ReadOnly, banner_html
@@ -59,7 +59,7 @@ class Dashboard:
             self.tabs.set_title(i, title)
         self._section(0)
         self.tabs.add_class("rk-tabs")
-        self.tabs.observe(lambda _c: self._show_current(), "selected_index")
+        self.tabs.observe(self._tab_changed, "selected_index")
         ctx.on_change(self._changed)
         self.header.refresh()
         self.apply_lock()
@@ -106,6 +106,15 @@ class Dashboard:
         else:
             self.tabs.selected_index = i
 
+    def _tab_changed(self, change) -> None:
+        """Another section: the messages of the one left (and an old unexpected-error
+        line) speak of something no longer on screen."""
+        old = change.get("old")
+        if old in self._built:
+            clear_messages(self._built[old].root)
+        self.boundary.clear()
+        self._show_current()
+
     def _show_current(self) -> None:
         try:
             self.current().ensure_fresh()
@@ -120,6 +129,8 @@ class Dashboard:
     def _changed(self, what: str) -> None:
         for sec in self.sections:
             sec.stale = True
+            if what == "exercice":  # a message about last year's books must not stay on this year's
+                clear_messages(sec.root)
         self.saisie.stale = False  # the form keeps what is being typed; it refreshes its own lists
         if what == "exercice":
             self.saisie.refresh(full=True)

@@ -16,7 +16,7 @@ from ..domain.entry import MODES, TRANSFER
 from ..domain.errors import ValidationError
 from ..domain.money import format_eur, parse_amount
 from .common import (Context, Section, attempt, button, esc, eur, fdate, info_html, ko_html, month_options,
-                     ok_html)
+                     ok_html, status_line)
 from .releve import ReleveImport
 
 PAGE_SIZE = 50
@@ -108,8 +108,7 @@ class PointageSession:
         self.summary = W.HTML()
         self.summary.add_class("rk-psummary")
         self.valider = button("Pointer les lignes cochées", "primary", "rk-pvalider", icon="check")
-        self.status = W.HTML()
-        self.status.add_class("rk-pstatus")
+        self.status = status_line("rk-pstatus")
         self.checks: list[tuple[W.Checkbox, object]] = []
         self.date.observe(lambda _c: self.reload(), "value")
         self.balance.observe(lambda _c: self.update(), "value")
@@ -231,8 +230,7 @@ class CahierSection(Section):
         self.releve_box = W.VBox()
         self.releve_btn.observe(self._toggle_releve, "value")
         self.confirm = W.HBox()
-        self.status = W.HTML()
-        self.status.add_class("rk-cstatus")
+        self.status = status_line("rk-cstatus")
         self.session_box = W.VBox()
         self._filtered = []
         self.root = W.VBox([

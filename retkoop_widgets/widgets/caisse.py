@@ -6,7 +6,7 @@ import ipywidgets as W
 
 from ..domain.cash import DENOMINATIONS, NOTES, denomination_label
 from ..domain.money import format_eur
-from .common import Context, Section, attempt, button, esc, eur, fdate, field, ok_html
+from .common import Context, Section, attempt, button, esc, eur, fdate, field, ok_html, status_line
 
 
 # Nothing typed yet: not an "écart" (a red gap on an untouched form reads as an error).
@@ -47,8 +47,7 @@ class CaisseSection(Section):
         self.total.add_class("rk-ctotal")
         self.save = button("Enregistrer l'arrêté de caisse", "primary", "rk-csave", icon="save")
         self.reset_btn = button("Remettre à zéro", cls="rk-creset")
-        self.status = W.HTML()
-        self.status.add_class("rk-castatus")
+        self.status = status_line("rk-castatus")
         self.history = W.HTML()
         self.save.on_click(lambda _b: self.submit())
         self.reset_btn.on_click(lambda _b: self.clear())

@@ -154,6 +154,27 @@ def err_label() -> W.HTML:
     return e
 
 
+def status_line(*classes: str) -> W.HTML:
+    """A status message (« ✔ … enregistrée », « ✖ … »). Marked ``rk-msg`` so that
+    ``clear_messages`` can empty it when what it speaks of is no longer on screen."""
+    h = W.HTML()
+    h.add_class("rk-msg")
+    for c in classes:
+        h.add_class(c)
+    return h
+
+
+def clear_messages(widget: W.Widget) -> None:
+    """Empty every status message under ``widget`` (another section, another exercice: an
+    old « ✔ joint à la pièce 043 » must not stand above a different 043)."""
+    stack = [widget]
+    while stack:
+        w = stack.pop()
+        if isinstance(w, W.HTML) and "rk-msg" in w._dom_classes:
+            w.value = ""
+        stack.extend(getattr(w, "children", ()) or ())
+
+
 def ok_html(msg: str) -> str:
     return f'<div class="rk-ok">✔ {esc(msg)}</div>'
 

@@ -17,7 +17,8 @@ from typing import Callable
 
 import ipywidgets as W
 
-from .common import Context, Section, attempt, button, download_link, esc
+from .common import Context, Section, attempt, button, download_link, esc, status_line
+
 
 def _running_loop():
     """The kernel's event loop when a widget message is being handled (``None`` in tests that
@@ -64,8 +65,7 @@ class Export:
         self.btn.on_click(lambda _b: self.run())
         self.link = W.HTML()
         self.link.add_class(f"{cls}-link")
-        self.status = W.HTML()
-        self.status.add_class(f"{cls}-status")
+        self.status = status_line(f"{cls}-status")
         self.box = W.HBox([self.btn, W.VBox([self.link, self.status])],
                           layout=W.Layout(align_items="center", margin="3px 0"))
         self.box.add_class("rk-export")

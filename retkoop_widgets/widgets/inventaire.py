@@ -18,7 +18,7 @@ from ..domain.inventory import DISPOSAL_REASONS, GoodDraft, durable_goods_codes
 from ..domain.money import parse_amount
 from ..services import inventory as inv
 from .common import (Context, Section, attempt, button, download_link, err_label, esc, eur, fdate, field,
-                     ko_html, ok_html)
+                     ko_html, ok_html, status_line)
 
 FIELDS = ("designation", "acquired_on", "value", "entry_id", "location", "quantity", "comment")
 NONE = "— aucune —"
@@ -60,8 +60,7 @@ class InventaireSection(Section):
         self.save = button("Inscrire à l'inventaire", "primary", "rk-isave", icon="plus")
         self.cancel = button("Annuler la modification", cls="rk-icancel")
         self.cancel.layout.display = "none"
-        self.status = W.HTML()
-        self.status.add_class("rk-istatus")
+        self.status = status_line("rk-istatus")
         self.piece.observe(lambda _c: self._piece_chosen(), "value")
         self.save.on_click(lambda _b: self.submit())
         self.cancel.on_click(lambda _b: self.reset_form())
@@ -100,8 +99,7 @@ class InventaireSection(Section):
         self.out_comment = W.Text(placeholder="précision (obligatoire pour « autre »)", layout=W.Layout(width="280px"))
         self.out_comment.add_class("rk-ioutcomment")
         self.out_btn = button("Sortir de l'inventaire", "warning", "rk-iout", icon="sign-out")
-        self.lstatus = W.HTML()
-        self.lstatus.add_class("rk-ilstatus")
+        self.lstatus = status_line("rk-ilstatus")
         self.confirm = W.HBox()
         self.edit_btn.on_click(lambda _b: self._edit())
         self.del_btn.on_click(lambda _b: self._ask_delete())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ipywidgets as W
 
-from .common import Context, Section, attempt, download_link, esc, eur, fdate, ko_html, ok_html
+from .common import Context, Section, attempt, download_link, esc, eur, fdate, ko_html, ok_html, status_line
 
 ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 
@@ -30,14 +30,13 @@ class PiecesSection(Section):
         self.upload = W.FileUpload(accept=ACCEPT, multiple=True, description="Joindre un fichier",
                                    layout=W.Layout(width="auto"))
         self.upload.add_class("rk-jupload")
-        self.status = W.HTML()
-        self.status.add_class("rk-jstatus")
+        self.status = status_line("rk-jstatus")
         self.files = W.HTML()
         self.files.add_class("rk-jfiles")
         self.preview = W.Box()
         self.table = W.HTML()
         self.upload.observe(self._uploaded, "value")
-        self.entry.observe(lambda _c: self._show_entry(), "value")
+        self.entry.observe(self._entry_changed, "value")
         top = W.VBox([
             W.HTML('<div class="rk-title">Joindre un justificatif à une pièce</div><div class="rk-help">'
                    'Facture, ticket de caisse, bordereau de remise : PDF, JPEG ou PNG, 10 Mo au plus. '
@@ -73,6 +72,10 @@ class PiecesSection(Section):
                             "</table></div>")
         self._show_entry()
         self.stale = False
+
+    def _entry_changed(self, _change) -> None:
+        self.status.value = ""  # « ✔ joint à la pièce 043 » belongs to the entry it was said of
+        self._show_entry()
 
     def _show_entry(self) -> None:
         eid = self.entry.value

@@ -22,7 +22,7 @@ from ..domain.errors import Problem, ValidationError
 from ..domain.money import format_eur, parse_amount
 from .datefield import DateField
 from .common import (Context, Section, attempt, button, err_label, esc, eur, fdate, field, info_html,
-                     ko_html, ok_html)
+                     ko_html, ok_html, status_line)
 
 # Problem.field → the error line shown beside that field.
 FIELD_OF = {"piece": "piece", "date": "date", "libelle": "libelle", "tiers": "tiers", "mode": "mode",
@@ -70,6 +70,8 @@ class EntryForm:
         self.ctx = ctx
         self.on_saved = on_saved
         self.editing = None  # (entry_id, version, piece) while modifying an entry
+        self._saving = False
+        self._after_save: tuple | None = None  # the form as it stood right after the last save
         self._suggested = ""
         self._template = None
         self.errors = {k: err_label() for k in set(FIELD_OF.values())}
@@ -108,9 +110,7 @@ class EntryForm:
         self.template_box = W.HBox()
         self.valider = button("Valider", "primary", "rk-valider", icon="check", width="140px")
         self.nouvelle = button("Nouvelle écriture", cls="rk-nouvelle", icon="file")
-        self.status = W.HTML()
-        self.status.add_class("rk-status")
-        self.status.add_class("rk-saisie-status")
+        self.status = status_line("rk-status", "rk-saisie-status")
 
         for t in (self.piece, self.libelle, self.tiers, self.amount, self.cheque):
             _on_enter(t, self.submit)
@@ -368,8 +368,16 @@ class EntryForm:
             problems.extend(Problem(p.message, "montant") for p in e.problems)
             amount = 0
         vent = []
+        classe = "produit" if self.sens.value == RECEIPT else "charge"
         for i, r in enumerate(self.rows, start=1):
             acc = account_code(r.account.value)
+            if acc and not acc.isdigit():  # words of a label: « cotisation », « photos »
+                try:
+                    acc = self.ctx.chart().resolve(r.account.value, classe).code
+                except ValidationError as e:
+                    problems.extend(Problem(f"ventilation ligne {i} : {p.message}", "ventilation")
+                                    for p in e.problems)
+                    continue
             if not acc and not r.amount.value.strip():
                 continue
             if not r.amount.value.strip() and len(self.rows) == 1:
@@ -399,7 +407,29 @@ class EntryForm:
             cash_in=amount if not bank and receipt else 0, cash_out=amount if not bank and not receipt else 0,
             ventilation=tuple(vent), pointed=bool(self.pointed.value and bank))
 
+    def _signature(self) -> tuple:
+        """Everything the form shows, to recognise a click on a form nobody touched since
+        the last save."""
+        return (self.editing, self.piece.value, self.date.text.value, self.libelle.value, self.tiers.value,
+                self.sens.value, self.treso.value, self.amount.value, self.mode.value, self.cheque.value,
+                self.pointed.value, tuple((r.account.value, r.amount.value, r.action.value) for r in self.rows))
+
     def submit(self) -> None:
+        """Valider. A double click sends two clicks that the kernel handles one after the
+        other: the second finds the fresh form of the first's confirmation and is ignored
+        (never a second entry, never an error under the success). The button is disabled
+        while a save runs."""
+        if self._saving or self._signature() == self._after_save:
+            return
+        was_disabled = self.valider.disabled
+        self._saving, self.valider.disabled = True, True
+        try:
+            self._submit()
+        finally:
+            self._saving = False
+            self.valider.disabled = was_disabled
+
+    def _submit(self) -> None:
         self._clear_errors()
         books, ctx = self.ctx.books, self.ctx
 
@@ -424,6 +454,7 @@ class EntryForm:
             self._suggest_piece(force=True)
         if self.on_saved:
             self.on_saved(entry)
+        self._after_save = self._signature()
 
 
 def _plain(cents: int) -> str:
@@ -455,8 +486,7 @@ class TransferForm:
         self.libelle = W.Text(layout=W.Layout(width="300px"))
         self.tiers = W.Text(placeholder="régisseur (pour une régie)", layout=W.Layout(width="200px"))
         self.valider = button("Valider le virement", "primary", "rk-tvalider", icon="exchange")
-        self.status = W.HTML()
-        self.status.add_class("rk-transfer-status")
+        self.status = status_line("rk-transfer-status")
         self.errors = {k: err_label() for k in ("date", "montant", "libelle")}
         self.kind.observe(lambda c: setattr(self.libelle, "value", TRANSFERS[c["new"]][1]), "value")
         self.valider.on_click(lambda _b: self.submit())

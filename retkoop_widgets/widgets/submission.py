@@ -12,7 +12,7 @@ import ipywidgets as W
 
 from ..domain.exercice import SUBMITTED, WRITABLE
 from ..services import submission as sub
-from .common import Context, attempt, button, err_label, esc, fdate, field, ko_html, ok_html
+from .common import Context, attempt, button, err_label, esc, fdate, field, ko_html, ok_html, status_line
 
 # The themes of the checklist, in the order a mandataire works through them; each
 # gathers the ``Problem.field`` values of ``services.submission``.
@@ -90,8 +90,7 @@ class SubmissionPanel:
         self.submit_btn.on_click(lambda _b: self.ask())
         self.confirm = W.HBox()
         self.confirm.add_class("rk-sconfirm")
-        self.status = W.HTML()
-        self.status.add_class("rk-substatus")
+        self.status = status_line("rk-substatus")
         for _ in range(2):
             self.add_row()
         self.form = W.VBox([

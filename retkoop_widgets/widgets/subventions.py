@@ -7,7 +7,7 @@ import ipywidgets as W
 from ..domain.errors import ValidationError
 from ..domain.money import format_eur, parse_amount
 from ..domain.subsidy import GRANTOR_TYPES
-from .common import Context, Section, attempt, button, err_label, esc, fdate, field, ko_html, ok_html
+from .common import Context, Section, attempt, button, err_label, esc, fdate, field, ko_html, ok_html, status_line
 
 FIELDS = ("grantor", "grantor_type", "object", "amount", "date_received", "entry_piece", "proof")
 
@@ -34,8 +34,7 @@ class SubventionsSection(Section):
         self.save = button("Ajouter la subvention", "primary", "rk-ssave", icon="plus")
         self.cancel = button("Annuler la modification", cls="rk-scancel")
         self.cancel.layout.display = "none"
-        self.status = W.HTML()
-        self.status.add_class("rk-sstatus")
+        self.status = status_line("rk-sstatus")
         self.table = W.HTML()
         self.recon = W.HTML()
         self.recon.add_class("rk-srecon")

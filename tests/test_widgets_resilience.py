@@ -1,0 +1,116 @@
+"""The dashboard forgives slips (no browser; SQLite and PostgreSQL): a double click records
+one entry, accounts can be typed as words, dates as people write them, and a message
+disappears with what it spoke of."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from retkoop_widgets.domain.dates import parse_date
+from retkoop_widgets.domain.errors import ValidationError
+from retkoop_widgets.widgets.app import Dashboard
+from tests.conftest import COOP, EX
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def dash(books):
+    return Dashboard(books, COOP, EX)
+
+
+def fill(form, libelle="Papeterie", amount="12,40", account="6064"):
+    form.libelle.value = libelle
+    form.amount.value = amount
+    form.date.value = date(2025, 10, 2)
+    form.rows[0].account.value = account
+
+
+def test_a_double_click_on_valider_records_one_entry_and_no_error(dash, books):
+    form = dash.saisie.form
+    fill(form)
+    form.valider.click()
+    form.valider.click()  # the second click of a double click reaches the kernel after the save
+    assert [e.libelle for e in books.entries(COOP, EX)] == ["Papeterie"]
+    assert "Écriture 001 enregistrée" in form.status.value and "rk-ko" not in form.status.value
+    assert not any(e.value for e in form.errors.values())
+    assert not form.valider.disabled
+    # a new click after new typing is a new save
+    fill(form, "Gommes", "3,10")
+    form.valider.click()
+    assert sorted(e.libelle for e in books.entries(COOP, EX)) == ["Gommes", "Papeterie"]
+
+
+@pytest.mark.parametrize("typed, code", [("cotisation", "6281"), ("Assurance", "61681"),
+                                         ("fournitures", "6064"), ("6281 — Cotisation OCCE (adhésion)", "6281")])
+def test_an_account_typed_as_words_of_its_label(dash, books, typed, code):
+    form = dash.saisie.form
+    fill(form, account=typed)
+    form.valider.click()
+    [e] = books.entries(COOP, EX)
+    assert [p.account for p in e.ventilation] == [code]
+
+
+def test_an_unknown_or_ambiguous_word_is_refused_with_the_candidates(dash, books):
+    form = dash.saisie.form
+    fill(form, account="cotisatoin")
+    form.valider.click()
+    msg = form.errors["ventilation"].value
+    assert "aucun compte ne correspond à « cotisatoin »" in msg and "6281 Cotisation OCCE" in msg
+    assert form.rows[0].account.value == "cotisatoin" and books.entries(COOP, EX) == []
+    form.rows[0].account.value = "charges"  # 6580 and 6710 both say « charges »
+    form.valider.click()
+    assert "plusieurs comptes correspondent à « charges »" in form.errors["ventilation"].value
+    assert books.entries(COOP, EX) == []
+
+
+@pytest.mark.parametrize("typed, day", [("15/03/2026", date(2026, 3, 15)), ("15032026", date(2026, 3, 15)),
+                                        ("15/03/26", date(2026, 3, 15)), ("5-3-2026", date(2026, 3, 5)),
+                                        ("150326", date(2026, 3, 15)), ("2026-03-15", date(2026, 3, 15))])
+def test_dates_as_people_type_them(typed, day):
+    assert parse_date(typed) == day
+
+
+@pytest.mark.parametrize("typed, message", [("31/02/2026", "le 31/02/2026 n'existe pas"),
+                                            ("15/03/32026", "illisible"), ("", "la date est vide"),
+                                            ("01/01/9999", "hors des années possibles")])
+def test_impossible_dates_are_refused_by_name(typed, message):
+    with pytest.raises(ValidationError) as e:
+        parse_date(typed)
+    assert message in str(e.value)
+
+
+def test_an_impossible_date_stays_in_the_field(dash, books):
+    form = dash.saisie.form
+    fill(form)
+    form.date.text.value = "31/02/2026"
+    form.valider.click()
+    assert "Le 31/02/2026 n'existe pas" in form.errors["date"].value
+    assert form.date.text.value == "31/02/2026" and books.entries(COOP, EX) == []
+
+
+def _upload(w, name, content):
+    w.value = ({"name": name, "type": "", "size": len(content), "content": memoryview(content),
+                "last_modified": datetime.now(timezone.utc)},)
+
+
+def test_a_message_goes_with_what_it_spoke_of(dash, books):
+    form = dash.saisie.form
+    fill(form)
+    form.valider.click()
+    fill(form, "Gommes", "3,10")
+    form.valider.click()
+    dash.tabs.selected_index = 4  # Pièces justificatives
+    p = dash.pieces
+    first, second = sorted(books.entries(COOP, EX), key=lambda e: e.piece)
+    p.entry.value = first.id
+    _upload(p.upload, "facture.pdf", PDF)
+    assert f"joint à la pièce {first.piece}" in p.status.value
+    p.entry.value = second.id  # another pièce: the « ✔ joint » was about the first one
+    assert p.status.value == ""
+    _upload(p.upload, "ticket.pdf", PDF)
+    assert f"joint à la pièce {second.piece}" in p.status.value
+    dash.tabs.selected_index = 1  # another section
+    dash.tabs.selected_index = 4
+    assert p.status.value == ""
