@@ -10,19 +10,18 @@ Checkers only read: they use a read-only connection.
 """
 from __future__ import annotations
 
-import os
-
 import pandas as pd
 from IPython.display import HTML, display
 
 from ..domain.actor import FORMATEUR, MANDATAIRE, Actor
 from ..services.books import Books
+from ..settings import settings
 from . import scenario as sc
 from .widgets import CheckerWidget, SequenceWidget, TrainerView
 
 
 def _reader(coop: str) -> tuple[Books, str]:
-    if os.environ.get("RETKOOP_USER"):
+    if settings().user:
         from ..identity import current_actor
         actor = current_actor()
         if actor.role == MANDATAIRE and actor.coop:
@@ -56,7 +55,7 @@ def show_statement(exercice: str | None = None) -> pd.DataFrame:
 
 
 def trainer_view(ad: str) -> TrainerView:
-    if os.environ.get("RETKOOP_USER"):
+    if settings().user:
         from ..identity import current_actor
         actor = current_actor()
     else:
