@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .domain.entry import EntryDraft, VentilationLine as V
+from .identity import DEMO_COOP, DEMO_USER  # noqa: F401 (re-exported: the demo's coop and login)
 from .services.books import Books
 
-DEMO_COOP, DEMO_EXERCICE, DEMO_AD = "AD76-0421", "2025-2026", "AD76"
-DEMO_USER = "demo"
+DEMO_EXERCICE, DEMO_AD = "2025-2026", "AD76"
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,8 @@ def _generated_year(books: Books, coop: str, *, seed: int, opening: tuple[int, i
     for i in range(n):
         day = start + timedelta(days=int(i * 360 / n) + rng.randint(0, 2))
         pointed = day < date(start.year + 1, 7, 1) and not (anomalies and i % 7 == 0)
-        stmt = date(day.year, day.month, 28) if pointed else None
+        # the month's statement (28th); a line of the 29th-31st is on it only from its own date
+        stmt = max(day, date(day.year, day.month, 28)) if pointed else None
         r = rng.random()
         if i == 0:
             amount = 17450

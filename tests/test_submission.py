@@ -10,7 +10,7 @@ from retkoop_widgets.domain.entry import EntryDraft, VentilationLine as V
 from retkoop_widgets.domain.errors import Forbidden, LockedExercice, ValidationError
 from retkoop_widgets.services import submission as sub
 
-from test_reports_support import COOP, EX, seed_known_year
+from known_year import COOP, EX, seed_known_year
 
 GOOD = [{"nom": "Claire Martin", "qualite": "parent"}, {"nom": "Paul Durand", "qualite": "enseignant"}]
 SIGNED = {"lieu": "Rouen", "signed_on": date(2026, 9, 12)}  # the clock's today is 15/09/2026
