@@ -80,7 +80,6 @@ TILLEULS = [
 
 
 def _draft(e: _E, start_year: int = 2025) -> EntryDraft:
-    sign = 1 if e.bank + e.cash > 0 else -1
     return EntryDraft(
         date=_d(e.day, start_year), libelle=e.libelle, tiers=e.tiers, mode=e.mode, cheque=e.cheque,
         bank_in=max(e.bank, 0), bank_out=max(-e.bank, 0), cash_in=max(e.cash, 0), cash_out=max(-e.cash, 0),

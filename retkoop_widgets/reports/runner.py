@@ -166,7 +166,7 @@ def pdf_exporter():
             import weasyprint  # noqa: F401  (import cost paid here, not after the kernel)
             from .exporter import RetkoopPdfExporter
             e = RetkoopPdfExporter()
-            e.template  # compile now
+            _ = e.template  # compile now (a property)
             _EXPORTER = e
         return _EXPORTER
 
