@@ -43,7 +43,8 @@ NO_IDENTITY = ("accès refusé : aucune identité n'accompagne ce tableau de bor
                "« retkoop demo ».")
 
 
-def _under_hub(env: Mapping[str, str]) -> bool:
+def under_hub(env: Mapping[str, str]) -> bool:
+    """Inside a JupyterHub single-user server (where a missing identity is a misconfiguration)."""
     return any(env.get(k) for k in ("JUPYTERHUB_USER", "JUPYTERHUB_API_TOKEN", "JUPYTERHUB_SERVICE_PREFIX"))
 
 
@@ -51,7 +52,7 @@ def current_actor(env: Mapping[str, str] | None = None) -> Actor:
     s = settings() if env is None else Settings.from_env(env)
     env = os.environ if env is None else env
     if not s.user:
-        if s.demo and not _under_hub(env):
+        if s.demo and not under_hub(env):
             return Actor(DEMO_USER, MANDATAIRE, coop=DEMO_COOP)
         raise Forbidden(NO_IDENTITY)
     user, role = s.user, s.role or MANDATAIRE

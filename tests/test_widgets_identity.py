@@ -72,6 +72,17 @@ def test_books_refuse_another_coop_and_the_page_says_so_in_french(books, monkeyp
     assert "École de l'Eure" in page.children[1].children[0].value
 
 
+def test_trainer_view_in_a_hub_server_without_identity_refuses(monkeypatch):
+    """The formateur notebook acts as the platform ("system") only on a trainer's own
+    machine; in a JupyterHub server with no identity it refuses."""
+    from retkoop_widgets.training.notebook import trainer_view
+    for name in ("RETKOOP_USER", "RETKOOP_ROLE", "RETKOOP_COOP", "RETKOOP_AD"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("JUPYTERHUB_USER", "formateur")
+    with pytest.raises(Forbidden, match="aucune identité"):
+        trainer_view("AD76")
+
+
 @pytest.mark.browser
 @pytest.mark.slow
 def test_voila_without_identity_nor_demo_flag_shows_the_refusal(tmp_path, browser):
