@@ -109,7 +109,7 @@ def bench_browser(tmp: Path, shots: Path | None = None) -> None:
     from retkoop_widgets.commands.dashboard import prepare
     url = prepare(f"sqlite:///{tmp / 'demo.sqlite3'}")
     port = 18851
-    proc = ds.start(url, port, quiet=True)
+    proc = ds.start(url, port, demo=True, quiet=True)
     try:
         ds.wait_ready(port, proc=proc)
         with french_browser() as browser:
@@ -186,7 +186,7 @@ def take_screenshots(tmp: Path, shots: Path) -> None:
     from retkoop_widgets.commands.dashboard import prepare
     url = prepare(f"sqlite:///{tmp / 'shots.sqlite3'}")
     port = 18852
-    proc = ds.start(url, port, quiet=True)
+    proc = ds.start(url, port, demo=True, quiet=True)
     shots.mkdir(parents=True, exist_ok=True)
     try:
         ds.wait_ready(port, proc=proc)

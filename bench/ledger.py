@@ -144,7 +144,7 @@ def bench_import_and_crf(url: str, n: int) -> None:
         print(f"  repo.entries (every entry with its postings; cahier, exports): best {lb * 1000:.0f} ms, "
               f"median {lm * 1000:.0f} ms")
         for part in ("ventilation_totals_many", "treasury_movements_many"):  # the loaders Books.crf uses
-            _, pb, pm = timed(lambda: getattr(uow.repo, part)([exercice_id]))
+            _, pb, pm = timed(lambda part=part: getattr(uow.repo, part)([exercice_id]))
             print(f"  repo.{part}: best {pb * 1000:.0f} ms, median {pm * 1000:.0f} ms")
     _, cb, cm = timed(lambda: compute_crf(ex, entries, CHART, today=date(2026, 9, 15)))
     print(f"  compute_crf over loaded entries (pure Python): best {cb * 1000:.0f} ms, median {cm * 1000:.0f} ms")

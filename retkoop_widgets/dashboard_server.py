@@ -61,10 +61,18 @@ def voila_command(notebook: Path, port: int, *, cull_idle: int = 900, cull_inter
             ]
 
 
-def start(db_url: str, port: int, *, env: dict | None = None, quiet: bool = False, **kw) -> subprocess.Popen:
-    """Start Voilà in the background; the caller stops it (``proc.terminate()``)."""
+def start(db_url: str, port: int, *, demo: bool = False, env: dict | None = None, quiet: bool = False,
+          **kw) -> subprocess.Popen:
+    """Start Voilà in the background; the caller stops it (``proc.terminate()``).
+
+    ``demo=True`` (``retkoop demo``, tests, benches) lets a kernel with no identity act as
+    the demo mandataire (``RETKOOP_DEMO=1``, see identity.py); otherwise such a page
+    refuses, whatever the caller's environment says."""
     e = dict(os.environ if env is None else env)
     e["RETKOOP_DB_URL"] = db_url
+    e.pop("RETKOOP_DEMO", None)
+    if demo:
+        e["RETKOOP_DEMO"] = "1"
     out = subprocess.DEVNULL if quiet else None
     return subprocess.Popen(voila_command(notebook_path(), port, **kw), env=e, stdout=out, stderr=out,
                             cwd=str(Path(tempfile.gettempdir())))

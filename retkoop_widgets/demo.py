@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .domain.entry import EntryDraft, VentilationLine as V
+from .identity import DEMO_COOP, DEMO_USER  # noqa: F401 (re-exported: the demo's coop and login)
 from .services.books import Books
 
-DEMO_COOP, DEMO_EXERCICE, DEMO_AD = "AD76-0421", "2025-2026", "AD76"
-DEMO_USER = "demo"
+DEMO_EXERCICE, DEMO_AD = "2025-2026", "AD76"
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,6 @@ TILLEULS = [
 
 
 def _draft(e: _E, start_year: int = 2025) -> EntryDraft:
-    sign = 1 if e.bank + e.cash > 0 else -1
     return EntryDraft(
         date=_d(e.day, start_year), libelle=e.libelle, tiers=e.tiers, mode=e.mode, cheque=e.cheque,
         bank_in=max(e.bank, 0), bank_out=max(-e.bank, 0), cash_in=max(e.cash, 0), cash_out=max(-e.cash, 0),
@@ -147,7 +146,8 @@ def _generated_year(books: Books, coop: str, *, seed: int, opening: tuple[int, i
     for i in range(n):
         day = start + timedelta(days=int(i * 360 / n) + rng.randint(0, 2))
         pointed = day < date(start.year + 1, 7, 1) and not (anomalies and i % 7 == 0)
-        stmt = date(day.year, day.month, 28) if pointed else None
+        # the month's statement (28th); a line of the 29th-31st is on it only from its own date
+        stmt = max(day, date(day.year, day.month, 28)) if pointed else None
         r = rng.random()
         if i == 0:
             amount = 17450

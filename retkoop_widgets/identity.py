@@ -6,6 +6,11 @@ person's identity in environment variables. Permission itself is never decided h
 ``Books`` enforces it through ``domain.actor.Actor`` on every call, so a wrong ``?coop=``
 in the URL only yields a French refusal.
 
+No identity is a refusal, not a guess (fail closed): a kernel with no ``RETKOOP_USER``
+acts as the demo mandataire ONLY when ``retkoop demo`` asked for it (``RETKOOP_DEMO=1``,
+set by ``dashboard_server.start(demo=True)``) and never inside a JupyterHub server
+(``JUPYTERHUB_*`` in the environment), where a missing identity is a misconfiguration.
+
 Contract with the hub (env vars of the single-user server):
 ``RETKOOP_USER`` login; ``RETKOOP_ROLE`` mandataire | admin-ad | formateur;
 ``RETKOOP_COOP`` the mandataire's coop; ``RETKOOP_AD`` the admin-ad's AD.
@@ -20,6 +25,7 @@ from urllib.parse import parse_qs
 
 from .domain.actor import ADMIN_AD, FORMATEUR, MANDATAIRE, Actor
 from .domain.errors import Forbidden
+from .settings import Settings, settings
 
 DEMO_USER = "demo"
 DEMO_COOP = "AD76-0421"
@@ -32,16 +38,28 @@ def _query_coop(env: Mapping[str, str]) -> str | None:
     return code or None
 
 
+NO_IDENTITY = ("accès refusé : aucune identité n'accompagne ce tableau de bord (il doit être ouvert "
+               "depuis la plateforme Retkoop, après connexion). Pour la démonstration locale, lancez "
+               "« retkoop demo ».")
+
+
+def under_hub(env: Mapping[str, str]) -> bool:
+    """Inside a JupyterHub single-user server (where a missing identity is a misconfiguration)."""
+    return any(env.get(k) for k in ("JUPYTERHUB_USER", "JUPYTERHUB_API_TOKEN", "JUPYTERHUB_SERVICE_PREFIX"))
+
+
 def current_actor(env: Mapping[str, str] | None = None) -> Actor:
+    s = settings() if env is None else Settings.from_env(env)
     env = os.environ if env is None else env
-    user = (env.get("RETKOOP_USER") or "").strip()
-    if not user:
-        return Actor(DEMO_USER, MANDATAIRE, coop=DEMO_COOP)
-    role = (env.get("RETKOOP_ROLE") or MANDATAIRE).strip()
+    if not s.user:
+        if s.demo and not under_hub(env):
+            return Actor(DEMO_USER, MANDATAIRE, coop=DEMO_COOP)
+        raise Forbidden(NO_IDENTITY)
+    user, role = s.user, s.role or MANDATAIRE
     if role == MANDATAIRE:
-        return Actor(user, MANDATAIRE, coop=(env.get("RETKOOP_COOP") or "").strip().upper() or None)
+        return Actor(user, MANDATAIRE, coop=s.coop)
     if role == ADMIN_AD:
-        return Actor(user, ADMIN_AD, ad=(env.get("RETKOOP_AD") or "").strip().upper() or None)
+        return Actor(user, ADMIN_AD, ad=s.ad)
     if role == FORMATEUR:
         return Actor(user, FORMATEUR)
     raise Forbidden(f"rôle « {role} » inconnu : le tableau de bord est réservé aux mandataires, "

@@ -33,6 +33,9 @@ def pytest_configure(config):
     seed_demo(books)
     books.engine.dispose()
     os.environ["RETKOOP_DB_URL"] = url
+    # The dashboard notebooks run here with no hub identity: as `retkoop demo` runs them
+    # (the demo mandataire); without the flag they refuse (identity.py).
+    os.environ["RETKOOP_DEMO"] = "1"
     os.environ["RETKOOP_FIXTURE_DB_READY"] = _worker()
 
 

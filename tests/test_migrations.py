@@ -109,3 +109,59 @@ def test_0005_inventory_register_downgrade_and_upgrade(db_url):
     assert inspect(engine).has_table("durable_good")
     with get_engine(db_url).connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+def test_0006_fills_the_submission_from_the_last_lock_record(db_url):
+    """0006 adds the signature place and date to the exercice and fills the submission
+    (when, by whom, vérificateurs, place, date of signature) from each exercice's LAST
+    lock audit record; an exercice never submitted stays empty; downgrading drops the
+    two columns only."""
+    engine = get_engine(db_url)
+    _reset(engine)
+    cfg = alembic_config(engine)
+    with engine.begin() as c:
+        cfg.attributes["connection"] = c
+        command.upgrade(cfg, "0005")
+    first = '{"etat": "soumis", "verificateurs": [{"nom": "A", "qualite": "parent"}], "lieu": "Dieppe", "signe_le": "2025-09-01"}'
+    last = ('{"etat": "soumis", "verificateurs": [{"nom": "Claire Martin", "qualite": "parent"}, '
+            '{"nom": "Paul Durand", "qualite": "enseignant"}], "lieu": "Rouen", "signe_le": "2026-09-12"}')
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO ad VALUES ('A', 'a')"))
+        c.execute(text("INSERT INTO coop (code, name, ad_code, numbering, training) VALUES "
+                       "('C', 'c', 'A', 'unique', false), ('D', 'd', 'A', 'unique', false)"))
+        c.execute(text("INSERT INTO exercice (id, coop_code, name, opening_bank, opening_cash, state, version) VALUES "
+                       "(1, 'C', '2025-2026', 0, 0, 'soumis', 4), (2, 'C', '2026-2027', 0, 0, 'ouvert', 1), "
+                       "(3, 'D', '2025-2026', 0, 0, 'soumis', 2)"))
+        audit = ("INSERT INTO audit_log (at, actor, action, coop_code, exercice, object_type, object_id, "
+                 "before, after, reason) VALUES (:at, :actor, :action, :coop, :ex, 'exercice', :oid, NULL, :after, '')")
+        for at, actor, action, coop, ex, oid, after in [
+                ("2025-09-02 10:00:00", "prof", "lock", "C", "2025-2026", "1", first),
+                ("2025-09-03 10:00:00", "ad76", "unlock", "C", "2025-2026", "1", '{"etat": "rouvert"}'),
+                ("2026-09-15 09:30:00", "tilleuls", "lock", "C", "2025-2026", "1", last),
+                ("2026-09-15 09:31:00", "tilleuls", "open", "C", "2026-2027", "2", '{"banque": 0}'),
+                ("2026-09-20 11:00:00", "centre", "lock", "D", "2025-2026", "3", '{"etat": "soumis"}')]:
+            c.execute(text(audit), {"at": at, "actor": actor, "action": action, "coop": coop, "ex": ex,
+                                    "oid": oid, "after": after})
+    upgrade(engine)
+    with engine.connect() as c:
+        rows = c.execute(text("SELECT id, submitted_at, submitted_by, signature_place, signed_on "
+                              "FROM exercice ORDER BY id")).all()
+    got = [(i, str(at)[:19] if at else None, by, place, str(on) if on else None) for i, at, by, place, on in rows]
+    assert got == [(1, "2026-09-15 09:30:00", "tilleuls", "Rouen", "2026-09-12"),
+                   (2, None, None, None, None),
+                   (3, "2026-09-20 11:00:00", "centre", None, None)]
+    from retkoop_widgets.services import Books
+    from retkoop_widgets.services.submission import submission_info
+    books = Books(engine)
+    info = submission_info(books, "C", "2025-2026")
+    assert [v["nom"] for v in info.verificateurs] == ["Claire Martin", "Paul Durand"]
+    assert (info.submitted_by, info.place, str(info.signed_on)) == ("tilleuls", "Rouen", "2026-09-12")
+    assert submission_info(books, "D", "2025-2026").verificateurs == ()
+    with engine.begin() as c:
+        cfg.attributes["connection"] = c
+        command.downgrade(cfg, "0005")
+    cols = {col["name"] for col in inspect(engine).get_columns("exercice")}
+    assert "signature_place" not in cols and "signed_on" not in cols and "verificateurs" in cols
+    upgrade(engine)
+    with get_engine(db_url).connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []

@@ -14,7 +14,7 @@ from retkoop_widgets.domain.money import format_eur
 from retkoop_widgets.domain.entry import EntryDraft, VentilationLine as V
 from retkoop_widgets.reports import views
 
-from test_reports_support import COOP, EX, EXPECTED, plain, seed_known_year
+from known_year import COOP, EX, EXPECTED, plain, seed_known_year
 
 GEN = datetime(2026, 9, 15, 10, 30)
 
@@ -255,7 +255,7 @@ def test_dashboard_pdf_permission_is_checked_before_any_child_starts(sqlite_book
 
 def test_a_child_failure_comes_back_as_its_french_message(sqlite_books, monkeypatch, tmp_path):
     from retkoop_widgets.reports import ReportError, render_cahier_pdf
-    monkeypatch.setenv("RETKOOP_NOTEBOOKS", str(tmp_path))  # no templates there
+    monkeypatch.setenv("RETKOOP_NOTEBOOKS_DIR", str(tmp_path))  # no templates there
     with pytest.raises(ReportError) as e:
         render_cahier_pdf(sqlite_books, COOP, EX)
     assert str(e.value).startswith("modèle de rapport introuvable : cahier.ipynb") and "Traceback" not in str(e.value)

@@ -11,7 +11,7 @@ import pytest
 
 from retkoop_widgets.domain.entry import EntryDraft, VentilationLine as V
 
-from test_reports_support import plain
+from known_year import plain
 
 EX = "2025-2026"
 ROOT = Path(__file__).parents[1]

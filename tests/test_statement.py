@@ -18,7 +18,8 @@ from retkoop_widgets.domain.entry import EntryDraft, VentilationLine
 from retkoop_widgets.domain.errors import Forbidden, LockedExercice, ValidationError
 from retkoop_widgets.domain.exercice import CLOSED, SUBMITTED, Exercice
 from retkoop_widgets.domain.statement import (CHEQUE_LATE_DAYS, EARLY_DAYS, HINT_CREDIT, HINT_DEBIT, LATE_DAYS,
-                                              StatementLine, cheque_numbers, match, parse_statement)
+                                              StatementLine, cheque_numbers, match)
+from retkoop_widgets.io.statement import parse_statement
 from retkoop_widgets.services import statement as svc
 from retkoop_widgets.widgets.app import Dashboard
 from tests.conftest import COOP, EX

@@ -10,7 +10,7 @@ from retkoop_widgets.domain.entry import EntryDraft, VentilationLine as V
 from retkoop_widgets.domain.errors import Forbidden, LockedExercice, ValidationError
 from retkoop_widgets.services import submission as sub
 
-from test_reports_support import COOP, EX, seed_known_year
+from known_year import COOP, EX, seed_known_year
 
 GOOD = [{"nom": "Claire Martin", "qualite": "parent"}, {"nom": "Paul Durand", "qualite": "enseignant"}]
 SIGNED = {"lieu": "Rouen", "signed_on": date(2026, 9, 12)}  # the clock's today is 15/09/2026
@@ -173,3 +173,24 @@ def test_cli_submit_and_unlock(books, monkeypatch, capsys):
     assert (info.place, info.signed_on) == ("Rouen", date(2026, 9, 12))
     assert cli.main(["crf", "unlock", COOP, EX, "--raison", "correction demandée"]) == 0
     assert books.exercice(COOP, EX).state == "rouvert"
+
+
+def test_submission_info_survives_a_thousand_later_audit_records(books):
+    """The submission is read from the exercice, not looked for among the coop's newest
+    1,000 audit records: a large import into the next year must not make last year's CRF
+    lose its date of submission, vérificateurs and place of signature."""
+    from retkoop_widgets.reports import views
+    seed_known_year(books)
+    sub.submit(books, COOP, EX, GOOD, reconciliation_confirmed=True, **SIGNED)
+    books.open_exercice(COOP, "2026-2027")
+    drafts = [(f"ligne {n + 2}", EntryDraft(date(2026, 9, 14), f"Adhésion {n}", mode="chèque", bank_in=100,
+                                           ventilation=(V("7560", 100),))) for n in range(1001)]
+    books.import_drafts(COOP, "2026-2027", drafts)
+    assert len(books.audit_log(COOP, limit=1100)) > 1001
+    info = sub.submission_info(books, COOP, EX)
+    assert (info.label, info.submitted_by) == ("soumis le 15/09/2026", "test")
+    assert [v["nom"] for v in info.verificateurs] == ["Claire Martin", "Paul Durand"]
+    assert (info.place, info.signed_on) == ("Rouen", date(2026, 9, 12))
+    html = " ".join(views.crf_blocks(views.load_crf(books, COOP, EX)))
+    assert "soumis</b> le 15/09/2026" in html and "Claire Martin" in html
+    assert "Fait à Rouen, le 12/09/2026" in html

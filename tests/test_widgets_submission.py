@@ -9,7 +9,7 @@ from retkoop_widgets.domain.entry import EntryDraft, VentilationLine
 from retkoop_widgets.services import submission as sub
 from retkoop_widgets.widgets.app import Dashboard
 from tests.conftest import COOP, EX
-from tests.test_reports_support import seed_known_year
+from tests.known_year import seed_known_year
 
 BILAN = 5
 

@@ -22,13 +22,10 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from sqlalchemy.orm import Session
-
 from ..domain.chart import Chart
 from ..domain.exercice import STATE_LABELS, parse_name
 from ..domain.money import format_eur
-from ..storage.db import engine_of
-from ..storage.repository import Repository
+from ..storage.analysis import analysis_connection
 from . import queries as q
 
 UNPOINTED_DAYS = 60
@@ -80,9 +77,9 @@ def analyse_ad(source=None, ad: str = "AD76", exercice: str = "2025-2026", today
     today = today or date.today()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    with engine_of(source, read_only=True).connect() as conn:
+    with analysis_connection(source) as (conn, repo):
         name = q.ad_name(conn, ad)
-        chart = Repository(Session(bind=conn)).chart(ad)
+        chart = repo.chart(ad)
         raw = {}
         for key, run in (
                 ("coops", lambda: q.coops(conn, ad, exercice)),

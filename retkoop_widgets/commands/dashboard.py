@@ -30,7 +30,7 @@ def prepare(url: str | None = None) -> str:
 def cmd_demo(args) -> int:
     from .. import dashboard_server
     url = prepare()
-    proc = dashboard_server.start(url, args.port, quiet=True)
+    proc = dashboard_server.start(url, args.port, demo=True, quiet=True)
     try:
         dashboard_server.wait_ready(args.port, proc=proc)
         print(f"Tableau de bord prêt : http://127.0.0.1:{args.port}/  (Ctrl-C pour arrêter)", flush=True)

@@ -40,7 +40,25 @@ class Actor:
 
     @property
     def may_unlock(self) -> bool:
+        """Reopen a submitted exercice: the AD (or the platform)."""
         return self.role in (ADMIN_AD, SYSTEM)
+
+    @property
+    def may_create_ad(self) -> bool:
+        return self.role == SYSTEM
+
+    def may_change_chart(self, ad: str) -> bool:
+        """Replace an AD's chart of accounts: the platform, or that AD's own staff."""
+        return self.role == SYSTEM or (self.role == ADMIN_AD and self.ad == ad)
+
+    def may_create_coop(self, ad: str) -> bool:
+        """The platform, the AD's staff in their AD, formateurs (training sandboxes)."""
+        return self.role in (SYSTEM, FORMATEUR) or (self.role == ADMIN_AD and self.ad == ad)
+
+    @property
+    def may_train(self) -> bool:
+        """Create, reset and follow training sessions."""
+        return self.role in (SYSTEM, FORMATEUR, ADMIN_AD)
 
 
 SYSTEM_ACTOR = Actor("système")

@@ -19,7 +19,6 @@ BANK = "512"
 CASH = "530"
 TREASURY = (BANK, CASH)
 CLASSES = ("charge", "produit", "tresorerie")
-CLASS_LABELS = {"charge": "charge", "produit": "produit", "tresorerie": "trésorerie"}
 
 
 @dataclass(frozen=True)

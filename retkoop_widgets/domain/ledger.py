@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable, Sequence
+from typing import Iterable
 
 from .entry import Entry
 from .exercice import Exercice
@@ -69,23 +69,6 @@ def balances_at(exercice: Exercice, entries: Iterable[Entry], day: date | None =
     return bank, cash
 
 
-def unpointed(entries: Iterable[Entry], until: date | None = None) -> list[Entry]:
-    """Bank lines not yet seen on a statement (up to ``until``)."""
-    return [e for e in cahier_order(entries)
-            if e.bank and not e.pointed and (until is None or e.date <= until)]
-
-
-def pointed_bank_balance(exercice: Exercice, entries: Iterable[Entry]) -> int:
-    return exercice.opening_bank + sum(e.bank for e in entries if e.pointed)
-
-
-def statement_balance(exercice: Exercice, entries: Sequence[Entry], until: date | None = None) -> int:
-    """What the bank statement should show: book bank minus unpointed receipts plus
-    unpointed payments (equivalently, opening plus pointed movements)."""
-    book, _ = balances_at(exercice, entries, until)
-    return book - sum(e.bank for e in unpointed(entries, until))
-
-
 @dataclass(frozen=True)
 class Alert:
     code: str
@@ -97,12 +80,6 @@ class Alert:
     def as_dict(self) -> dict:
         return {"code": self.code, "piece": self.piece,
                 "date": self.date.isoformat() if self.date else None, "message": self.message}
-
-
-def entry_alerts(exercice: Exercice, entries: Iterable[Entry], today: date) -> list[Alert]:
-    """Alerts about entries: saved, but a person should look at them."""
-    entries = cahier_order(entries)
-    return list(review_treasury(exercice, movements(entries), entries, today).alerts)
 
 
 #: What the balance walk needs of one entry: ``(date, pièce, id, bank, cash)``. A plain

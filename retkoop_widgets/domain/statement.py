@@ -1,42 +1,79 @@
-"""Bank statements (relevés) exported as CSV by online banking, and their matching
-against the cahier's unpointed bank lines.
+"""Bank statements (relevés) as records, their matching against the cahier's unpointed
+bank lines, and the check of the statement's own balances against the book.
 
 Why this exists: the incumbent tool has no statement import and no automatic matching,
 so a mandataire ticks a year of bank lines one by one. Here the file the bank gives is
-read, each of its lines is paired with the cahier line it most likely is, and the
-mandataire only reviews the proposal before one atomic ``Books.point``.
+read (``io.statement``: CSV, OFX, QIF, CFONB 120), each of its lines is paired with the
+cahier line it most likely is, and the mandataire only reviews the proposal before one
+atomic ``Books.point``. Matching only ever pairs *equal* amounts.
 
-Why liberal in form and strict in amounts: every French bank exports a slightly
-different CSV (separator, encoding, preamble lines with the account number and the
-period, ``Montant`` or ``Débit``/``Crédit``, newest line first or last), and none of
-that is the teacher's fault, so every such form is read. An amount, though, is never
-guessed: a cell that is not exactly a French amount is a refusal with its line number,
-and matching only ever pairs *equal* amounts.
-
-Pure Python: no SQLAlchemy, no ipywidgets, no I/O. Entries are taken by duck typing
-(``.id``, ``.piece``, ``.date``, ``.libelle``, ``.bank`` in signed cents, ``.cheque``),
-so ``domain.entry.Entry`` works and so do light test doubles.
+Pure Python: no SQLAlchemy, no ipywidgets, no I/O. Entries are typed by the protocols
+``BankLine`` (``.id``, ``.piece``, ``.date``, ``.libelle``, ``.bank`` in signed cents,
+``.cheque``, ``.pointed``, ``.statement_date``) and ``Period``/``PreviousPeriod`` for
+exercices, so ``domain.entry.Entry`` and ``domain.exercice.Exercice`` fit and so do light
+test doubles.
 """
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Protocol, Sequence
 
 from .chart import fold
-from .errors import Problem, ValidationError
-from .money import format_eur, parse_amount
+from .money import format_eur
 from .numbering import sort_key
 
+
+# -- what matching reads -----------------------------------------------------------------
+class BankLine(Protocol):
+    """A cahier line as matching reads it (``domain.entry.Entry`` is one). ``bank`` is the
+    signed bank movement in cents (+ money in); ``cheque`` the cheque number or ``""``."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def piece(self) -> str: ...
+    @property
+    def date(self) -> date: ...
+    @property
+    def libelle(self) -> str: ...
+    @property
+    def bank(self) -> int: ...
+    @property
+    def cheque(self) -> str: ...
+
+
+class PointedLine(BankLine, Protocol):
+    """A bank line with its pointage, for the book's pointed balance."""
+
+    @property
+    def pointed(self) -> bool: ...
+    @property
+    def statement_date(self) -> date | None: ...
+
+
+class Period(Protocol):
+    """An exercice as matching places lines in time (``domain.exercice.Exercice`` is one)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def start(self) -> date: ...
+    @property
+    def end(self) -> date: ...
+
+
+class PreviousPeriod(Period, Protocol):
+    """The previous exercice: also whether it still accepts writes, and its state."""
+
+    @property
+    def writable(self) -> bool: ...
+    @property
+    def state(self) -> str: ...
+
+
 # -- limits and windows ------------------------------------------------------------------
-#: A coop's statement is a few hundred lines; beyond this the file is not a statement.
-MAX_CHARS = 5_000_000
-#: Preamble rows looked through for the header (account number, period, balances…).
-MAX_PREAMBLE = 60
 #: A statement line may be dated this many days *before* its cahier line (a date typed a
 #: little late in the cahier) …
 EARLY_DAYS = 3
@@ -65,7 +102,8 @@ HINT_PREVIOUS = ("opération de l'exercice précédent ({name}) : à saisir dans
 @dataclass(frozen=True)
 class StatementLine:
     """One operation of the statement. ``amount_cents`` is signed from the bank's point of
-    view of the coop's money: + a credit (money into the bank), − a debit."""
+    view of the coop's money: + a credit (money into the bank), − a debit. ``line_no`` is
+    the line of the file where the operation starts."""
 
     line_no: int
     date: date
@@ -74,13 +112,35 @@ class StatementLine:
 
 
 @dataclass(frozen=True)
+class Balance:
+    """A balance the statement file prints: ``opening`` (the balance before its first
+    operation, e.g. CFONB's « ancien solde ») or ``closing`` (OFX ``LEDGERBAL``, CFONB's
+    « nouveau solde »), in signed cents, as of ``day``, read at ``line_no``."""
+
+    day: date
+    cents: int
+    kind: str  # "opening" | "closing"
+    line_no: int = 0
+
+    @property
+    def label(self) -> str:
+        return "solde d'ouverture" if self.kind == "opening" else "solde"
+
+
+@dataclass(frozen=True)
 class Statement:
-    """A parsed statement: its lines in file order and how the file was read."""
+    """A parsed statement: its lines in file order, how the file was read, and the
+    balances it prints when it does (``None`` otherwise). ``format``: ``CSV``,
+    ``OFX 1.x``, ``OFX 2.x``, ``QIF`` or ``CFONB 120``. ``delimiter`` and ``header_line``
+    are the CSV's (empty / 0 for the other formats)."""
 
     lines: tuple[StatementLine, ...]
     encoding: str = "utf-8"
     delimiter: str = ";"
     header_line: int = 1
+    opening: Balance | None = None
+    closing: Balance | None = None
+    format: str = "CSV"
 
     @property
     def credits(self) -> int:
@@ -100,341 +160,65 @@ class Statement:
         """The latest date of the statement (banks list newest first or last)."""
         return max((ln.date for ln in self.lines), default=None)
 
-
-# -- parsing -----------------------------------------------------------------------------
-_DELIMITERS = (";", "\t", ",")
-_DELIMITER_NAMES = {";": "point-virgule", "\t": "tabulation", ",": "virgule"}
-_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})$")
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2})?)?$")
-_LIBELLE_KEYS = {"detail", "details", "description", "intitule", "operation", "operations",
-                 "natureoperation", "naturedeloperation", "nature", "designation", "typeoperation",
-                 "informationscomplementaires", "infos", "reference", "referenceoperation"}
-_VALUE_DATE_KEYS = {"valeur", "datevaleur", "datedevaleur"}
-_SKIP_ROW = ("solde", "total", "ancien solde", "nouveau solde", "sous total", "report")
+    @property
+    def balances(self) -> tuple[Balance, ...]:
+        return tuple(b for b in (self.opening, self.closing) if b is not None)
 
 
-def _key(header: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", fold(header.replace("\ufeff", "")))
+# -- the statement's balances against the book --------------------------------------------
+@dataclass(frozen=True)
+class BalanceCheck:
+    """A balance printed on the statement beside the book's pointed bank balance on the
+    same day. ``book_cents`` is ``None`` when the day is outside the exercices read (no
+    comparison possible); ``proposed`` counts the proposed lines, not pointed yet, that
+    ``book_cents`` includes (what the book will say once the proposal is pointed)."""
 
-
-def _role(header: str) -> str | None:
-    """What a header cell names: ``date``, ``value_date``, ``libelle``, ``amount``,
-    ``debit``, ``credit`` or nothing we read (Solde, Catégorie, Référence…)."""
-    k = _key(header)
-    if not k:
-        return None
-    if k in _VALUE_DATE_KEYS or (k.startswith("date") and "valeur" in k):
-        return "value_date"
-    if k.startswith("date") and len(k) <= 32:
-        return "date"
-    if k.startswith("montant"):
-        if "franc" in k:
-            return None  # the old francs column of some exports: never read
-        if "debit" in k:
-            return "debit"
-        if "credit" in k:
-            return "credit"
-        return "amount"
-    if k.startswith("debit"):
-        return "debit"
-    if k.startswith("credit"):
-        return "credit"
-    if k.startswith("libelle") or k in _LIBELLE_KEYS or k.startswith("detail"):
-        return "libelle"
-    return None
-
-
-@dataclass
-class _Columns:
-    date: int | None = None
-    value_date: int | None = None
-    libelle: tuple[int, ...] = ()
-    amount: int | None = None
-    debit: int | None = None
-    credit: int | None = None
-    width: int = 0
+    balance: Balance
+    book_cents: int | None
+    proposed: int = 0
 
     @property
-    def day(self) -> int | None:
-        """The operation date when there is one: the cahier is kept by operation date."""
-        return self.date if self.date is not None else self.value_date
+    def gap(self) -> int | None:
+        """Statement minus book, in cents (``None`` when not compared)."""
+        return None if self.book_cents is None else self.balance.cents - self.book_cents
+
+    @property
+    def ok(self) -> bool:
+        return self.gap == 0
+
+    def text(self) -> str:
+        """« relevé au 30/11 : 1 852,69 € ; livre pointé : 1 852,69 € ✔ », or the gap."""
+        b = self.balance
+        head = f"relevé au {b.day:%d/%m}" if b.kind == "closing" else f"relevé, solde d'ouverture au {b.day:%d/%m}"
+        head += f" : {format_eur(b.cents)}"
+        if self.book_cents is None:
+            return f"{head} ; livre pointé : non comparé (date hors des exercices lus)"
+        book = f"livre pointé : {format_eur(self.book_cents)}"
+        if self.proposed:
+            book += f" (avec {'la ligne proposée' if self.proposed == 1 else f'les {self.proposed} lignes proposées'})"
+        if self.ok:
+            return f"{head} ; {book} ✔"
+        return f"{head} ; {book} — écart {format_eur(self.gap, plus=True)}"
 
 
-def _columns(cells: list[str]) -> tuple[_Columns, list[str]] | None:
-    """The header's columns if ``cells`` is a header row (a date column plus a libellé or
-    an amount column), with the complaints about it; ``None`` when it is not a header."""
-    cols = _Columns(width=len(cells))
-    labels: list[int] = []
-    dup: list[str] = []
-    for i, raw in enumerate(cells):
-        role = _role(raw)
-        if role is None:
-            continue
-        if role == "libelle":
-            labels.append(i)
-        elif getattr(cols, role) is None:
-            setattr(cols, role, i)
-        elif role == "amount":
-            dup.append(f"deux colonnes Montant (colonnes {cols.amount + 1} et {i + 1}) : laquelle lire ?")
-        elif role in ("debit", "credit"):
-            dup.append(f"deux colonnes {'Débit' if role == 'debit' else 'Crédit'} "
-                       f"(colonnes {getattr(cols, role) + 1} et {i + 1}) : laquelle lire ?")
-        # a second date column of the same kind is ignored: the first one is read
-    cols.libelle = tuple(labels)
-    if cols.day is None or not (labels or cols.amount is not None or cols.debit is not None
-                                or cols.credit is not None):
-        return None
-    problems = list(dup)
-    if not labels:
-        problems.append("pas de colonne Libellé (attendu « Libellé », « Libellé opération », « Détail »…)")
-    if cols.amount is None:
-        if cols.debit is None and cols.credit is None:
-            problems.append("pas de colonne de montant : attendu « Montant », ou « Débit » et « Crédit »")
-        elif cols.debit is None:
-            problems.append("une colonne Crédit mais pas de colonne Débit")
-        elif cols.credit is None:
-            problems.append("une colonne Débit mais pas de colonne Crédit")
-    return cols, problems
+def in_bank_by(e: PointedLine, day: date) -> bool:
+    """Whether the bank line ``e`` is on the bank's balance of ``day``: pointed on a
+    statement dated on or before it (a line pointed without a statement date: its own date)."""
+    return bool(e.pointed) and (e.statement_date or e.date) <= day
 
 
-def _decode(data: bytes | bytearray | memoryview | str) -> tuple[str, str]:
-    """Text and the name of its encoding. UTF-8 (with or without BOM) first, then
-    Windows-1252, which most banks still export."""
-    if isinstance(data, str):
-        return (data[1:] if data.startswith("\ufeff") else data), "texte"
-    raw = bytes(data)
-    if raw.startswith(b"PK\x03\x04"):
-        raise ValidationError(Problem("ce fichier est un classeur (Excel, LibreOffice) : exportez le relevé "
-                                      "au format CSV depuis votre banque en ligne", "fichier"))
-    if raw.startswith(b"%PDF"):
-        raise ValidationError(Problem("ce fichier est un PDF : il faut l'export CSV du relevé (banque en "
-                                      "ligne, « télécharger les opérations » au format CSV)", "fichier"))
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return raw.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            pass
-    try:
-        return raw.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp1252"), "windows-1252"
-    except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise ValidationError(Problem("le fichier n'est ni en UTF-8 ni en Windows-1252 (caractère illisible) : "
-                                      "est-ce bien l'export CSV du relevé ?", "fichier", f"ligne {line}")) from None
-
-
-def _rows(text: str, delimiter: str) -> tuple[list[tuple[int, list[str]]], Problem | None]:
-    """Every row with the number of the line where it starts (a quoted libellé may span
-    lines), and the first unreadable row if any."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
-    rows: list[tuple[int, list[str]]] = []
-    start = 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return rows, None
-        except csv.Error as exc:
-            return rows, Problem(f"ligne illisible ({exc}) : un guillemet n'est pas fermé ?", "fichier",
-                                 f"ligne {start}")
-        rows.append((start, cells))
-        start = reader.line_num + 1
-
-
-def _find_header(rows: list[tuple[int, list[str]]]):
-    for idx, (_lineno, cells) in enumerate(rows[:MAX_PREAMBLE]):
-        found = _columns(cells)
-        if found is not None:
-            return idx, found
-    return None
-
-
-def _score(cols: _Columns) -> int:
-    return sum(x is not None for x in (cols.date, cols.value_date, cols.amount, cols.debit, cols.credit)) \
-        + len(cols.libelle)
-
-
-def parse_date(text: str) -> date:
-    """``08/07/2026``, ``8/7/2026``, ``08-07-2026``, ``08.07.2026``, ``08/07/26`` (20xx) and
-    ISO ``2026-07-08`` (a time after it is ignored); ``ValueError`` otherwise."""
-    s = text.strip()
-    m = _DMY.match(s)
-    if m:
-        d, mth, y = int(m.group(1)), int(m.group(2)), m.group(3)
-        year = 2000 + int(y) if len(y) == 2 else int(y)
-        return date(year, mth, d)
-    m = _ISO.match(s)
-    if m:
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    raise ValueError(s)
-
-
-def parse_statement(data: bytes | bytearray | memoryview | str, source: str = "le relevé") -> Statement:
-    """Read a bank statement CSV into ``StatementLine`` records.
-
-    Accepted: ``;``, tab or ``,`` separator (the one under which a header row is found);
-    UTF-8 with or without BOM, else Windows-1252 (UTF-16 with a BOM too); any number of
-    preamble rows (account number, period, balances) before the header row, which is the
-    first row naming a date column and a libellé or amount column; columns found by name,
-    accents and case optional, in any order, others ignored (Solde, Catégorie…):
-
-    * date: ``Date``, ``Date opération``…; ``Date de valeur`` is read only when there is
-      no operation date (the cahier is kept by the date of the operation);
-    * libellé: ``Libellé``, ``Libellé opération``, ``Détail``, ``Description``… — several
-      such columns are joined with `` — `` (a cheque number may sit in any of them);
-    * amount: ``Montant`` (signed), or ``Débit`` and ``Crédit`` (a debit written with or
-      without its minus sign; an empty or zero cell is "nothing in this column").
-
-    Rows whose first cell starts with Solde / Total / Report (balance and total lines), the
-    header row repeated, and blank rows are skipped; a row with a libellé only (no date, no amount) continues the
-    libellé of the operation above it. Every other problem — a date or an amount that is
-    not one, a zero amount, a row with more cells than the header — is collected, located
-    (``ligne 12``), and raised at once as one ``ValidationError``; nothing partial returns.
-    """
-    text, encoding = _decode(data)
-    if len(text) > MAX_CHARS:
-        raise ValidationError(Problem(f"{source} est trop gros ({len(text) // 1_000_000} millions de caractères) "
-                                      "pour un relevé de coopérative : est-ce le bon fichier ?", "fichier"))
-    if not text.strip():
-        raise ValidationError(Problem(f"{source} est vide", "fichier"))
-    best = None
-    for delim in _DELIMITERS:
-        rows, err = _rows(text, delim)
-        found = _find_header(rows)
-        if found is None:
-            continue
-        idx, (cols, header_problems) = found
-        candidate = (_score(cols), -_DELIMITERS.index(delim))
-        if best is None or candidate > best[0]:
-            best = (candidate, delim, rows, err, idx, cols, header_problems)
-    if best is None:
-        raise ValidationError(Problem(
-            f"aucune ligne d'en-tête trouvée dans {source} : il faut une ligne de titres avec une colonne "
-            "Date, une colonne Libellé et une colonne Montant (ou Débit et Crédit), par exemple "
-            "« Date;Libellé;Montant »", "en-tête"))
-    _, delim, rows, err, idx, cols, header_problems = best
-    header_line = rows[idx][0]
-    where = f"ligne {header_line} (en-tête)"
-    problems = [Problem(p, "en-tête", where) for p in header_problems]
-    if problems:
-        raise ValidationError(problems)
-    lines: list[list[Any]] = []  # [line_no, date, libellé, cents], made immutable at the end
-    last_ok = False  # whether the row above was an operation read without problem
-    for lineno, cells in rows[idx + 1:]:
-        if any(c.strip() for c in cells):
-            last_ok = _read_row(lineno, cells, cols, delim, lines, problems, last_ok)
-    if err is not None:
-        problems.append(err)
-    if not lines and not problems:
-        problems.append(Problem(f"aucune opération après la ligne d'en-tête (ligne {header_line})", "fichier"))
-    if problems:
-        problems.sort(key=lambda p: _line_of(p.where))
-        raise ValidationError(problems)
-    return Statement(tuple(StatementLine(n, d, lib, c) for n, d, lib, c in lines), encoding, delim, header_line)
-
-
-def _line_of(where: str) -> int:
-    m = re.match(r"ligne (\d+)", where)
-    return int(m.group(1)) if m else 0
-
-
-def _read_row(lineno: int, cells: list[str], cols: _Columns, delim: str, lines: list[list[Any]],
-              problems: list[Problem], last_ok: bool) -> bool:
-    """Read one non-blank row; True when it added an operation (or continued one)."""
-    def cell(i: int | None) -> str:
-        return cells[i].strip() if i is not None and i < len(cells) else ""
-
-    where = f"ligne {lineno}"
-    raw_day = cell(cols.day)
-    texts: list[str] = []
-    for i in cols.libelle:
-        t = " ".join(cell(i).split())
-        if t and t not in texts:
-            texts.append(t)
-    libelle = " — ".join(texts)
-    money = [cell(i) for i in (cols.amount, cols.debit, cols.credit) if i is not None]
-    first = next((c.strip() for c in cells if c.strip()), "")
-    if not raw_day and not any(money):
-        # Text only: the libellé of the operation above, continued (or a title row, or the
-        # tail of a row already refused — nothing to read in it either way).
-        if libelle and last_ok:
-            lines[-1][2] = f"{lines[-1][2]} {libelle}".strip()
-        return last_ok
-    if not _looks_like_date(raw_day) and (_is_skip(first) or _columns(cells) is not None):
-        return False  # a balance or total row, or the header repeated (one per page in some exports)
-    local: list[Problem] = []
-    if len(cells) > cols.width and any(c.strip() for c in cells[cols.width:]):
-        hint = (" : une virgule décimale dans un fichier séparé par des virgules ? (mettez les montants "
-                "entre guillemets)" if delim == "," else " : un séparateur de trop dans un libellé ?")
-        local.append(Problem(f"{len(cells)} cellules pour {cols.width} colonnes d'en-tête{hint}", "fichier", where))
-    day = None
-    if not raw_day:
-        local.append(Problem("la date est vide (attendu jj/mm/aaaa)", "date", where))
-    else:
-        try:
-            day = parse_date(raw_day)
-        except ValueError:
-            local.append(Problem(f"date « {raw_day} » illisible ou inexistante (attendu jj/mm/aaaa, "
-                                 "ex. 08/07/2026)", "date", where))
-    cents = _amount(cols, cell, where, local)
-    problems.extend(local)
-    if not local and day is not None and cents is not None:
-        lines.append([lineno, day, libelle, cents])
-        return True
-    return False
-
-
-def _is_skip(first_cell: str) -> bool:
-    f = " ".join(re.sub(r"[^a-z0-9 ]", " ", fold(first_cell)).split())
-    return any(f.startswith(w) for w in _SKIP_ROW)
-
-
-def _looks_like_date(text: str) -> bool:
-    try:
-        parse_date(text)
-        return True
-    except ValueError:
-        return False
-
-
-def _amount(cols: _Columns, cell, where: str, local: list[Problem]) -> int | None:
-    def read(raw: str, label: str) -> int | None:
-        try:
-            return parse_amount(raw, label, allow_empty=True, allow_zero=True, allow_negative=True)
-        except ValidationError as err:
-            local.extend(p.located(where) for p in err.problems)
-            return None
-
-    if cols.amount is not None:
-        raw = cell(cols.amount)
-        if not raw:
-            local.append(Problem("le montant est vide", "montant", where))
-            return None
-        cents = read(raw, "montant")
-        if cents == 0:
-            local.append(Problem(f"montant « {raw} » nul : une opération du relevé a un montant", "montant", where))
-            return None
-        return cents
-    raw_d, raw_c = cell(cols.debit), cell(cols.credit)
-    debit = read(raw_d, "débit") if raw_d else 0
-    credit = read(raw_c, "crédit") if raw_c else 0
-    if debit is None or credit is None:
-        return None
-    if credit < 0:
-        local.append(Problem(f"Crédit « {raw_c} » négatif : une sortie d'argent va dans la colonne Débit",
-                             "montant", where))
-        return None
-    if debit and credit:
-        local.append(Problem(f"débit ({raw_d}) et crédit ({raw_c}) remplis sur la même ligne : "
-                             "une opération est l'un ou l'autre", "montant", where))
-        return None
-    if not debit and not credit:
-        local.append(Problem("ni débit ni crédit sur cette ligne", "montant", where))
-        return None
-    return credit if credit else -abs(debit)
+def book_pointed_balance(opening_bank: int, entries: Iterable[PointedLine], day: date,
+                         carried: Iterable[PointedLine] = (), extra: Iterable[BankLine] = ()) -> int:
+    """What the bank's balance of ``day`` should be according to the book: the
+    exercice's opening bank balance, minus the previous exercice's bank lines (``carried``)
+    not yet in the bank on ``day`` (the opening balance counts them: a cheque of 25 August
+    not cashed), plus this exercice's bank lines in the bank on ``day``, plus ``extra``
+    (lines proposed for pointing, counted as if pointed)."""
+    total = opening_bank
+    total -= sum(e.bank for e in carried if e.bank and not in_bank_by(e, day))
+    total += sum(e.bank for e in entries if e.bank and in_bank_by(e, day))
+    total += sum(e.bank for e in extra)
+    return total
 
 
 # -- matching ----------------------------------------------------------------------------
@@ -446,7 +230,7 @@ class Pair:
     (previous) exercice the cahier line belongs to."""
 
     line: StatementLine
-    entry: Any
+    entry: BankLine
     reason: str
     days: int
     exercice: str = ""
@@ -477,16 +261,20 @@ class Matching:
     pairs: tuple[Pair, ...]
     unmatched: tuple[Unmatched, ...]
     ignored: tuple[StatementLine, ...]
-    remaining: tuple[Any, ...]
+    remaining: tuple[BankLine, ...]
     already: tuple[Pair, ...] = ()
     credits: int = 0
     debits: int = 0
     first_date: date | None = None
     last_date: date | None = None
     earlier_pairs: tuple[Pair, ...] = ()
-    earlier_remaining: tuple[Any, ...] = ()
+    earlier_remaining: tuple[BankLine, ...] = ()
     earlier_exercice: str = ""
     earlier_locked: bool = False
+    #: Set by ``services.statement.propose``: the file's format and its balances checked
+    #: against the book (empty when the file prints none).
+    format: str = ""
+    checks: tuple[BalanceCheck, ...] = ()
 
     @property
     def line_count(self) -> int:
@@ -524,9 +312,9 @@ def _norm_cheque(text: str | None) -> str:
     return digits.lstrip("0")
 
 
-def match(lines: Sequence[StatementLine], unpointed: Iterable[Any], *, ignore: Iterable[str] = (),
-          pointed: Iterable[Any] = (), exercice: Any = None, earlier: Iterable[Any] = (),
-          earlier_pointed: Iterable[Any] = (), previous: Any = None) -> Matching:
+def match(lines: Sequence[StatementLine], unpointed: Iterable[BankLine], *, ignore: Iterable[str] = (),
+          pointed: Iterable[BankLine] = (), exercice: Period | None = None, earlier: Iterable[BankLine] = (),
+          earlier_pointed: Iterable[BankLine] = (), previous: PreviousPeriod | None = None) -> Matching:
     """Propose, for each statement line, the unpointed cahier bank line it is.
 
     ``unpointed``/``pointed``: the bank lines of the exercice worked in. ``exercice``
@@ -631,19 +419,19 @@ def match(lines: Sequence[StatementLine], unpointed: Iterable[Any], *, ignore: I
         earlier_locked=locked)
 
 
-def _previous_name(exercice: Any) -> str:
+def _previous_name(exercice: Period | None) -> str:
     if exercice is None:
         return ""
     y = exercice.start.year
     return f"{y - 1}-{y}"
 
 
-def _next_name(exercice: Any) -> str:
+def _next_name(exercice: Period) -> str:
     y = exercice.end.year
     return f"{y}-{y + 1}"
 
 
-def _earlier_reason(p: Pair, name: str, end: date | None, locked: Any) -> str:
+def _earlier_reason(p: Pair, name: str, end: date | None, locked: PreviousPeriod | None) -> str:
     if locked is not None:
         return REASON_EARLIER_LOCKED.format(name=name, state=locked.state, why=p.reason)
     if end is None:  # no exercice given at all: say what is known
@@ -655,30 +443,30 @@ def _line_key(ln: StatementLine) -> tuple:
     return (ln.date, ln.line_no, ln.amount_cents, ln.libelle)
 
 
-def _entry_key(e: Any) -> tuple:
+def _entry_key(e: BankLine) -> tuple:
     return (e.date, sort_key(e.piece or ""), e.id if e.id is not None else -1)
 
 
-def _days(ln: StatementLine, e: Any) -> int:
+def _days(ln: StatementLine, e: BankLine) -> int:
     return (ln.date - e.date).days
 
 
-def _in_window(ln: StatementLine, e: Any, late: int) -> bool:
+def _in_window(ln: StatementLine, e: BankLine, late: int) -> bool:
     return -EARLY_DAYS <= _days(ln, e) <= late
 
 
-def _edge_key(ln: StatementLine, e: Any) -> tuple:
+def _edge_key(ln: StatementLine, e: BankLine) -> tuple:
     return (abs(_days(ln, e)), sort_key(e.piece or ""), e.id if e.id is not None else -1, _line_key(ln))
 
 
-def _assign(lines: Sequence[StatementLine], entries: Sequence[Any]) -> tuple[list[Pair], list[StatementLine]]:
+def _assign(lines: Sequence[StatementLine], entries: Sequence[BankLine]) -> tuple[list[Pair], list[StatementLine]]:
     """Pairs by rules 2–5 and the lines left alone (in ``_line_key`` order)."""
     lines = sorted(lines, key=_line_key)
-    by_amount: dict[int, list[Any]] = {}
+    by_amount: dict[int, list[BankLine]] = {}
     for e in sorted(entries, key=_entry_key):
         by_amount.setdefault(e.bank, []).append(e)
     line_of: dict[int, StatementLine] = {}  # id(entry) -> line
-    entry_of: dict[int, Any] = {}  # index of line -> entry
+    entry_of: dict[int, BankLine] = {}  # index of line -> entry
     reasons: dict[int, str] = {}
     numbers = [cheque_numbers(ln.libelle) for ln in lines]
     # Rule 3: cheque numbers.
@@ -693,7 +481,7 @@ def _assign(lines: Sequence[StatementLine], entries: Sequence[Any]) -> tuple[lis
             entry_of[i], line_of[id(e)] = e, ln
             reasons[i] = REASON_CHEQUE.format(e.cheque.strip())
     # Rule 4: same amount, closest date — candidate edges of the lines still alone.
-    adj: dict[int, list[Any]] = {}
+    adj: dict[int, list[BankLine]] = {}
     for i, ln in enumerate(lines):
         if i in entry_of:
             continue
@@ -703,7 +491,7 @@ def _assign(lines: Sequence[StatementLine], entries: Sequence[Any]) -> tuple[lis
         if cands:
             adj[i] = sorted(cands, key=lambda e: _edge_key(ln, e))
     edges = sorted(((i, e) for i, es in adj.items() for e in es), key=lambda ie: _edge_key(lines[ie[0]], ie[1]))
-    close: dict[int, Any] = {}  # line index -> entry, rule 4 only
+    close: dict[int, BankLine] = {}  # line index -> entry, rule 4 only
     owner: dict[int, int] = {}  # id(entry) -> line index, rule 4 only
     for i, e in edges:
         if i not in close and id(e) not in owner:
@@ -716,7 +504,7 @@ def _assign(lines: Sequence[StatementLine], entries: Sequence[Any]) -> tuple[lis
         Python's recursion limit. Tries candidates in the same order as the recursive form."""
         seen: set[int] = set()
         stack = [(root, iter(adj.get(root, ())))]
-        path: list[tuple[int, Any]] = []  # (line, entry) taken from each level to the next
+        path: list[tuple[int, BankLine]] = []  # (line, entry) taken from each level to the next
         while stack:
             i, candidates = stack[-1]
             for e in candidates:
@@ -747,11 +535,11 @@ def _assign(lines: Sequence[StatementLine], entries: Sequence[Any]) -> tuple[lis
     return pairs, left
 
 
-def _hint(ln: StatementLine, free: Sequence[Any], known: Sequence[Any], exercice: Any = None,
+def _hint(ln: StatementLine, free: Sequence[BankLine], known: Sequence[BankLine], exercice: Period | None = None,
           prev_name: str = "", own: set[int] | frozenset[int] = frozenset()) -> str:
     """What a statement line without an entry probably is, in French (rule 8). ``own``:
     ids of the entries of the exercice worked in; the others are the previous one's."""
-    def piece(e: Any) -> str:
+    def piece(e: BankLine) -> str:
         return f"la pièce {e.piece}" + ("" if id(e) in own else f" (exercice {prev_name or 'précédent'})")
 
     nums = cheque_numbers(ln.libelle)

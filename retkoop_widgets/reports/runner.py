@@ -20,6 +20,7 @@ from pathlib import Path
 
 import nbformat
 
+from ..settings import settings
 from . import ReportError, plain_url  # noqa: F401 (plain_url: re-exported for callers)
 
 NOTEBOOKS = {"crf": "rapport_financier.ipynb", "cahier": "cahier.ipynb"}
@@ -28,9 +29,8 @@ _USER_ERRORS = {"NotFound", "Forbidden", "ValidationError", "LockedExercice", "C
 
 
 def notebooks_dir() -> Path:
-    """``RETKOOP_NOTEBOOKS``, else the repository's ``notebooks/`` folder."""
-    env = os.environ.get("RETKOOP_NOTEBOOKS")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "notebooks"
+    """``RETKOOP_NOTEBOOKS_DIR`` (``settings.notebooks_dir``), else the repository's ``notebooks/``."""
+    return settings().notebooks_dir
 
 
 def load_notebook(kind: str) -> nbformat.NotebookNode:
@@ -166,7 +166,7 @@ def pdf_exporter():
             import weasyprint  # noqa: F401  (import cost paid here, not after the kernel)
             from .exporter import RetkoopPdfExporter
             e = RetkoopPdfExporter()
-            e.template  # compile now
+            _ = e.template  # compile now (a property)
             _EXPORTER = e
         return _EXPORTER
 

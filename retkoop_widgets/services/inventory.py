@@ -1,8 +1,8 @@
 """The inventory register of durable goods: use cases over ``Books``.
 
-Each write runs in one unit of work and, like ``Books``' own writes:
-* checks the acting user may write the coop (``Books._coop`` → ``Actor.require``): an
-  analyst or a read-only connection is refused (``Forbidden``);
+Each write runs in ``guard.writing`` and, like the ledger's own writes:
+* checks the acting user may write the coop (``Scope.require_coop`` → ``Actor.require``):
+  an analyst or a read-only connection is refused (``Forbidden``);
 * locks and checks the exercice the change belongs to (``require_writable`` →
   ``LockedExercice`` when it is submitted or closed);
 * checks the version the user saw (``Conflict`` in French when stale), under a row lock
@@ -26,18 +26,20 @@ import csv
 import io
 from dataclasses import replace
 from datetime import date
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-from ..domain.errors import Conflict, NotFound, ValidationError
+from ..domain.errors import NotFound, ValidationError
 from ..domain.exercice import name_for, parse_name
 from ..domain.inventory import (DurableGood, GoodDraft, RegisterCheck, build_good, compare_register,
                                 dispose, durable_goods_codes)
 from ..domain.money import format_plain
 from ..io.cahier_csv import guard
-from ..storage import inventory_repo as ir
-from ..storage import orm
-from ..storage.repository import to_exercice
-from .books import Books
+from ..storage.inventory_repo import good_snapshot
+from ..storage.records import Coop, StoredGood
+from .guard import Scope, reading, writing
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .books import Books
 
 OBJECT = "durable_good"
 CSV_HEADERS = ("Désignation", "Quantité", "Date d'acquisition", "Valeur", "Pièce", "Lieu", "Date de sortie",
@@ -45,149 +47,137 @@ CSV_HEADERS = ("Désignation", "Quantité", "Date d'acquisition", "Valeur", "Pi�
 
 
 # -- helpers -------------------------------------------------------------------------
-def _require_writable(uow, coop: str, day: date) -> str:
+def _require_writable(w: Scope, coop: str, day: date) -> str:
     """Lock the exercice containing ``day`` (if the coop has it) and refuse when it is
     submitted or closed; returns its name for the audit record."""
     name = name_for(day)
-    row = uow.repo.exercice_row(coop, name, lock=True)
-    if row is not None:
-        to_exercice(row).require_writable()
+    ex = w.repo.exercice(coop, name, lock=True)
+    if ex is not None:
+        ex.require_writable()
     return name
 
 
-def _for_write(books: Books, uow, good_id: int) -> tuple[orm.CoopRow, orm.DurableGoodRow, DurableGood]:
-    row = ir.good_row(uow.session, good_id, lock=True)
-    if row is None:
+def _for_write(w: Scope, good_id: int) -> tuple[Coop, StoredGood]:
+    found = w.repo.stored_good(good_id, lock=True)
+    if found is None:
         raise NotFound(f"bien n° {good_id} introuvable dans l'inventaire (supprimé entre-temps ?)")
-    c = books._coop(uow.repo, row.coop_code, True)
-    return c, row, ir.to_good(row, ir.piece_of(uow.session, row.entry_id))
+    return w.require_coop(found.coop_code), found
 
 
-def _check_version(row: orm.DurableGoodRow, expected_version: int | None) -> None:
-    if expected_version is not None and row.version != expected_version:
-        raise Conflict(f"« {row.designation} » a été modifié par {row.updated_by} le "
-                       f"{row.updated_at:%d/%m/%Y à %H:%M} depuis que vous l'avez ouvert : rechargez "
-                       "l'inventaire avant de le modifier (vos changements n'ont pas été enregistrés)")
+def _check_version(w: Scope, found: StoredGood, expected_version: int | None) -> None:
+    g = found.good
+    w.check_version(g.version, expected_version,
+                    f"« {g.designation} » a été modifié par {found.updated_by} le "
+                    f"{found.updated_at:%d/%m/%Y à %H:%M} depuis que vous l'avez ouvert : rechargez "
+                    "l'inventaire avant de le modifier (vos changements n'ont pas été enregistrés)")
 
 
-def _check_link(uow, c: orm.CoopRow, good: DurableGood) -> str:
+def _check_link(w: Scope, c: Coop, good: DurableGood) -> str:
     """The linked entry must be an expense of this coop, on the biens durables account,
     in the acquisition's exercice (else the register-vs-68 check could never agree).
     Returns its pièce."""
     if good.entry_id is None:
         return ""
-    erow = uow.repo.entry_row(good.entry_id)
-    ex_row = uow.session.get(orm.ExerciceRow, erow.exercice_id) if erow is not None else None
-    if erow is None or ex_row is None or ex_row.coop_code != c.code:
+    found = w.repo.stored_entry(good.entry_id)
+    ex = w.repo.exercice_by_id(found.exercice_id) if found is not None else None
+    if found is None or ex is None or ex.coop != c.code:
         raise ValidationError("pièce de dépense introuvable (supprimée entre-temps ?)", "entry_id")
+    e = found.entry
     wanted = name_for(good.acquired_on)
-    if ex_row.name != wanted:
-        raise ValidationError(f"la pièce {erow.piece} est de l'exercice {ex_row.name} mais la date d'acquisition "
+    if ex.name != wanted:
+        raise ValidationError(f"la pièce {e.piece} est de l'exercice {ex.name} mais la date d'acquisition "
                               f"{good.acquired_on:%d/%m/%Y} tombe dans l'exercice {wanted} : inscrivez le bien à "
                               "la date de sa dépense", "acquired_on")
-    codes = durable_goods_codes(uow.repo.chart(c.ad_code))
-    if not any(p.account in codes and p.amount > 0 for p in erow.postings):
-        raise ValidationError(f"la pièce {erow.piece} n'est pas une dépense ventilée sur le compte 68 "
+    codes = durable_goods_codes(w.repo.chart(c.ad_code))
+    if not any(p.account in codes and p.amount > 0 for p in e.postings):
+        raise ValidationError(f"la pièce {e.piece} n'est pas une dépense ventilée sur le compte 68 "
                               "(biens durables)", "entry_id")
-    return erow.piece
-
-
-def _audit(books: Books, uow, action: str, good_id: int, coop: str, exercice: str, *, before=None,
-           after=None, reason: str = "") -> None:
-    books._audit(uow.repo, action, OBJECT, good_id, coop=coop, exercice=exercice, before=before,
-                 after=after, reason=reason)
+    return e.piece
 
 
 # -- writes --------------------------------------------------------------------------
-def add_good(books: Books, coop: str, draft: GoodDraft) -> DurableGood:
+def add_good(books: "Books", coop: str, draft: GoodDraft) -> DurableGood:
     """Record a good in the coop's register."""
-    with books.uow(True) as uow:
-        c = books._coop(uow.repo, coop, True)
+    with writing(books, coop) as w:
+        c = w.coop
         good = build_good(draft, today=books.today())
-        exercice = _require_writable(uow, c.code, good.acquired_on)
-        piece = _check_link(uow, c, good)
-        row = ir.add_good(uow.session, c.code, good, books.actor.login, books.now())
-        saved = replace(good, id=row.id, version=row.version, piece=piece)
-        _audit(books, uow, "create", row.id, c.code, exercice, after=ir.good_snapshot(saved))
-        uow.commit()
-        return saved
+        exercice = _require_writable(w, c.code, good.acquired_on)
+        piece = _check_link(w, c, good)
+        saved = w.repo.add_good(c.code, replace(good, piece=piece), books.actor.login, books.now())
+        w.audit("create", OBJECT, saved.id, exercice=exercice, after=good_snapshot(saved))
+    return saved
 
 
-def update_good(books: Books, good_id: int, expected_version: int | None, draft: GoodDraft) -> DurableGood:
+def update_good(books: "Books", good_id: int, expected_version: int | None, draft: GoodDraft) -> DurableGood:
     """Correct a good's acquisition (designation, date, value, pièce, place, quantity,
     comment). Its disposal is kept as it is: ``dispose_good``/``cancel_disposal`` change it.
     Both the old and the new acquisition exercices must be writable."""
-    with books.uow(True) as uow:
-        c, row, old = _for_write(books, uow, good_id)
+    with writing(books) as w:
+        c, found = _for_write(w, good_id)
+        old = found.good
         new = build_good(replace(draft, disposed_on=old.disposed_on, disposal_reason=old.disposal_reason),
                          today=books.today())
         for day in sorted({old.acquired_on, new.acquired_on}, key=name_for):
-            _require_writable(uow, c.code, day)
-        _check_version(row, expected_version)
-        piece = _check_link(uow, c, new)
-        ir.fill(row, new)
-        ir.touch(row, books.actor.login, books.now())
-        saved = replace(new, id=row.id, version=row.version, piece=piece)
-        _audit(books, uow, "update", row.id, c.code, new.exercice, before=ir.good_snapshot(old),
-               after=ir.good_snapshot(saved))
-        uow.commit()
-        return saved
+            _require_writable(w, c.code, day)
+        _check_version(w, found, expected_version)
+        piece = _check_link(w, c, new)
+        version = w.repo.save_good(good_id, new, books.actor.login, books.now())
+        saved = replace(new, id=good_id, version=version, piece=piece)
+        w.audit("update", OBJECT, good_id, exercice=new.exercice, before=good_snapshot(old),
+                after=good_snapshot(saved))
+    return saved
 
 
-def dispose_good(books: Books, good_id: int, expected_version: int | None, day: date | None, reason: str,
+def dispose_good(books: "Books", good_id: int, expected_version: int | None, day: date | None, reason: str,
                  comment: str = "") -> DurableGood:
     """Take a good out of the register (sortie d'inventaire): date and reason, audited in
     the exercice of the disposal date."""
-    with books.uow(True) as uow:
-        c, row, old = _for_write(books, uow, good_id)
-        _check_version(row, expected_version)
+    with writing(books) as w:
+        c, found = _for_write(w, good_id)
+        old = found.good
+        _check_version(w, found, expected_version)
         new = dispose(old, day, reason, comment, today=books.today())
-        exercice = _require_writable(uow, c.code, new.disposed_on)
-        ir.fill(row, new)
-        ir.touch(row, books.actor.login, books.now())
-        saved = replace(new, version=row.version)
-        _audit(books, uow, "dispose", row.id, c.code, exercice, before=ir.good_snapshot(old),
-               after=ir.good_snapshot(saved), reason=new.disposal_reason)
-        uow.commit()
-        return saved
+        exercice = _require_writable(w, c.code, new.disposed_on)
+        saved = replace(new, version=w.repo.save_good(good_id, new, books.actor.login, books.now()))
+        w.audit("dispose", OBJECT, good_id, exercice=exercice, before=good_snapshot(old),
+                after=good_snapshot(saved), reason=new.disposal_reason)
+    return saved
 
 
-def cancel_disposal(books: Books, good_id: int, expected_version: int | None, reason: str = "") -> DurableGood:
+def cancel_disposal(books: "Books", good_id: int, expected_version: int | None, reason: str = "") -> DurableGood:
     """Undo a disposal entered by mistake (the good is held again); the audit keeps both."""
-    with books.uow(True) as uow:
-        c, row, old = _for_write(books, uow, good_id)
+    with writing(books) as w:
+        c, found = _for_write(w, good_id)
+        old = found.good
         if not old.disposed:
             raise ValidationError(f"« {old.designation} » n'est pas sorti de l'inventaire", "disposed_on")
-        exercice = _require_writable(uow, c.code, old.disposed_on)
-        _check_version(row, expected_version)
+        exercice = _require_writable(w, c.code, old.disposed_on)
+        _check_version(w, found, expected_version)
         new = replace(old, disposed_on=None, disposal_reason="")
-        ir.fill(row, new)
-        ir.touch(row, books.actor.login, books.now())
-        saved = replace(new, version=row.version)
-        _audit(books, uow, "cancel_disposal", row.id, c.code, exercice, before=ir.good_snapshot(old),
-               after=ir.good_snapshot(saved), reason=(reason or "").strip())
-        uow.commit()
-        return saved
+        saved = replace(new, version=w.repo.save_good(good_id, new, books.actor.login, books.now()))
+        w.audit("cancel_disposal", OBJECT, good_id, exercice=exercice, before=good_snapshot(old),
+                after=good_snapshot(saved), reason=(reason or "").strip())
+    return saved
 
 
-def delete_good(books: Books, good_id: int, expected_version: int | None, reason: str = "") -> None:
+def delete_good(books: "Books", good_id: int, expected_version: int | None, reason: str = "") -> None:
     """Remove a line recorded by mistake. A disposed good stays in the register."""
-    with books.uow(True) as uow:
-        c, row, old = _for_write(books, uow, good_id)
+    with writing(books) as w:
+        c, found = _for_write(w, good_id)
+        old = found.good
         if old.disposed:
             raise ValidationError(f"« {old.designation} » est sorti de l'inventaire le {old.disposed_on:%d/%m/%Y} : "
                                   "il reste au registre, qui garde l'historique des sorties (si la sortie est une "
                                   "erreur, annulez-la d'abord)", "disposed_on")
-        exercice = _require_writable(uow, c.code, old.acquired_on)
-        _check_version(row, expected_version)
-        _audit(books, uow, "delete", row.id, c.code, exercice, before=ir.good_snapshot(old),
-               reason=(reason or "").strip())
-        uow.session.delete(row)
-        uow.commit()
+        exercice = _require_writable(w, c.code, old.acquired_on)
+        _check_version(w, found, expected_version)
+        w.audit("delete", OBJECT, good_id, exercice=exercice, before=good_snapshot(old),
+                reason=(reason or "").strip())
+        w.repo.delete_good(good_id)
 
 
 # -- reads ---------------------------------------------------------------------------
-def list_goods(books: Books, coop: str, exercice: str | None = None, *,
+def list_goods(books: "Books", coop: str, exercice: str | None = None, *,
                include_disposed: bool = True) -> list[DurableGood]:
     """The coop's register in acquisition order. ``exercice``: only the goods held at some
     point during it (acquired by its end, not disposed of before its start); without
@@ -195,28 +185,26 @@ def list_goods(books: Books, coop: str, exercice: str | None = None, *,
     start = end = None
     if exercice:
         start, end = parse_name(exercice)
-    with books.uow() as uow:
-        c = books._coop(uow.repo, coop, False)
-        return ir.goods(uow.session, c.code, start=start, end=end, include_disposed=include_disposed)
+    with reading(books, coop) as r:
+        return r.repo.goods(r.coop.code, start=start, end=end, include_disposed=include_disposed)
 
 
-def good(books: Books, good_id: int) -> DurableGood:
-    with books.uow() as uow:
-        row = ir.good_row(uow.session, good_id)
-        if row is None:
+def good(books: "Books", good_id: int) -> DurableGood:
+    with reading(books) as r:
+        found = r.repo.stored_good(good_id)
+        if found is None:
             raise NotFound(f"bien n° {good_id} introuvable dans l'inventaire")
-        books._coop(uow.repo, row.coop_code, False)
-        return ir.to_good(row, ir.piece_of(uow.session, row.entry_id))
+        r.require_coop(found.coop_code)
+        return found.good
 
 
-def check_register(books: Books, coop: str, exercice: str) -> RegisterCheck:
+def check_register(books: "Books", coop: str, exercice: str) -> RegisterCheck:
     """The register against account 68 for one exercice (``domain.inventory.compare_register``)."""
-    with books.uow() as uow:
-        c, row = books._exercice(uow.repo, coop, exercice)
-        ex = to_exercice(row)
-        codes = durable_goods_codes(uow.repo.chart(c.ad_code))
-        expenses = ir.durable_expenses(uow.session, row.id, codes)
-        goods = ir.goods(uow.session, c.code, start=ex.start, end=ex.end)
+    with reading(books, coop, exercice) as r:
+        ex = r.exercice
+        codes = durable_goods_codes(r.repo.chart(r.coop.ad_code))
+        expenses = r.repo.durable_expenses(ex.id, codes)
+        goods = r.repo.goods(r.coop.code, start=ex.start, end=ex.end)
         return compare_register(ex, goods, expenses)
 
 
@@ -244,7 +232,7 @@ DEMO_GOODS = (("Tablette tactile 10 pouces", 29900), ("Étui-clavier pour la tab
 DEMO_LOCATION = "classe de CM1"
 
 
-def seed_inventory_demo(books: Books, coop: str, exercice: str) -> list[DurableGood]:
+def seed_inventory_demo(books: "Books", coop: str, exercice: str) -> list[DurableGood]:
     """Inscribe the goods of the exercice's 68 expenses that have none yet (idempotent).
 
     The first such expense becomes the two demo goods when their values add up to its

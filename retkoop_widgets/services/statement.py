@@ -19,7 +19,8 @@ from typing import Iterable
 
 from ..domain.errors import Problem, ValidationError
 from ..domain.exercice import Exercice, parse_name
-from ..domain.statement import Matching, match, parse_statement
+from ..domain.statement import Matching, match
+from ..io.statement import parse_statement
 from .books import Books
 
 

@@ -13,14 +13,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Sequence
 
-from sqlalchemy import select
-
+from ..domain.actor import MANDATAIRE
 from ..domain.crf import Crf
 from ..domain.errors import InvariantBreach, Problem, RetkoopError, ValidationError
 from ..domain.exercice import REOPENED, SUBMITTED, WRITABLE
 from ..domain.money import format_eur
-from ..storage import orm
 from .books import Books
+from .guard import reading
 
 # The cash must be counted in the last weeks of the exercice: on or after 1 August.
 CLOSING_COUNT_MONTH_DAY = (8, 1)
@@ -63,31 +62,25 @@ class SubmissionInfo:
 def mandataire_names(books: Books, coop: str) -> list[str]:
     """Full names (else logins) of the coop's mandataire accounts, for the signature block."""
     with books.uow() as uow:
-        rows = uow.session.scalars(select(orm.UserRow).where(
-            orm.UserRow.coop_code == coop, orm.UserRow.role == "mandataire").order_by(orm.UserRow.login))
-        return [(r.full_name or r.login) for r in rows]
+        return uow.repo.mandataire_names(coop)
 
 
 def submission_info(books: Books, coop: str, exercice: str) -> SubmissionInfo:
-    ex = books.exercice(coop, exercice)
-    lock = unlock = None
-    for rec in books.audit_log(coop, limit=1000):  # newest first
-        if rec["exercice"] != exercice:
-            continue
-        if rec["action"] == "lock" and lock is None:
-            lock = rec
-        if rec["action"] == "unlock" and unlock is None:
-            unlock = rec
-    info = SubmissionInfo(state=ex.state, mandataires=tuple(mandataire_names(books, coop)))
-    if lock is not None:
-        after = lock.get("after") or {}
-        signed = after.get("signe_le")
-        info = replace(info, submitted_at=lock["at"], submitted_by=lock["actor"],
-                       verificateurs=tuple(after.get("verificateurs") or ()), place=after.get("lieu") or "",
-                       signed_on=date.fromisoformat(signed) if signed else None)
-    if unlock is not None and ex.state == REOPENED:
-        info = replace(info, reopened_at=unlock["at"], reopened_by=unlock["actor"],
-                       reopen_reason=unlock["reason"] or "")
+    """The exercice's state and last submission, read from the exercice itself (migration
+    0006: however many audit records follow, a submitted CRF keeps its date, vérificateurs
+    and place of signature); the reopening, when the exercice is reopened, from its own
+    audit record."""
+    with reading(books, coop, exercice) as r:
+        ex = r.exercice
+        sub = r.repo.submission(ex.id)
+        unlock = r.repo.last_audit(coop, exercice, "unlock") if ex.state == REOPENED else None
+        mandataires = r.repo.mandataire_names(coop)
+    info = SubmissionInfo(state=ex.state, mandataires=tuple(mandataires))
+    if sub.submitted_at is not None:
+        info = replace(info, submitted_at=sub.submitted_at, submitted_by=sub.submitted_by,
+                       verificateurs=tuple(sub.verificateurs), place=sub.place, signed_on=sub.signed_on)
+    if unlock is not None:
+        info = replace(info, reopened_at=unlock.at, reopened_by=unlock.actor, reopen_reason=unlock.reason or "")
     return info
 
 
@@ -200,7 +193,7 @@ def submit(books: Books, coop: str, exercice: str, verificateurs: Sequence[dict]
     """
     problems = check_submission(books, coop, exercice)
     mandataires = set(mandataire_names(books, coop))
-    if books.actor.role == "mandataire":
+    if books.actor.role == MANDATAIRE:
         mandataires.add(books.actor.login)
     problems += check_verificateurs(verificateurs, sorted(mandataires))
     problems += check_signature(lieu, signed_on, books.today(), books.exercice(coop, exercice).start)

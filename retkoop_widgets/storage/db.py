@@ -13,19 +13,19 @@
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from ..settings import settings
+
 ENV_URL = "RETKOOP_DB_URL"
 
 
 def data_dir() -> Path:
-    from platformdirs import user_data_dir
-    return Path(os.environ.get("RETKOOP_DATA_DIR") or user_data_dir("retkoop", appauthor=False))
+    return settings().data_dir
 
 
 def default_url() -> str:
@@ -33,14 +33,14 @@ def default_url() -> str:
 
 
 def resolve_url(url: str | None = None) -> str:
-    url = url or os.environ.get(ENV_URL) or default_url()
+    url = url or settings().database_url
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
 
 
 def forced_read_only() -> bool:
-    return os.environ.get("RETKOOP_READ_ONLY", "").strip() in ("1", "true", "oui")
+    return settings().read_only
 
 
 def redact(url: str) -> str:

@@ -54,6 +54,10 @@ class ExerciceRow(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     submitted_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     verificateurs: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    # The last submission's signature block ("Fait à …, le …"), migration 0006: with
+    # submitted_at/_by and verificateurs, the source of ``submission.submission_info``.
+    signature_place: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    signed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     __table_args__ = (UniqueConstraint("coop_code", "name"),)
 
 

@@ -1,5 +1,10 @@
-"""The repository: domain records in, domain records out. Rows never leave this module
-(and the unit of work), so services and widgets see only ``Entry``, ``Exercice``…"""
+"""The repository: domain records in, domain records out. Rows never leave ``storage/``:
+services see ``Entry``, ``Exercice``, ``Subsidy``… and the small records of
+``storage.records`` (``Coop``, ``Ad``, ``StoredEntry``, ``Submission``…).
+
+Every method the services call is mirrored by the in-memory fake of the tests
+(``tests/fakes.py``): a method added here for a new use case is added there too (the
+fake-backed service tests then fail loudly on an ``AttributeError`` until it is)."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -17,11 +22,24 @@ from ..domain.inventory import DurableExpense
 from ..domain.exercice import Exercice
 from ..domain.subsidy import Subsidy
 from . import orm
+from .inventory_repo import InventoryRepository
+from .records import Ad, Attachment, AuditRecord, Coop, StoredEntry, Submission
 
 
 def to_exercice(row: orm.ExerciceRow) -> Exercice:
     return Exercice(coop=row.coop_code, name=row.name, opening_bank=row.opening_bank,
                     opening_cash=row.opening_cash, state=row.state, id=row.id, version=row.version)
+
+
+def to_coop(row: orm.CoopRow) -> Coop:
+    return Coop(code=row.code, name=row.name, ad_code=row.ad_code, numbering=row.numbering,
+                training=bool(row.training))
+
+
+def to_submission(row: orm.ExerciceRow) -> Submission:
+    return Submission(submitted_at=row.submitted_at, submitted_by=row.submitted_by or "",
+                      verificateurs=tuple(row.verificateurs or ()), place=row.signature_place or "",
+                      signed_on=row.signed_on)
 
 
 def to_entry(row: orm.EntryRow) -> Entry:
@@ -77,16 +95,20 @@ def _among(column, ids: list[int]):
     return column == ids[0] if len(ids) == 1 else column.in_(ids)
 
 
-class Repository:
+class Repository(InventoryRepository):
     def __init__(self, session: Session):
         self.s = session
 
     # -- AD, chart, coop -------------------------------------------------------------
-    def ad(self, code: str) -> orm.AdRow | None:
-        return self.s.get(orm.AdRow, code)
+    def ad(self, code: str) -> Ad | None:
+        row = self.s.get(orm.AdRow, code)
+        return Ad(row.code, row.name) if row else None
 
-    def ads(self) -> list[orm.AdRow]:
-        return list(self.s.scalars(select(orm.AdRow).order_by(orm.AdRow.code)))
+    def ads(self) -> list[Ad]:
+        return [Ad(r.code, r.name) for r in self.s.scalars(select(orm.AdRow).order_by(orm.AdRow.code))]
+
+    def add_ad(self, ad: Ad) -> None:
+        self.s.add(orm.AdRow(code=ad.code, name=ad.name))
 
     def chart(self, ad_code: str | None) -> Chart:
         if ad_code:
@@ -101,41 +123,117 @@ class Repository:
                                       libelle=a.libelle, classe=a.classe, rubrique=a.rubrique)
                        for a in chart)
 
-    def coop(self, code: str) -> orm.CoopRow | None:
-        return self.s.get(orm.CoopRow, code)
+    def coop(self, code: str) -> Coop | None:
+        row = self.s.get(orm.CoopRow, code)
+        return to_coop(row) if row else None
 
-    def coops(self, ad_code: str | None = None, include_training: bool = True) -> list[orm.CoopRow]:
+    def add_coop(self, coop: Coop) -> None:
+        self.s.add(orm.CoopRow(code=coop.code, name=coop.name, ad_code=coop.ad_code, numbering=coop.numbering,
+                               training=coop.training))
+
+    def coops(self, ad_code: str | None = None, include_training: bool = True) -> list[Coop]:
         q = select(orm.CoopRow).order_by(orm.CoopRow.code)
         if ad_code:
             q = q.where(orm.CoopRow.ad_code == ad_code)
         if not include_training:
             q = q.where(orm.CoopRow.training.is_(False))
-        return list(self.s.scalars(q))
+        return [to_coop(r) for r in self.s.scalars(q)]
 
-    def coop_rows(self, codes: list[str]) -> dict[str, orm.CoopRow]:
+    def coops_by_code(self, codes: list[str]) -> dict[str, Coop]:
         """Many coops by code (bounded IN lists: a national overview has tens of thousands)."""
-        out: dict[str, orm.CoopRow] = {}
+        out: dict[str, Coop] = {}
         for chunk in _chunks(codes):
-            out.update((r.code, r) for r in self.s.scalars(select(orm.CoopRow).where(orm.CoopRow.code.in_(chunk))))
+            out.update((r.code, to_coop(r))
+                       for r in self.s.scalars(select(orm.CoopRow).where(orm.CoopRow.code.in_(chunk))))
         return out
 
-    def exercice_rows(self, coops: list[str]) -> list[orm.ExerciceRow]:
-        """Every exercice of these coops, by coop then name."""
-        out: list[orm.ExerciceRow] = []
-        for chunk in _chunks(coops):
-            out.extend(self.s.scalars(select(orm.ExerciceRow).where(orm.ExerciceRow.coop_code.in_(chunk))))
-        return sorted(out, key=lambda r: (r.coop_code, r.name))
+    def mandataire_names(self, coop: str) -> list[str]:
+        """Full names (else logins) of the coop's mandataire accounts, by login."""
+        rows = self.s.scalars(select(orm.UserRow).where(
+            orm.UserRow.coop_code == coop, orm.UserRow.role == "mandataire").order_by(orm.UserRow.login))
+        return [(r.full_name or r.login) for r in rows]
 
     # -- exercices -------------------------------------------------------------------
+    def exercice(self, coop: str, name: str, *, lock: bool = False) -> Exercice | None:
+        """``lock``: PostgreSQL row lock (``FOR UPDATE``) until the unit of work ends, so
+        writers of one exercice serialise (SQLite is already serialised by BEGIN IMMEDIATE)."""
+        row = self.exercice_row(coop, name, lock=lock)
+        return to_exercice(row) if row is not None else None
+
+    def exercice_by_id(self, exercice_id: int) -> Exercice | None:
+        row = self.s.get(orm.ExerciceRow, exercice_id)
+        return to_exercice(row) if row is not None else None
+
     def exercice_row(self, coop: str, name: str, *, lock: bool = False) -> orm.ExerciceRow | None:
+        """The row itself: storage-internal (and ``bench/ledger.py``); services call ``exercice``."""
         q = select(orm.ExerciceRow).where(orm.ExerciceRow.coop_code == coop, orm.ExerciceRow.name == name)
         if lock:
             q = q.with_for_update()  # PostgreSQL row lock; SQLite is already serialised by BEGIN IMMEDIATE
         return self.s.scalars(q).first()
 
-    def exercices(self, coop: str) -> list[orm.ExerciceRow]:
-        return list(self.s.scalars(select(orm.ExerciceRow).where(orm.ExerciceRow.coop_code == coop)
-                                   .order_by(orm.ExerciceRow.name)))
+    def exercices(self, coop: str) -> list[Exercice]:
+        return [to_exercice(r) for r in self.s.scalars(select(orm.ExerciceRow).where(orm.ExerciceRow.coop_code == coop)
+                                                      .order_by(orm.ExerciceRow.name))]
+
+    def exercices_of(self, coops: list[str]) -> list[Exercice]:
+        """Every exercice of these coops, by coop then name."""
+        out: list[orm.ExerciceRow] = []
+        for chunk in _chunks(coops):
+            out.extend(self.s.scalars(select(orm.ExerciceRow).where(orm.ExerciceRow.coop_code.in_(chunk))))
+        return [to_exercice(r) for r in sorted(out, key=lambda r: (r.coop_code, r.name))]
+
+    def add_exercice(self, ex: Exercice) -> Exercice:
+        row = orm.ExerciceRow(coop_code=ex.coop, name=ex.name, opening_bank=ex.opening_bank,
+                              opening_cash=ex.opening_cash, state=ex.state, version=ex.version)
+        self.s.add(row)
+        self.s.flush()
+        return to_exercice(row)
+
+    def save_exercice(self, ex: Exercice) -> None:
+        """Write the exercice's state, opening balances and version (the caller bumps it)."""
+        row = self.s.get(orm.ExerciceRow, ex.id)
+        row.state, row.version = ex.state, ex.version
+        row.opening_bank, row.opening_cash = ex.opening_bank, ex.opening_cash
+
+    def submission(self, exercice_id: int) -> Submission:
+        return to_submission(self.s.get(orm.ExerciceRow, exercice_id))
+
+    def submissions_many(self, ids: list[int]) -> dict[int, Submission]:
+        out: dict[int, Submission] = {}
+        for chunk in _chunks(ids):
+            out.update((r.id, to_submission(r))
+                       for r in self.s.scalars(select(orm.ExerciceRow).where(orm.ExerciceRow.id.in_(chunk))))
+        return out
+
+    def save_submission(self, exercice_id: int, sub: Submission | None) -> None:
+        """Record (or, with None, forget) the exercice's submission."""
+        sub = sub or Submission()
+        row = self.s.get(orm.ExerciceRow, exercice_id)
+        row.submitted_at, row.submitted_by = sub.submitted_at, sub.submitted_by or None
+        row.verificateurs = list(sub.verificateurs) if sub.submitted_at else None
+        row.signature_place, row.signed_on = sub.place or None, sub.signed_on
+
+    def delete_exercice_contents(self, exercice_ids: list[int]) -> dict[str, int]:
+        """Delete the entries (postings, attachment links), cash counts and subsidies of
+        these exercices; returns how many of each there were (a sandbox reset's audit)."""
+        e = orm.EntryRow
+        counted = {
+            "ecritures": self.s.scalar(select(func.count()).select_from(e).where(e.exercice_id.in_(exercice_ids))),
+            "arretes_de_caisse": self.s.scalar(select(func.count()).select_from(orm.CashCountRow)
+                                               .where(orm.CashCountRow.exercice_id.in_(exercice_ids))),
+            "subventions": self.s.scalar(select(func.count()).select_from(orm.SubsidyRow)
+                                         .where(orm.SubsidyRow.exercice_id.in_(exercice_ids)))}
+        entry_ids = select(e.id).where(e.exercice_id.in_(exercice_ids))
+        self.s.execute(delete(orm.AttachmentRow).where(orm.AttachmentRow.entry_id.in_(entry_ids)))
+        self.s.execute(delete(orm.PostingRow).where(orm.PostingRow.entry_id.in_(entry_ids)))
+        self.s.execute(delete(e).where(e.exercice_id.in_(exercice_ids)))
+        self.s.execute(delete(orm.CashCountRow).where(orm.CashCountRow.exercice_id.in_(exercice_ids)))
+        self.s.execute(delete(orm.SubsidyRow).where(orm.SubsidyRow.exercice_id.in_(exercice_ids)))
+        return counted
+
+    def delete_exercice(self, exercice_id: int) -> None:
+        self.s.delete(self.s.get(orm.ExerciceRow, exercice_id))
+        self.s.flush()
 
     # -- entries ---------------------------------------------------------------------
     def entries(self, exercice_id: int) -> list[Entry]:
@@ -266,12 +364,19 @@ class Repository:
                 out[xid] = (_day(last), _day(pointed))
         return out
 
-    def entry_row(self, entry_id: int) -> orm.EntryRow | None:
-        return self.s.get(orm.EntryRow, entry_id)
+    def stored_entry(self, entry_id: int) -> StoredEntry | None:
+        """The entry as stored now (re-read, not the session's cached copy), with its
+        exercice id and last writer."""
+        row = self.s.scalars(select(orm.EntryRow).where(orm.EntryRow.id == entry_id)
+                             .execution_options(populate_existing=True)).first()
+        if row is None:
+            return None
+        return StoredEntry(to_entry(row), row.exercice_id, row.updated_by, row.updated_at)
 
-    def entry_row_by_piece(self, exercice_id: int, piece: str) -> orm.EntryRow | None:
-        return self.s.scalars(select(orm.EntryRow).where(orm.EntryRow.exercice_id == exercice_id,
-                                                         orm.EntryRow.piece == piece)).first()
+    def entry_by_piece(self, exercice_id: int, piece: str) -> Entry | None:
+        row = self.s.scalars(select(orm.EntryRow).where(orm.EntryRow.exercice_id == exercice_id,
+                                                        orm.EntryRow.piece == piece)).first()
+        return to_entry(row) if row is not None else None
 
     def pieces(self, exercice_id: int) -> list[str]:
         return list(self.s.scalars(select(orm.EntryRow.piece).where(orm.EntryRow.exercice_id == exercice_id)))
@@ -310,11 +415,26 @@ class Repository:
         row.postings = [orm.PostingRow(line=i, account=p.account, amount=p.amount, action=p.action)
                         for i, p in enumerate(e.postings)]
 
-    def update_entry(self, row: orm.EntryRow, e: Entry, actor: str, now: datetime) -> None:
+    def update_entry(self, entry_id: int, e: Entry, actor: str, now: datetime) -> int:
+        """Replace the entry's content and postings; returns its new version."""
+        row = self.s.get(orm.EntryRow, entry_id)
         self._fill(row, e)
         row.version += 1
         row.updated_at, row.updated_by = now, actor
         self.s.flush()
+        return row.version
+
+    def set_pointed(self, entry_id: int, pointed: bool, statement_date: date | None, actor: str,
+                    now: datetime) -> int:
+        """Tick or untick one bank line; returns its new version."""
+        row = self.s.get(orm.EntryRow, entry_id)
+        row.pointed, row.statement_date = pointed, statement_date
+        row.version += 1
+        row.updated_at, row.updated_by = now, actor
+        return row.version
+
+    def delete_entry(self, entry_id: int) -> None:
+        self.s.delete(self.s.get(orm.EntryRow, entry_id))
 
     def entry_last_change(self, exercice_id: int) -> datetime | None:
         return self.s.scalar(select(func.max(orm.EntryRow.updated_at))
@@ -329,13 +449,81 @@ class Repository:
         """The exercice's subsidies by date received, then recording order."""
         return self.subsidies_many([exercice_id])[exercice_id]
 
-    def attachments(self, entry_ids: list[int]) -> dict[int, list[orm.AttachmentRow]]:
-        out: dict[int, list[orm.AttachmentRow]] = {}
-        if not entry_ids:
-            return out
-        for r in self.s.scalars(select(orm.AttachmentRow).where(orm.AttachmentRow.entry_id.in_(entry_ids))
-                                .order_by(orm.AttachmentRow.id)):
-            out.setdefault(r.entry_id, []).append(r)
+    def add_cash_count(self, exercice_id: int, count: CashCount) -> CashCount:
+        row = orm.CashCountRow(exercice_id=exercice_id, date=count.date,
+                               counts={str(k): v for k, v in count.counts.items()}, total=count.total,
+                               book_balance=count.book_balance, comment=count.comment, author=count.author,
+                               recorded_at=count.recorded_at)
+        self.s.add(row)
+        self.s.flush()
+        return to_count(row)
+
+    def subsidy(self, subsidy_id: int) -> tuple[Subsidy, int] | None:
+        """The subsidy and its exercice id."""
+        row = self.s.get(orm.SubsidyRow, subsidy_id)
+        return (to_subsidy(row), row.exercice_id) if row is not None else None
+
+    def add_subsidy(self, exercice_id: int, s: Subsidy) -> Subsidy:
+        row = orm.SubsidyRow(exercice_id=exercice_id, version=1)
+        self._fill_subsidy(row, s)
+        self.s.add(row)
+        self.s.flush()
+        return to_subsidy(row)
+
+    def update_subsidy(self, subsidy_id: int, s: Subsidy) -> Subsidy:
+        """Replace the subsidy's fields; its version goes up by one."""
+        row = self.s.get(orm.SubsidyRow, subsidy_id)
+        self._fill_subsidy(row, s)
+        row.version += 1
+        self.s.flush()
+        return to_subsidy(row)
+
+    @staticmethod
+    def _fill_subsidy(row: orm.SubsidyRow, s: Subsidy) -> None:
+        row.grantor, row.grantor_type, row.object, row.amount = s.grantor, s.grantor_type, s.object, s.amount
+        row.date_received, row.entry_piece, row.proof = s.date_received, s.entry_piece, s.proof
+
+    def delete_subsidy(self, subsidy_id: int) -> None:
+        self.s.delete(self.s.get(orm.SubsidyRow, subsidy_id))
+
+    # -- files -----------------------------------------------------------------------
+    def has_blob(self, sha256: str) -> bool:
+        return self.s.get(orm.BlobRow, sha256) is not None
+
+    def add_blob(self, sha256: str, mime: str, content: bytes) -> None:
+        """Store a file's bytes once: nothing happens when the hash is already stored."""
+        if not self.has_blob(sha256):
+            self.s.add(orm.BlobRow(sha256=sha256, mime=mime, size=len(content), content=content))
+
+    def blob_of_coop(self, coop: str, sha256: str) -> tuple[str, bytes] | None:
+        """A file's (mime, bytes), only if an entry or a subsidy of ``coop`` links to it."""
+        linked = self.s.scalars(
+            select(orm.AttachmentRow.id).join(orm.EntryRow).join(orm.ExerciceRow)
+            .where(orm.AttachmentRow.sha256 == sha256, orm.ExerciceRow.coop_code == coop)).first()
+        linked = linked or self.s.scalars(
+            select(orm.SubsidyRow.id).join(orm.ExerciceRow)
+            .where(orm.SubsidyRow.proof == sha256, orm.ExerciceRow.coop_code == coop)).first()
+        b = self.s.get(orm.BlobRow, sha256)
+        if not linked or b is None:
+            return None
+        return b.mime, b.content
+
+    def attachment_name(self, entry_id: int, sha256: str) -> str | None:
+        """The file name under which this file is already joined to the entry, if it is."""
+        return self.s.scalars(select(orm.AttachmentRow.filename).where(
+            orm.AttachmentRow.entry_id == entry_id, orm.AttachmentRow.sha256 == sha256)).first()
+
+    def add_attachment(self, entry_id: int, sha256: str, filename: str, actor: str, now: datetime) -> None:
+        self.s.add(orm.AttachmentRow(entry_id=entry_id, sha256=sha256, filename=filename[:255],
+                                     uploaded_by=actor, uploaded_at=now))
+
+    def attachments(self, entry_ids: list[int]) -> dict[int, list[Attachment]]:
+        out: dict[int, list[Attachment]] = {}
+        for chunk in _chunks(entry_ids):
+            for r in self.s.scalars(select(orm.AttachmentRow).where(orm.AttachmentRow.entry_id.in_(chunk))
+                                    .order_by(orm.AttachmentRow.id)):
+                out.setdefault(r.entry_id, []).append(
+                    Attachment(r.id, r.entry_id, r.sha256, r.filename, r.uploaded_by, r.uploaded_at))
         return out
 
     # -- audit -----------------------------------------------------------------------
@@ -351,3 +539,20 @@ class Repository:
         if rows:
             self.s.execute(insert(orm.AuditRow), rows)
 
+    def audit_log(self, coop: str, limit: int = 200) -> list[AuditRecord]:
+        """The coop's audit records, newest first."""
+        rows = self.s.scalars(select(orm.AuditRow).where(orm.AuditRow.coop_code == coop)
+                              .order_by(orm.AuditRow.id.desc()).limit(limit))
+        return [AuditRecord(r.at, r.actor, r.action, r.object_type, r.object_id, r.exercice, r.before, r.after,
+                            r.reason or "") for r in rows]
+
+    def last_audit(self, coop: str, exercice: str, action: str) -> AuditRecord | None:
+        """The newest audit record of one action on one exercice (its own indexed query:
+        never lost behind a year of later records)."""
+        a = orm.AuditRow
+        r = self.s.scalars(select(a).where(a.coop_code == coop, a.exercice == exercice, a.action == action)
+                           .order_by(a.id.desc()).limit(1)).first()
+        if r is None:
+            return None
+        return AuditRecord(r.at, r.actor, r.action, r.object_type, r.object_id, r.exercice, r.before, r.after,
+                           r.reason or "")

@@ -3,13 +3,26 @@
 ``with UnitOfWork(engine) as uow:`` opens a session; ``uow.commit()`` makes the work
 durable; leaving the block without committing (or on any exception) rolls everything
 back, so a refused entry or a failed import leaves nothing behind.
+
+The services never build one themselves: ``services.bootstrap`` hands them a factory
+(``sql_unit_of_work(engine)``), and the service tests hand them the in-memory fake of
+``tests/fakes.py`` instead. A unique constraint refused at commit comes out as
+``DuplicateKey`` (a storage word, not SQLAlchemy's), for the service to explain in French.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .repository import Repository
+
+
+class DuplicateKey(Exception):
+    """The database refused a duplicate at commit (a unique constraint): the service's
+    locks should make it unreachable, the service turns it into a French ``Conflict``."""
 
 
 class UnitOfWork:
@@ -31,4 +44,15 @@ class UnitOfWork:
     def commit(self) -> None:
         if self.read_only:
             raise RuntimeError("read-only unit of work")
-        self.session.commit()
+        try:
+            self.session.commit()
+        except IntegrityError as exc:
+            raise DuplicateKey(str(exc.orig)) from exc
+
+
+def sql_unit_of_work(engine: Engine) -> Callable[..., UnitOfWork]:
+    """The factory the services receive: ``factory(read_only=…)`` → a unit of work."""
+    def factory(*, read_only: bool = False) -> UnitOfWork:
+        return UnitOfWork(engine, read_only=read_only)
+    factory.engine = engine
+    return factory

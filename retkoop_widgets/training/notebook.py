@@ -16,13 +16,15 @@ import pandas as pd
 from IPython.display import HTML, display
 
 from ..domain.actor import FORMATEUR, MANDATAIRE, Actor
+from ..domain.errors import Forbidden
 from ..services.books import Books
+from ..settings import settings
 from . import scenario as sc
 from .widgets import CheckerWidget, SequenceWidget, TrainerView
 
 
 def _reader(coop: str) -> tuple[Books, str]:
-    if os.environ.get("RETKOOP_USER"):
+    if settings().user:
         from ..identity import current_actor
         actor = current_actor()
         if actor.role == MANDATAIRE and actor.coop:
@@ -56,9 +58,11 @@ def show_statement(exercice: str | None = None) -> pd.DataFrame:
 
 
 def trainer_view(ad: str) -> TrainerView:
-    if os.environ.get("RETKOOP_USER"):
-        from ..identity import current_actor
+    from ..identity import NO_IDENTITY, current_actor, under_hub
+    if settings().user:
         actor = current_actor()
+    elif under_hub(os.environ):  # a hub server without the hub's identity: refuse, never "system"
+        raise Forbidden(NO_IDENTITY)
     else:
         actor = Actor("formateur-local")  # the platform user on a trainer's own machine
     w = TrainerView(Books(None, actor), ad)

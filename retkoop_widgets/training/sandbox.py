@@ -18,14 +18,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import pandas as pd
-from sqlalchemy import delete, func, select
+from dataclasses import replace
 
-from ..domain.actor import ADMIN_AD, FORMATEUR, SYSTEM
+import pandas as pd
+
 from ..domain.errors import Forbidden, NotFound, RetkoopError, ValidationError
 from ..domain.exercice import OPEN, parse_name
 from ..services.books import Books
-from ..storage import orm
+from ..services.guard import writing
 from . import scenario as sc
 from .checks import Sandbox, Verdict, check_all
 
@@ -65,7 +65,7 @@ class SessionResult:
 
 
 def _require_trainer(books: Books) -> None:
-    if books.actor.role not in (SYSTEM, FORMATEUR, ADMIN_AD):
+    if not books.actor.may_train:
         raise Forbidden(f"{books.actor.login} n'est pas formateur : gestion des sessions impossible")
 
 
@@ -156,45 +156,27 @@ def reset_sandbox(books: Books, coop: str, reason: str = "réinitialisation du b
     """Empty a sandbox and reopen its exercice; one transaction, one audit record."""
     _require_trainer(books)
     coop = coop.strip().upper()
-    with books.uow(True) as uow:
-        row = uow.repo.coop(coop)
-        if row is None:
+    with writing(books) as w:
+        c = w.repo.coop(coop)
+        if c is None:
             raise NotFound(f"bac à sable « {coop} » inconnu")
-        if not row.training:
+        if not c.training:
             raise Forbidden(f"{coop} n'est pas un bac à sable de formation : réinitialisation refusée")
-        books.actor.require(True, row.code, row.ad_code, row.training)
-        exs = uow.repo.exercices(coop)
+        w.require_coop(coop)
+        exs = w.repo.exercices(coop)
         if not exs:
             raise NotFound(f"le bac à sable {coop} n'a pas d'exercice")
         keep, later = exs[0], exs[1:]
-        ids = [e.id for e in exs]
-        s = uow.session
-        before = {
-            "ecritures": s.scalar(select(func.count()).select_from(orm.EntryRow)
-                                  .where(orm.EntryRow.exercice_id.in_(ids))),
-            "arretes_de_caisse": s.scalar(select(func.count()).select_from(orm.CashCountRow)
-                                          .where(orm.CashCountRow.exercice_id.in_(ids))),
-            "subventions": s.scalar(select(func.count()).select_from(orm.SubsidyRow)
-                                    .where(orm.SubsidyRow.exercice_id.in_(ids))),
-            "etat": keep.state, "exercices": [e.name for e in exs]}
-        entry_ids = select(orm.EntryRow.id).where(orm.EntryRow.exercice_id.in_(ids))
-        s.execute(delete(orm.AttachmentRow).where(orm.AttachmentRow.entry_id.in_(entry_ids)))
-        s.execute(delete(orm.PostingRow).where(orm.PostingRow.entry_id.in_(entry_ids)))
-        s.execute(delete(orm.EntryRow).where(orm.EntryRow.exercice_id.in_(ids)))
-        s.execute(delete(orm.CashCountRow).where(orm.CashCountRow.exercice_id.in_(ids)))
-        s.execute(delete(orm.SubsidyRow).where(orm.SubsidyRow.exercice_id.in_(ids)))
+        counted = w.repo.delete_exercice_contents([e.id for e in exs])
+        before = {**counted, "etat": keep.state, "exercices": [e.name for e in exs]}
         for e in later:
-            s.delete(e)
-        keep.state, keep.version = OPEN, keep.version + 1
-        keep.opening_bank, keep.opening_cash = sc.OPENING_BANK, sc.OPENING_CASH
-        keep.submitted_at = keep.submitted_by = None
-        keep.verificateurs = None
-        uow.repo.audit(actor=books.actor.login, action="training_reset", object_type="coop", object_id=coop,
-                       now=books.now(), coop=coop, exercice=keep.name, before=before,
-                       after={"etat": OPEN, "banque": sc.OPENING_BANK, "caisse": sc.OPENING_CASH},
-                       reason=reason)
-        uow.commit()
-        return before
+            w.repo.delete_exercice(e.id)
+        w.repo.save_exercice(replace(keep, state=OPEN, version=keep.version + 1, opening_bank=sc.OPENING_BANK,
+                                     opening_cash=sc.OPENING_CASH))
+        w.repo.save_submission(keep.id, None)
+        w.audit("training_reset", "coop", coop, coop=coop, exercice=keep.name, before=before,
+                after={"etat": OPEN, "banque": sc.OPENING_BANK, "caisse": sc.OPENING_CASH}, reason=reason)
+    return before
 
 
 def progress(books: Books, session: str) -> pd.DataFrame:

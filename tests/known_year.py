@@ -1,4 +1,6 @@
-"""A small, fully known exercice for the report and submission tests.
+"""A small, fully known exercice for the report and submission tests (a helper module,
+not a test file: ``test_reports``, ``test_reports_batch``, ``test_submission`` and
+``test_widgets_submission`` import it).
 
 Opening 1 842,37 bank / 63,50 cash (the ``books`` fixture). Every expected figure below
 is derived by hand from the entries, so the tests compare the PDF with arithmetic done
