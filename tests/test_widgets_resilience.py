@@ -114,3 +114,28 @@ def test_a_message_goes_with_what_it_spoke_of(dash, books):
     dash.tabs.selected_index = 1  # another section
     dash.tabs.selected_index = 4
     assert p.status.value == ""
+
+
+def test_the_confirmation_warns_of_cash_below_zero_a_duplicate_and_a_used_cheque(dash, books):
+    form = dash.saisie.form
+    fill(form, "Sortie au musée", "88,40")  # 63,50 € in the cash box
+    form.treso.value = "caisse"
+    form.valider.click()
+    status = form.status.value
+    assert "Écriture 001 enregistrée" in status
+    assert "La caisse passerait à -24,90 € le 02/10/2025 : vérifiez la date ou le montant" in status
+    fill(form, "Sortie au musée", "88,40")
+    form.treso.value = "caisse"
+    form.valider.click()
+    assert "Doublon possible avec la pièce 001 du 02/10/2025" in form.status.value
+    fill(form, "Facture librairie", "30,00")
+    form.mode.value = "chèque"
+    form.cheque.value = "4521001"
+    form.valider.click()
+    assert "rk-warn" not in form.status.value  # nothing to look at: no warning box
+    fill(form, "Facture papeterie", "12,00")
+    form.mode.value = "chèque"
+    form.cheque.value = "4521001"
+    form.valider.click()
+    assert "Le chèque n° 4521001 est déjà celui de la pièce 003" in form.status.value
+    assert len(books.entries(COOP, EX)) == 4  # warnings, not refusals

@@ -203,3 +203,37 @@ def cheque_alerts(entries: Iterable[Entry]) -> list[Alert]:
             text = f"chèques {first} à {last} absents du cahier : annulés, perdus ou pas encore saisis ?"
         alerts.append(Alert("cheques_manquants", text, after.piece, after.id, after.date))
     return alerts
+
+
+def save_warnings(exercice: Exercice, entries: Iterable[Entry], saved: Entry) -> list[str]:
+    """What a teacher should look at right after saving ``saved`` (already in ``entries``):
+    the cash going below zero from it on, a probable duplicate (same amount and date, or the
+    same libellé within a week), a cheque number already used. Shown in the confirmation,
+    where the mistake can still be fixed, not only in the alert counter."""
+    from .chart import fold
+    out: list[str] = []
+    lines = running_balances(exercice, entries)
+    after = False
+    for line in lines:
+        after = after or line.entry.id == saved.id
+        if after and saved.cash < 0 and line.cash_balance < 0:
+            out.append(f"la caisse passerait à {format_eur(line.cash_balance)} le {line.entry.date:%d/%m/%Y} : "
+                       "vérifiez la date ou le montant")
+            break
+    label = fold(saved.libelle).strip()
+    for e in entries:
+        if e.id == saved.id:
+            continue
+        same_day_amount = e.date == saved.date and e.amount == saved.amount and e.kind == saved.kind
+        same_label = label and fold(e.libelle).strip() == label and abs((e.date - saved.date).days) <= 7
+        if same_day_amount or same_label:
+            out.append(f"doublon possible avec la pièce {e.piece} du {e.date:%d/%m/%Y} "
+                       f"({e.libelle}, {format_eur(e.amount)}) : supprimez l'une des deux si c'est la même")
+            break
+    if saved.cheque:
+        for e in entries:
+            if e.id != saved.id and e.cheque == saved.cheque and e.bank < 0 and saved.bank < 0:
+                out.append(f"le chèque n° {saved.cheque} est déjà celui de la pièce {e.piece}")
+                break
+    return out
+

@@ -452,9 +452,26 @@ class EntryForm:
         if not self.piece.value:  # nobody refreshed the form (used on its own)
             self._refresh_suggestions()
             self._suggest_piece(force=True)
+        self.status.value += warnings_html(ctx, entry)
         if self.on_saved:
             self.on_saved(entry)
         self._after_save = self._signature()
+
+
+def warnings_html(ctx: Context, entry) -> str:
+    """The save's warnings (cash below zero, probable duplicate, cheque already used), under
+    its confirmation; empty when there is nothing to look at."""
+    from ..domain.ledger import save_warnings
+    try:
+        found = save_warnings(ctx.exercice_obj(), ctx.entries(), entry)
+    except Exception:  # noqa: BLE001 - a warning must never hide the confirmation
+        from .boundary import report
+        report()
+        return ""
+    if not found:
+        return ""
+    items = "".join(f"<li>{esc(w[:1].upper() + w[1:])}</li>" for w in found)
+    return f'<div class="rk-warn" role="status">⚠ À vérifier :<ul>{items}</ul></div>'
 
 
 def _plain(cents: int) -> str:
@@ -542,7 +559,7 @@ class TransferForm:
             self.ctx.changed("entries")
             self.reset()
             self.status.value = ok_html(f"Virement {entry.piece} enregistré — {entry.libelle}, "
-                                        f"{format_eur(entry.amount)}")
+                                        f"{format_eur(entry.amount)}") + warnings_html(self.ctx, entry)
             if self.on_saved:
                 self.on_saved(entry)
 

@@ -38,6 +38,9 @@ body, .jp-Notebook, .widget-html-content {{ font-family: system-ui, -apple-syste
 .rk-ok {{ background: #ecfdf5; color: #065f46; border: 1px solid #a7f3d0; border-radius: 8px; padding: 6px 10px; }}
 .rk-ko {{ background: #fef2f2; color: {ERROR_COLOR}; border: 1px solid #fecaca; border-radius: 8px; padding: 6px 10px; }}
 .rk-ko ul {{ margin: 2px 0 0 0; padding-left: 18px; }}
+.rk-warn {{ background: {WARN_BG}; color: #9a3412; border: 1px solid #fdba74; border-radius: 8px; padding: 6px 10px;
+            margin-top: 4px; font-size: 13.5px; }}
+.rk-warn ul {{ margin: 2px 0 0 0; padding-left: 18px; }}
 .rk-info {{ background: #eff6ff; color: #1e3a8a; border: 1px solid #bfdbfe; border-radius: 8px; padding: 6px 10px; }}
 .rk-reste {{ font-weight: 650; padding: 4px 10px; border-radius: 6px; display: inline-block; }}
 .rk-reste.zero {{ background: #dcfce7; color: {CASH_COLOR}; }}
