@@ -269,7 +269,7 @@ def test_deleting_a_68_entry_from_the_cahier_warns_about_its_goods(books):
     [box] = c.confirm.children
     question = box.children[0].value
     assert f"Supprimer la pièce {e.piece}" in question
-    assert "1 bien de l'inventaire y est rattaché (« Tablette tactile ») : il restera inscrit, sans pièce" in question
+    assert "est la pièce de 1 bien de l'inventaire (« Tablette tactile ») : il restera inscrit, sans pièce" in question
 
 
 def test_list_goods_by_exercice(books):

@@ -8,6 +8,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from retkoop_widgets.domain.dates import parse_date
+from retkoop_widgets.domain.entry import EntryDraft, VentilationLine
 from retkoop_widgets.domain.errors import ValidationError
 from retkoop_widgets.widgets.app import Dashboard
 from tests.conftest import COOP, EX
@@ -139,3 +140,22 @@ def test_the_confirmation_warns_of_cash_below_zero_a_duplicate_and_a_used_cheque
     form.valider.click()
     assert "Le chèque n° 4521001 est déjà celui de la pièce 003" in form.status.value
     assert len(books.entries(COOP, EX)) == 4  # warnings, not refusals
+
+
+def test_deleting_an_entry_says_what_it_touches_before_the_confirmation(dash, books):
+    e = books.record_entry(COOP, EX, EntryDraft(date(2025, 11, 6), "Subvention mairie", mode="virement",
+                                                bank_in=60000, ventilation=(VentilationLine("7410", 60000),)))
+    books.point([e.id], date(2025, 11, 30))
+    books.add_subsidy(COOP, EX, "Mairie de Rouen", "commune", "Classe de mer", 60000, date(2025, 11, 6),
+                      entry_piece=e.piece)
+    books.attach(e.id, "notification.pdf", PDF)
+    dash.ctx.changed("entries")
+    dash.tabs.selected_index = 1
+    c = dash.cahier
+    c.pick.value = e.id
+    c.del_btn.click()
+    question = c.confirm.children[0].children[0].value
+    assert "est pointée sur le relevé du 30/11/2025" in question
+    assert "a 1 pièce justificative (gardée dans l'historique)" in question
+    assert "est liée à la subvention « Mairie de Rouen — Classe de mer » (le lien sera retiré)" in question
+    assert books.entry(e.id)  # nothing deleted before the confirmation

@@ -341,13 +341,30 @@ class CahierSection(Section):
                 self.ctx.changed("entries")
                 self.status.value = ok_html(f"Pièce {e.piece} supprimée (la suppression est tracée dans l'historique).")
         question = f"Supprimer la pièce {e.piece} « {e.libelle} » ({format_eur(e.amount)}) ?"
+        touches = self._links_of(e)
+        if touches:
+            question += " Elle " + " ; ".join(touches) + "."
+        self._confirm(question, "Oui, supprimer", do, "danger", reason)
+
+    def _links_of(self, e) -> list[str]:
+        """What deleting ``e`` touches, said before the teacher confirms."""
+        out = []
+        if e.pointed:
+            when = f" du {fdate(e.statement_date)}" if e.statement_date else ""
+            out.append(f"est pointée sur le relevé{when}")
+        files = self.ctx.books.attachments(self.ctx.coop, self.ctx.exercice).get(e.id, [])
+        if files:
+            out.append(f"a {len(files)} pièce{'s' if len(files) > 1 else ''} justificative"
+                       f"{'s' if len(files) > 1 else ''} (gardée{'s' if len(files) > 1 else ''} dans l'historique)")
+        for sub in self.ctx.subsidies():
+            if sub.entry_piece and sub.entry_piece == e.piece:
+                out.append(f"est liée à la subvention « {sub.grantor} — {sub.object} » (le lien sera retiré)")
         goods = [g for g in self.ctx.snapshot().goods if g.entry_id == e.id]
         if goods:  # the register keeps them (the good exists), without their pièce
             names = ", ".join(f"« {g.designation} »" for g in goods)
-            question += (f" {len(goods)} bien{'s' if len(goods) > 1 else ''} de l'inventaire y "
-                         f"{'sont rattachés' if len(goods) > 1 else 'est rattaché'} ({names}) : "
-                         f"{'ils resteront inscrits' if len(goods) > 1 else 'il restera inscrit'}, sans pièce.")
-        self._confirm(question, "Oui, supprimer", do, "danger", reason)
+            out.append(f"est la pièce de {len(goods)} bien{'s' if len(goods) > 1 else ''} de l'inventaire "
+                       f"({names}) : {'ils resteront inscrits' if len(goods) > 1 else 'il restera inscrit'}, sans pièce")
+        return out
 
     def _ask_point(self) -> None:
         e = self._selected()
