@@ -58,7 +58,31 @@ def voila_command(notebook: Path, port: int, *, cull_idle: int = 900, cull_inter
             f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
             f"--MappingKernelManager.cull_interval={cull_interval}",
             "--MappingKernelManager.cull_connected=False",
+            f"--Voila.config_file_paths={config_dir()}",
             ]
+
+
+#: A pièce justificative may weigh 10 Mo (``domain.attachment.MAX_BYTES``); the upload is
+#: one websocket message. Tornado's default cap (10 MiB) *closed the page's websocket* on a
+#: bigger file (the page froze); with room above the limit the kernel receives the file
+#: and refuses it in French, naming its size.
+WEBSOCKET_MAX_MESSAGE = 64 * 1024 * 1024
+
+
+def config_dir() -> str:
+    """A private folder holding ``voila.json`` for the settings the command line cannot
+    carry (a dict of tornado settings with an integer value)."""
+    global _CONFIG_DIR
+    if _CONFIG_DIR is None:
+        folder = Path(tempfile.mkdtemp(prefix="retkoop-voila-"))
+        (folder / "voila.json").write_text(json.dumps(
+            {"Voila": {"tornado_settings": {"websocket_max_message_size": WEBSOCKET_MAX_MESSAGE}}}),
+            encoding="utf-8")
+        _CONFIG_DIR = str(folder)
+    return _CONFIG_DIR
+
+
+_CONFIG_DIR: str | None = None
 
 
 def start(db_url: str, port: int, *, demo: bool = False, env: dict | None = None, quiet: bool = False,

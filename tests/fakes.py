@@ -283,6 +283,9 @@ class FakeRepository:
         i = self._id()
         self.d.attachments[i] = Attachment(i, entry_id, sha256, filename[:255], actor, now)
 
+    def remove_attachment(self, attachment_id: int) -> None:
+        self.d.attachments.pop(attachment_id, None)
+
     def attachments(self, entry_ids: list[int]) -> dict[int, list[Attachment]]:
         out: dict[int, list[Attachment]] = {}
         wanted = set(entry_ids)

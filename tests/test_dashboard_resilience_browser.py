@@ -287,3 +287,22 @@ def test_a_monkey_cannot_break_the_dashboard(browser):
             raise
         assert not LEAKS.search("\n".join(frames)), LEAKS.search("\n".join(frames))
         page.context.close()
+
+
+def test_a_file_over_the_limit_is_refused_in_french_and_the_next_one_is_joined(dashboard):
+    """Tornado's websocket cap used to close the page on a file over ~10 MB: later uploads
+    did nothing and the previous « ✔ joint » stayed. Now the kernel gets it and says why."""
+    page, db_url, frames = dashboard
+    page.locator(".lm-TabBar-tab", has_text="Pièces justificatives").first.click()
+    page.wait_for_selector(".rk-jentry select")
+    page.wait_for_selector(".rk-jlimit:has-text('10 Mo au plus')")
+    big = b"%PDF-1.4\n" + b"0" * (12 * 1024 * 1024)
+    with page.expect_file_chooser() as chooser:
+        page.click(".rk-jupload")
+    chooser.value.set_files(files=[{"name": "scan.complet.pdf", "mimeType": "application/pdf", "buffer": big}])
+    page.wait_for_selector(".rk-jstatus:has-text('pèse 12,0 Mo : la limite est de 10 Mo')", timeout=60000)
+    with page.expect_file_chooser() as chooser:
+        page.click(".rk-jupload")
+    chooser.value.set_files(files=[{"name": "facture.pdf", "mimeType": "application/pdf",
+                                    "buffer": b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"}])
+    page.wait_for_selector(".rk-jstatus:has-text('facture.pdf joint à la pièce')")

@@ -159,3 +159,35 @@ def test_deleting_an_entry_says_what_it_touches_before_the_confirmation(dash, bo
     assert "a 1 pièce justificative (gardée dans l'historique)" in question
     assert "est liée à la subvention « Mairie de Rouen — Classe de mer » (le lien sera retiré)" in question
     assert books.entry(e.id)  # nothing deleted before the confirmation
+
+
+def test_a_receipt_can_be_removed_with_confirmation_and_names_are_clean(dash, books):
+    e = books.record_entry(COOP, EX, EntryDraft(date(2025, 10, 2), "Papeterie", mode="carte", bank_out=1240,
+                                                ventilation=(VentilationLine("6064", 1240),)))
+    books.attach(e.id, "../../etc/\x00facture\r\n.pdf", PDF)
+    [a] = books.attachments(COOP, EX)[e.id]
+    assert a["filename"] == "facture.pdf"
+    dash.ctx.changed("entries")
+    dash.tabs.selected_index = 4
+    p = dash.pieces
+    p.entry.value = e.id
+    [remove] = p.removals.children
+    remove.click()
+    assert "Retirer « facture.pdf » de la pièce 001 ?" in p.removals.children[0].children[0].value
+    assert books.attachments(COOP, EX).get(e.id)  # nothing removed before the confirmation
+    p.removals.children[0].children[1].click()  # « Oui, retirer »
+    assert books.attachments(COOP, EX).get(e.id) is None
+    assert "facture.pdf retiré de la pièce 001" in p.status.value
+    assert [r["action"] for r in books.audit_log(COOP)][:2] == ["detach", "attach"]
+
+
+def test_a_file_over_the_limit_is_refused_naming_its_size(dash, books):
+    e = books.record_entry(COOP, EX, EntryDraft(date(2025, 10, 2), "Papeterie", mode="carte", bank_out=1240,
+                                                ventilation=(VentilationLine("6064", 1240),)))
+    dash.ctx.changed("entries")
+    dash.tabs.selected_index = 4
+    p = dash.pieces
+    p.entry.value = e.id
+    _upload(p.upload, "scan.pdf", b"%PDF-" + b"0" * (12 * 1024 * 1024))
+    assert "« scan.pdf » pèse 12,0 Mo : la limite est de 10 Mo" in p.status.value
+    assert "10 Mo au plus par fichier" in p.root.children[0].children[1].children[2].value

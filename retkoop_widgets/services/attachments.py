@@ -22,6 +22,7 @@ def store_blob(books: "Books", filename: str, content: bytes) -> str:
 
 
 def attach(books: "Books", entry_id: int, filename: str, content: bytes) -> str:
+    filename = att.clean_filename(filename)
     mime, digest = att.check(filename, content)
     with writing(books) as w:
         e = for_write(w, entry_id, None).entry
@@ -33,6 +34,20 @@ def attach(books: "Books", entry_id: int, filename: str, content: bytes) -> str:
         w.audit("attach", "entry", entry_id,
                 after={"fichier": filename, "sha256": digest, "type": mime, "taille": len(content)})
     return digest
+
+
+def detach(books: "Books", entry_id: int, attachment_id: int, reason: str = "") -> str:
+    """Remove one pièce justificative from an entry (the file stays in the audit trail and in
+    the blob store: the history can still show it). Returns the removed file's name."""
+    with writing(books) as w:
+        e = for_write(w, entry_id, None).entry
+        found = next((a for a in w.repo.attachments([entry_id]).get(entry_id, []) if a.id == attachment_id), None)
+        if found is None:
+            raise NotFound(f"ce fichier n'est plus joint à la pièce {e.piece}")
+        w.repo.remove_attachment(attachment_id)
+        w.audit("detach", "entry", entry_id, before={"fichier": found.filename, "sha256": found.sha256},
+                reason=reason)
+        return found.filename
 
 
 def attachments(books: "Books", coop: str, name: str) -> dict[int, list[dict]]:

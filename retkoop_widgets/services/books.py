@@ -115,6 +115,7 @@ class Books:
     subsidies = _subsidies.subsidies
     store_blob = _attachments.store_blob
     attach = _attachments.attach
+    detach = _attachments.detach
     attachments = _attachments.attachments
     blob = _attachments.blob
 

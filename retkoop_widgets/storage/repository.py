@@ -517,6 +517,9 @@ class Repository(InventoryRepository):
         self.s.add(orm.AttachmentRow(entry_id=entry_id, sha256=sha256, filename=filename[:255],
                                      uploaded_by=actor, uploaded_at=now))
 
+    def remove_attachment(self, attachment_id: int) -> None:
+        self.s.execute(delete(orm.AttachmentRow).where(orm.AttachmentRow.id == attachment_id))
+
     def attachments(self, entry_ids: list[int]) -> dict[int, list[Attachment]]:
         out: dict[int, list[Attachment]] = {}
         for chunk in _chunks(entry_ids):

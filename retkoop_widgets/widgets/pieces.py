@@ -34,6 +34,8 @@ class PiecesSection(Section):
         self.files = W.HTML()
         self.files.add_class("rk-jfiles")
         self.preview = W.Box()
+        self.removals = W.VBox()  # one « Retirer » per file, then its confirmation
+        self.removals.add_class("rk-jremovals")
         self.table = W.HTML()
         self.upload.observe(self._uploaded, "value")
         self.entry.observe(self._entry_changed, "value")
@@ -41,8 +43,10 @@ class PiecesSection(Section):
             W.HTML('<div class="rk-title">Joindre un justificatif à une pièce</div><div class="rk-help">'
                    'Facture, ticket de caisse, bordereau de remise : PDF, JPEG ou PNG, 10 Mo au plus. '
                    'Gardez les originaux papier.</div>'),
-            W.HBox([self.entry, self.upload], layout=W.Layout(align_items="center")),
-            self.status, self.files, self.preview])
+            W.HBox([self.entry, self.upload, W.HTML('<span class="rk-help rk-jlimit">10 Mo au plus par fichier '
+                                                     '(PDF, JPEG ou PNG ; sur un téléphone : une photo)</span>')],
+                   layout=W.Layout(align_items="center")),
+            self.status, self.files, self.removals, self.preview])
         top.add_class("rk-card")
         lst = W.VBox([W.HTML('<div class="rk-title">Pièces de l’exercice et leurs justificatifs</div>'), self.table])
         lst.add_class("rk-card")
@@ -83,6 +87,7 @@ class PiecesSection(Section):
         if not atts:
             self.files.value = '<div class="rk-help">Aucun fichier joint à cette pièce.</div>'
             self.preview.children = []
+            self.removals.children = []
             return
         links = []
         img = None
@@ -99,6 +104,34 @@ class PiecesSection(Section):
                               layout=W.Layout(max_width="360px", max_height="260px"))
         self.files.value = "<div class='rk-jlinks'>" + "<br>".join(links) + "</div>"
         self.preview.children = [img] if img is not None else []
+        self.removals.children = [self._remove_button(eid, a) for a in atts]
+
+    def _remove_button(self, entry_id: int, a: dict) -> W.Widget:
+        b = W.Button(description=f"Retirer « {a['filename'][:40]} »", icon="trash",
+                     tooltip=f"retirer {a['filename']} de cette pièce", layout=W.Layout(width="auto"))
+        b.add_class("rk-jremove")
+        b.on_click(lambda _b: self._ask_remove(entry_id, a))
+        return b
+
+    def _ask_remove(self, entry_id: int, a: dict) -> None:
+        e = self.ctx.entry_by_id(entry_id)
+        yes = W.Button(description="Oui, retirer", button_style="danger", layout=W.Layout(width="auto"))
+        yes.add_class("rk-jremove-yes")
+        no = W.Button(description="Annuler", layout=W.Layout(width="auto"))
+        box = W.HBox([W.HTML(f"<b>Retirer « {esc(a['filename'])} » de la pièce {esc(e.piece if e else '')} ? "
+                             "Le retrait est tracé dans l'historique.</b>"), yes, no],
+                     layout=W.Layout(align_items="center"))
+        box.add_class("rk-confirm")
+        no.on_click(lambda _b: self._show_entry())
+
+        def go(_b):
+            ok, name = attempt(lambda: self.ctx.books.detach(entry_id, a["id"]), self.status)
+            if ok:
+                self.ctx.changed("attachments")
+                self.refresh()
+                self.status.value = ok_html(f"{name} retiré de la pièce {e.piece if e else ''}")
+        yes.on_click(go)
+        self.removals.children = [box]
 
     def _uploaded(self, change) -> None:
         files = _uploads(change["new"])
