@@ -12,6 +12,10 @@ from the environment, which ``retkoop hub`` (``retkoop_widgets/hub/launcher.py``
                           (RETKOOP_HUB_SERVER_PORTS="LOW-HIGH" to choose).
   RETKOOP_NOTEBOOKS_DIR   folder holding tableau_de_bord.ipynb, ad.ipynb, formation/.
   RETKOOP_CULL_TIMEOUT    seconds of inactivity before a server is stopped (default 3600).
+  RETKOOP_HUB_HOMES_DIR   parent of the private homes of formateurs' and analysts' OS users
+                          (default /var/lib/retkoop/homes).
+  RETKOOP_HUB_USER_PYTHON Python those users' servers run with (default: this one; it must be
+                          readable by an unprivileged user, see docs/security.md).
 """
 import os
 import sys
@@ -24,7 +28,9 @@ REPO = HERE.parent
 BIN = Path(sys.executable).parent
 DB_URL = os.environ["RETKOOP_DB_URL"]
 DATA = Path(os.environ.get("RETKOOP_HUB_DATA_DIR", REPO / ".hub"))
+os.umask(0o077)  # everything the hub writes (its database, secret, logs): owner only
 DATA.mkdir(parents=True, exist_ok=True)
+DATA.chmod(0o700)
 IP = os.environ.get("RETKOOP_HUB_IP", "127.0.0.1")
 PORT = int(os.environ.get("RETKOOP_HUB_PORT", "8000"))
 NOTEBOOKS = Path(os.environ.get("RETKOOP_NOTEBOOKS_DIR", REPO / "notebooks"))
@@ -66,6 +72,10 @@ c.RetkoopSpawner.workspace_seeds = {
     "formateur": [str(NOTEBOOKS / "formation")],
     "analyste": [str(NOTEBOOKS / "analyse_departementale.ipynb")],
 }
+# Roles that run code (formateur, analyste) run as their own OS user (hub/isolation.py).
+c.RetkoopSpawner.isolated_roles = ["formateur", "analyste"]
+c.RetkoopSpawner.homes_dir = os.environ.get("RETKOOP_HUB_HOMES_DIR", "/var/lib/retkoop/homes")
+c.RetkoopSpawner.isolated_python = os.environ.get("RETKOOP_HUB_USER_PYTHON", sys.executable)
 c.SimpleLocalProcessSpawner.home_dir_template = str(DATA / "home" / "{username}")
 c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
 c.Spawner.start_timeout = 60
