@@ -344,7 +344,8 @@ def test_cfonb_statement_proposes_checks_both_balances_and_points(books):
                                                          (e["remise"].id, "même montant, date proche")]
     assert [u.line.libelle for u in m.unmatched] == ["FRAIS ENVOI CHEQUIER"]
     opening, closing = m.checks
-    assert opening.ok and opening.text() == "relevé, solde d'ouverture au 31/10 : 1 830,37 € ; livre pointé : 1 830,37 € ✔"
+    assert opening.ok and opening.text() == ("relevé, solde d'ouverture au 31/10 : 1 830,37 € ; livre pointé : "
+                                             "1 830,37 € ✔")
     # the fee is not in the cahier: the gap says how much is missing
     assert closing.gap == -480 and closing.proposed == 2
     assert closing.text() == ("relevé au 30/11 : 2 012,07 € ; livre pointé : 2 016,87 € (avec les 2 lignes "

@@ -118,8 +118,9 @@ def cmd_releve(args) -> int:
     if not args.appliquer:
         print()
         if ids:
-            print(f"Rien n'a été pointé. Pour pointer {'la ligne rapprochée' if len(ids) == 1 else f'les {len(ids)} lignes rapprochées'} "
-                  f"sur le relevé du {_d(when)} : relancez avec --appliquer.")
+            which = "la ligne rapprochée" if len(ids) == 1 else f"les {len(ids)} lignes rapprochées"
+            print(f"Rien n'a été pointé. Pour pointer {which} sur le relevé du {_d(when)} : relancez avec "
+                  "--appliquer.")
         else:
             print("Rien à pointer.")
         return 0

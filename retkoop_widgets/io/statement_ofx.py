@@ -100,8 +100,9 @@ def parse_ofx(raw: bytes, source: str = "le relevé") -> Statement:
     raw = _fix_charset(raw.lstrip(b"\xef\xbb\xbf"))
     try:
         header, body = parse_header(io.BytesIO(raw))
-    except (OFXHeaderError, ValueError, UnicodeDecodeError) as exc:
-        raise _refuse("en-tête OFX illisible (OFXHEADER, VERSION, CHARSET…) : le fichier est-il complet ?", 1) from None
+    except (OFXHeaderError, ValueError, UnicodeDecodeError):
+        raise _refuse("en-tête OFX illisible (OFXHEADER, VERSION, CHARSET…) : le fichier est-il complet ?",
+                      1) from None
     codec = getattr(header, "codec", "utf-8")
     try:
         text = raw.decode(codec)
