@@ -40,7 +40,8 @@ def dashboard_server(ports: tuple[int, int], **start_kw):
     b.engine.dispose()
     port = free_port(*ports)
     env = {k: v for k, v in os.environ.items() if not k.startswith("RETKOOP_") and k != "QUERY_STRING"}
-    proc = ds.start(url, port, env=env, quiet=True, **start_kw)
+    # No hub identity here: the demo mandataire, as under `retkoop demo` (identity.py).
+    proc = ds.start(url, port, env=env, quiet=True, **{"demo": True, **start_kw})
     try:
         ds.wait_ready(port, proc=proc)
         yield f"http://127.0.0.1:{port}/", url
