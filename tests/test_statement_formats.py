@@ -297,6 +297,23 @@ def test_utf16_without_bom_is_recognised():
     assert st.encoding == "utf-16" and st.lines[0].amount_cents == -100
 
 
+def test_shared_text_decoding_policies():
+    """``io.text_files.decode``: the statement's policy (UTF-8, else Windows-1252, UTF-16
+    read) and a stricter one as the cahier's (UTF-8 only, UTF-16 refused)."""
+    from retkoop_widgets.io.text_files import decode, header_key, line_of
+    assert decode("\ufeffDate;x".encode("utf-8")).text == "Date;x"
+    assert decode("Libellé".encode("cp1252")) == decode("Libellé".encode("cp1252"), encodings=("utf-8", "windows-1252"))
+    assert decode("Libellé".encode("cp1252")).encoding == "windows-1252"
+    with pytest.raises(ValidationError) as exc:
+        decode("a\nLibellé".encode("cp1252"), encodings=("utf-8",), unreadable="pas en UTF-8")
+    assert [str(p) for p in exc.value.problems] == ["ligne 2 : pas en UTF-8"]
+    for wide in ("Date;x\n".encode("utf-16"), "Date;x\n".encode("utf-16-be")):
+        assert decode(wide).text == "Date;x\n"
+        with pytest.raises(ValidationError, match="en UTF-16"):
+            decode(wide, encodings=("utf-8",), refuse_utf16="le fichier est en UTF-16")
+    assert header_key("\ufeffN° chèque") == "ncheque" and line_of("ligne 12 (pièce D014)") == 12
+
+
 # -- balance check -----------------------------------------------------------------------------
 def test_balance_check_texts():
     b = Balance(NOV, 185269, "closing", 7)
