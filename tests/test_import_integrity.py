@@ -362,3 +362,26 @@ def test_a_cahier_in_utf16_without_bom_is_refused_clearly():
     with pytest.raises(ValidationError, match="UTF-16 sans marque"):
         parse_cahier(data, CHART)
     assert len(parse_cahier(b"\xff\xfe" + data, CHART)) == 1
+
+
+# -- 6. the SQLite write lock -------------------------------------------------------------
+@pytest.mark.slow  # waits SQLite's 30 s busy timeout
+def test_a_writer_blocked_by_a_long_sqlite_import_gets_a_french_message(tmp_path):
+    """Another process holds SQLite's write lock (as a 400,000-line import does for ~70 s):
+    a writer waits the 30 s busy timeout, then is refused in French, nothing saved."""
+    import sqlite3
+    path = tmp_path / "retkoop.sqlite3"
+    url = f"sqlite:///{path}"
+    run(url, "init")
+    run(url, "ad", "add", "AD76", "--name", "OCCE Seine-Maritime")
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        p = run(url, "coop", "add", COOP, "--name", "École des Tilleuls", "--ad", "AD76", check=False)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert p.returncode == 1
+    assert "la base de données est occupée par une autre opération" in p.stderr
+    assert "database is locked" not in p.stderr and "erreur inattendue" not in p.stderr
+    assert "AD76-0421" not in run(url, "coop", "list").stdout
