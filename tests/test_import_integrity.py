@@ -212,7 +212,11 @@ def test_domain_limits_are_the_column_lengths():
     from retkoop_widgets.storage import orm
     columns = {"piece": orm.EntryRow.piece, "libelle": orm.EntryRow.libelle, "tiers": orm.EntryRow.tiers,
                "mode": orm.EntryRow.mode, "cheque": orm.EntryRow.cheque, "action": orm.PostingRow.action,
-               "account": orm.PostingRow.account, "exercice": orm.ExerciceRow.name}
+               "account": orm.PostingRow.account, "exercice": orm.ExerciceRow.name,
+               "ad_code": orm.AdRow.code, "ad_name": orm.AdRow.name, "coop_code": orm.CoopRow.code,
+               "coop_name": orm.CoopRow.name, "grantor": orm.SubsidyRow.grantor,
+               "grantor_type": orm.SubsidyRow.grantor_type, "subsidy_object": orm.SubsidyRow.object,
+               "designation": orm.DurableGoodRow.designation, "location": orm.DurableGoodRow.location}
     assert {k: c.property.columns[0].type.length for k, c in columns.items()} == LIMITS
 
 

@@ -263,7 +263,8 @@ def build_entry(draft: EntryDraft, chart: Chart, *, start: date | None = None,
             where = f"ventilation ligne {i}"
             problems.extend(text_problems((line.action or "").strip(), "action", prefix=f"{where} : "))
             if acc is None:
-                refuse(f"{where} : compte « {line.account} » inconnu du plan comptable", "ventilation")
+                refuse(f"{where} : compte « {printable(str(line.account)[:20])} » inconnu du plan comptable",
+                       "ventilation")
                 continue
             if line.amount <= 0:
                 refuse(f"{where} : le montant sur le compte {acc.code} doit être positif", "ventilation")

@@ -28,13 +28,22 @@ LIMITS: dict[str, int] = {
     "action": 100,     # posting.action
     "account": 12,     # posting.account
     "exercice": 9,     # exercice.name (always ``2025-2026``)
+    # Not yet checked by their own modules (subsidy.py, services/administration.py): the
+    # same table, for ``text_problems(value, "grantor")`` there.
+    "ad_code": 16, "ad_name": 200,                       # ad.code, ad.name
+    "coop_code": 32, "coop_name": 200,                   # coop.code, coop.name
+    "grantor": 200, "grantor_type": 40, "subsidy_object": 300,  # subsidy.grantor, .grantor_type, .object
+    "designation": 200, "location": 100,                 # durable_good.designation, .location
 }
 
 #: How each field is named in a French refusal.
 LABELS: dict[str, str] = {
     "piece": "le numéro de pièce", "libelle": "le libellé", "tiers": "le tiers", "mode": "le mode",
     "cheque": "le numéro de chèque", "action": "l'action", "account": "le compte",
-    "exercice": "l'exercice",
+    "exercice": "l'exercice", "ad_code": "le code de l'AD", "ad_name": "le nom de l'AD",
+    "coop_code": "le code de la coopérative", "coop_name": "le nom de la coopérative",
+    "grantor": "l'organisme", "grantor_type": "le type d'organisme", "subsidy_object": "l'objet",
+    "designation": "la désignation", "location": "le lieu",
 }
 
 _BIDI = frozenset(range(0x202A, 0x202F)) | frozenset(range(0x2066, 0x206A))
