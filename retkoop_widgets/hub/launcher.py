@@ -54,6 +54,10 @@ class HubSettings:
     # run with (readable by an unprivileged user; docs/security.md).
     homes_dir: Path = Path(os.environ.get("RETKOOP_HUB_HOMES_DIR", "/var/lib/retkoop/homes"))
     user_python: str = os.environ.get("RETKOOP_HUB_USER_PYTHON", "")  # "": this one, or a shared venv
+    # Behind nginx: the https address people use (cookies Secure) and nginx's address
+    # (its X-Real-IP is believed for login throttling).
+    public_url: str = os.environ.get("RETKOOP_PUBLIC_URL", "")
+    trusted_proxy: str = os.environ.get("RETKOOP_TRUSTED_PROXY", "")
 
     def resolve_user_python(self) -> str:
         """``user_python``, or (as root, when unprivileged users cannot run this Python, e.g.
@@ -82,6 +86,8 @@ class HubSettings:
             "RETKOOP_CULL_TIMEOUT": str(self.cull_timeout),
             "RETKOOP_HUB_HOMES_DIR": str(self.homes_dir),
             "RETKOOP_HUB_USER_PYTHON": self.user_python,
+            "RETKOOP_PUBLIC_URL": self.public_url,
+            "RETKOOP_TRUSTED_PROXY": self.trusted_proxy,
         })
         if self.server_ports:
             env["RETKOOP_HUB_SERVER_PORTS"] = f"{self.server_ports[0]}-{self.server_ports[1]}"

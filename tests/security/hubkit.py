@@ -236,7 +236,8 @@ def hub_pid_of_server(user: str) -> int | None:
             env = p.info["environ"] or {}
         except Exception:
             continue
-        if "singleuser" in cmd and env.get("JUPYTERHUB_USER") == user:
+        if ("singleuser" in cmd and env.get("JUPYTERHUB_USER") == user
+                and f":{PORT + 2}/" in env.get("JUPYTERHUB_API_URL", "")):  # this hub's, not another's
             return p.pid
     return None
 
