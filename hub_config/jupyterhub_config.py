@@ -12,6 +12,14 @@ from the environment, which ``retkoop hub`` (``retkoop_widgets/hub/launcher.py``
                           (RETKOOP_HUB_SERVER_PORTS="LOW-HIGH" to choose).
   RETKOOP_NOTEBOOKS_DIR   folder holding tableau_de_bord.ipynb, ad.ipynb, formation/.
   RETKOOP_CULL_TIMEOUT    seconds of inactivity before a server is stopped (default 3600).
+  RETKOOP_HUB_HOMES_DIR   parent of the private homes of formateurs' and analysts' OS users
+                          (default /var/lib/retkoop/homes).
+  RETKOOP_HUB_USER_PYTHON Python those users' servers run with (default: this one; it must be
+                          readable by an unprivileged user, see docs/security.md).
+  RETKOOP_PUBLIC_URL      the address people type, e.g. https://retkoop.example.org/ behind
+                          nginx: with https, every cookie is Secure.
+  RETKOOP_TRUSTED_PROXY   address(es) of that reverse proxy (comma-separated), whose
+                          X-Real-IP is believed for login throttling (default: none).
 """
 import os
 import sys
@@ -24,7 +32,9 @@ REPO = HERE.parent
 BIN = Path(sys.executable).parent
 DB_URL = os.environ["RETKOOP_DB_URL"]
 DATA = Path(os.environ.get("RETKOOP_HUB_DATA_DIR", REPO / ".hub"))
+os.umask(0o077)  # everything the hub writes (its database, secret, logs): owner only
 DATA.mkdir(parents=True, exist_ok=True)
+DATA.chmod(0o700)
 IP = os.environ.get("RETKOOP_HUB_IP", "127.0.0.1")
 PORT = int(os.environ.get("RETKOOP_HUB_PORT", "8000"))
 NOTEBOOKS = Path(os.environ.get("RETKOOP_NOTEBOOKS_DIR", REPO / "notebooks"))
@@ -54,6 +64,26 @@ c.Authenticator.manage_groups = True
 c.Authenticator.allow_all = True  # authenticate() refuses anyone without an active account
 c.Authenticator.admin_users = set()  # the platform is run from the CLI, not the Hub's admin page
 c.JupyterHub.shutdown_on_logout = True  # logging out ends the session and its kernels
+# Sessions end for real (retkoop_widgets/hub/sessions.py): logout, reset, lock, role/coop
+# change rotate the cookie id, revoke tokens, stop the server.
+c.RetkoopAuthenticator.session_stamps_file = str(DATA / "session-stamps.json")
+c.RetkoopAuthenticator.session_watch_interval = 5
+c.Authenticator.auth_refresh_age = 60
+# Login throttling per (login, address), growing delays, never a lock (hub/throttle.py).
+c.RetkoopAuthenticator.free_failures = 3
+c.RetkoopAuthenticator.base_delay = 2.0
+c.RetkoopAuthenticator.max_delay = 900.0
+c.RetkoopAuthenticator.free_failures_per_address = 30
+c.RetkoopAuthenticator.trusted_proxies = [
+    a.strip() for a in os.environ.get("RETKOOP_TRUSTED_PROXY", "").split(",") if a.strip()]
+# Tokens: none for mandataires (no "tokens" scope, no token page); a week at most for others.
+c.JupyterHub.token_expires_in_max_seconds = 7 * 24 * 3600
+# Cookies: HttpOnly (JupyterHub), SameSite=Lax, Secure when the public address is https
+# (the proxies between nginx and the Hub speak http, so the request's own scheme cannot say).
+PUBLIC_URL = os.environ.get("RETKOOP_PUBLIC_URL", "")
+if PUBLIC_URL:
+    c.JupyterHub.public_url = PUBLIC_URL
+COOKIE_OPTIONS = {"samesite": "Lax", **({"secure": True} if PUBLIC_URL.startswith("https://") else {})}
 # French pages: login, password, home, start/stop, "not running", errors, OAuth consent.
 c.JupyterHub.template_paths = [str(HERE / "templates")]
 
@@ -66,6 +96,10 @@ c.RetkoopSpawner.workspace_seeds = {
     "formateur": [str(NOTEBOOKS / "formation")],
     "analyste": [str(NOTEBOOKS / "analyse_departementale.ipynb")],
 }
+# Roles that run code (formateur, analyste) run as their own OS user (hub/isolation.py).
+c.RetkoopSpawner.isolated_roles = ["formateur", "analyste"]
+c.RetkoopSpawner.homes_dir = os.environ.get("RETKOOP_HUB_HOMES_DIR", "/var/lib/retkoop/homes")
+c.RetkoopSpawner.isolated_python = os.environ.get("RETKOOP_HUB_USER_PYTHON", sys.executable)
 c.SimpleLocalProcessSpawner.home_dir_template = str(DATA / "home" / "{username}")
 c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
 c.Spawner.start_timeout = 60
@@ -94,6 +128,11 @@ c.Spawner.group_overrides = {
 
 # --- roles: trainers may open their trainees' (training coops') dashboards --------------
 c.JupyterHub.load_roles = [
+    # everybody: their own server and profile, no API tokens ("self" would include them)
+    {"name": "user", "scopes": ["read:users!user", "users:activity!user", "servers!user",
+                                "access:servers!user"]},
+    {"name": "token-holders", "groups": ["role-admin-ad", "role-formateur", "role-analyste"],
+     "scopes": ["tokens!user"]},
     {"name": "formateur", "groups": ["role-formateur"],
      "scopes": ["self", "access:servers!group=formation", "read:users!group=formation"]},
     {"name": "idle-culler", "services": ["idle-culler"],
@@ -115,4 +154,4 @@ c.JupyterHub.template_vars = {
     # who is looking: pages about a server (not_running.html) get its owner as `user`
     "retkoop_viewer": lambda user: user.name if user else "",
 }
-c.JupyterHub.tornado_settings = {"serve_traceback": False}
+c.JupyterHub.tornado_settings = {"serve_traceback": False, "cookie_options": COOKIE_OPTIONS}

@@ -5,6 +5,8 @@
   SQLite file, openable by anyone.
 * PostgreSQL: ``pg_dump --format=custom`` (compressed, restorable table by table with
   ``pg_restore``). The password goes through ``PGPASSWORD``, never on a command line.
+* Modes: the folder is 0700 and every backup 0600 (they hold the password hashes and the
+  books), whatever the umask of the process that made them.
 * Rotation: files are named ``retkoop-AAAAMMJJ-HHMMSS.<ext>``; only the newest ``keep`` are
   kept, so a scheduled backup never fills the disk.
 
@@ -55,7 +57,8 @@ def backup(url: str | None, directory: Path, *, keep: int = 0, now: datetime | N
     if backend not in EXT:
         raise ValidationError(f"sauvegarde impossible pour une base « {backend} »", "db")
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(directory, 0o700)
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
     target = directory / f"{PREFIX}{stamp}{EXT[backend]}"
     n = 1
@@ -63,9 +66,11 @@ def backup(url: str | None, directory: Path, *, keep: int = 0, now: datetime | N
         target = directory / f"{PREFIX}{stamp}-{n}{EXT[backend]}"
         n += 1
     tmp = target.with_suffix(target.suffix + ".partial")
+    os.close(os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600))  # 0600 from the start
     if backend == "sqlite":
         src_path = _sqlite_path(url)
         if not src_path.exists():
+            tmp.unlink(missing_ok=True)
             raise NotFound(f"base SQLite introuvable : {src_path}")
         src = sqlite3.connect(f"file:{src_path}?mode=ro", uri=True)
         dst = sqlite3.connect(tmp)
@@ -82,6 +87,7 @@ def backup(url: str | None, directory: Path, *, keep: int = 0, now: datetime | N
         if r.returncode:
             tmp.unlink(missing_ok=True)
             raise RuntimeError(f"pg_dump a échoué : {r.stderr.strip().splitlines()[-1] if r.stderr.strip() else r.returncode}")
+    os.chmod(tmp, 0o600)
     tmp.rename(target)  # a half-written file never looks like a backup
     if keep:
         rotate(directory, keep)

@@ -12,6 +12,10 @@ import os
 import sys
 
 from .domain.errors import InvariantBreach, RetkoopError, ValidationError
+from .domain.text import printable
+
+#: A file with 400,000 bad lines must not print 50 MB: the first problems, then a count.
+MAX_PROBLEMS_SHOWN = 50
 
 # Each module registers its sub-commands. One line per module, so that parts of the
 # product (reports, hub, training…) add theirs without touching the others.
@@ -21,6 +25,7 @@ COMMAND_MODULES = [
     "retkoop_widgets.commands.hub",
     "retkoop_widgets.commands.reports",
     "retkoop_widgets.commands.training",
+    "retkoop_widgets.commands.releve",
 ]
 
 
@@ -77,11 +82,16 @@ def _main(argv: list[str] | None) -> int:
     if args.db:
         os.environ["RETKOOP_DB_URL"] = args.db
     try:
+        _normalise_exercice_args(args)
         return int(args.func(args) or 0)
     except ValidationError as e:
         print("retkoop : refusé :", file=sys.stderr)
-        for p in e.problems:
-            print(f"  - {p}", file=sys.stderr)
+        shown = e.problems[:MAX_PROBLEMS_SHOWN]
+        for p in shown:
+            print(f"  - {printable(str(p))}", file=sys.stderr)
+        if len(e.problems) > len(shown):
+            print(f"  … et {len(e.problems) - len(shown)} autres problèmes (les {len(shown)} premiers sont "
+                  "affichés ; corrigez-les puis relancez)", file=sys.stderr)
         return 1
     except RetkoopError as e:
         print(f"retkoop : {e}", file=sys.stderr)
@@ -92,6 +102,14 @@ def _main(argv: list[str] | None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as e:  # database down, disk full…: a message, not a traceback
+        if isinstance(e, OSError) and e.filename is not None:  # a file named on the command line
+            print(f"retkoop : {file_error_message(e)}", file=sys.stderr)
+            return 1
+        if _is_sqlite_busy(e):
+            print("retkoop : la base de données est occupée par une autre opération (un gros import ?) "
+                  "depuis plus de 30 secondes : rien n'a été enregistré, réessayez quand elle sera "
+                  "terminée", file=sys.stderr)
+            return 1
         from .storage.db import redact
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         url = os.environ.get("RETKOOP_DB_URL")
@@ -101,6 +119,32 @@ def _main(argv: list[str] | None) -> int:
         if os.environ.get("RETKOOP_DEBUG"):
             raise
         return 2
+
+
+def _normalise_exercice_args(args) -> None:
+    """Every command's exercice argument becomes its one name (``2025/2026`` → ``2025-2026``)."""
+    from .domain.exercice import normalise_exercice_name
+    if getattr(args, "exercice", None):
+        args.exercice = normalise_exercice_name(args.exercice)
+
+
+def file_error_message(e: OSError) -> str:
+    """A French sentence naming the path, for the files a command reads or writes."""
+    import errno
+    path = e.filename
+    what = {errno.ENOENT: "introuvable", errno.EISDIR: "est un dossier, pas un fichier",
+            errno.EACCES: "inaccessible (droits insuffisants)", errno.EPERM: "inaccessible (droits insuffisants)",
+            errno.ENOTDIR: "introuvable (un élément du chemin n'est pas un dossier)",
+            errno.ENOSPC: "ne peut pas être écrit : disque plein"}.get(e.errno)
+    if what is None:
+        what = f"inaccessible ({e.strerror or type(e).__name__})"
+    return f"fichier « {printable(str(path))} » {what}"
+
+
+def _is_sqlite_busy(e: BaseException) -> bool:
+    """SQLite's « database is locked » after the 30 s busy timeout (another writer holds it)."""
+    text = str(getattr(e, "orig", None) or e)
+    return "database is locked" in text or "database is busy" in text
 
 
 if __name__ == "__main__":

@@ -129,6 +129,12 @@ class Settings:
     hub_port+10 … hub_port+99), so that several hubs (tests, benches) do not collide."""
     hub_config_dir: Path = REPO / "hub_config"
     """RETKOOP_HUB_CONFIG: folder of jupyterhub_config.py and the single-user configs."""
+    hub_homes_dir: Path = Path("/var/lib/retkoop/homes")
+    """RETKOOP_HUB_HOMES_DIR: private homes (0700) of the formateurs' and analysts' OS users,
+    who run code and so must not share the hub's user (docs/security.md)."""
+    hub_user_python: str = ""
+    """RETKOOP_HUB_USER_PYTHON: the Python those isolated servers run; empty: this one (or,
+    as root, a shared venv an unprivileged user can read; hub/launcher.py)."""
     cull_timeout: int = 3600
     """RETKOOP_CULL_TIMEOUT: seconds of inactivity before a user's server is stopped
     (each holds a kernel of ~110-140 MB)."""
@@ -169,6 +175,8 @@ class Settings:
             hub_server_ports=parse_port_range("RETKOOP_HUB_SERVER_PORTS", env.get("RETKOOP_HUB_SERVER_PORTS"),
                                               (hub_port + 10, hub_port + 99)),
             hub_config_dir=Path(_text(env, "RETKOOP_HUB_CONFIG") or REPO / "hub_config"),
+            hub_homes_dir=Path(_text(env, "RETKOOP_HUB_HOMES_DIR") or "/var/lib/retkoop/homes"),
+            hub_user_python=_text(env, "RETKOOP_HUB_USER_PYTHON"),
             cull_timeout=parse_int("RETKOOP_CULL_TIMEOUT", env.get("RETKOOP_CULL_TIMEOUT"), 3600, minimum=1),
             notebooks_dir=Path(_text(env, "RETKOOP_NOTEBOOKS_DIR") or REPO / "notebooks"),
             user=_text(env, "RETKOOP_USER"),

@@ -47,13 +47,27 @@ def test_every_accepted_form_is_read():
     assert transfer.bank_in == 30000 and transfer.cash_out == 30000 and transfer.ventilation == ()
 
 
-def test_lf_crlf_bom_and_str_or_bytes_give_the_same_drafts():
-    rows = ('D01;03/10/2025;"Facture\nsur deux lignes";;chèque;1;;174,50;;;;150,00;15,00;9,50;;',)
+def test_lf_crlf_cr_bom_and_str_or_bytes_give_the_same_drafts():
+    rows = ('D01;03/10/2025;"Facture; OCCE";;chèque;1;;174,50;;;;150,00;15,00;9,50;;',
+            'D02;04/10/2025;Facture;;chèque;2;;174,50;;;;150,00;15,00;9,50;;')
     crlf = parse_cahier(_csv(*rows), CHART)
     lf = parse_cahier(_csv(*rows, eol="\n"), CHART)
+    cr = parse_cahier(_csv(*rows, eol="\r"), CHART)
     bom = parse_cahier(b"\xef\xbb\xbf" + _csv(*rows).encode(), CHART)
-    assert crlf == lf == bom
-    assert crlf[0][1].libelle == "Facture\nsur deux lignes"
+    assert crlf == lf == cr == bom
+    assert crlf[0][1].libelle == "Facture; OCCE"
+
+
+def test_a_text_spanning_lines_is_refused_with_the_line_where_its_quote_opened():
+    """A cahier line is one line: a cell typed over two lines in a spreadsheet is refused
+    (the reader would otherwise have to guess where each record ends)."""
+    rows = ('D01;03/10/2025;"Facture\nsur deux lignes";;chèque;1;;174,50;;;;150,00;15,00;9,50;;',
+            'D02;04/10/2025;Facture;;chèque;2;;174,50;;;;150,00;15,00;9,50;;')
+    with pytest.raises(ValidationError) as info:
+        parse_cahier(_csv(*rows), CHART)
+    (msg,) = [str(p) for p in info.value.problems]
+    assert msg.startswith("ligne 2 (pièce D01) : colonne 3 « Libellé » : le texte entre guillemets")
+    assert "continue jusqu'à la ligne 3" in msg
 
 
 def test_headers_without_accents_in_any_case_and_any_order():

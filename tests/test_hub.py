@@ -81,8 +81,13 @@ def make_platform(root: Path, port: int = PORT):
     (nb / "formation").mkdir()
     shutil.copy(nb / "secret.ipynb", nb / "formation" / "01_premiere_recette.ipynb")
     shutil.copy(nb / "secret.ipynb", nb / "analyse_departementale.ipynb")
+    import tempfile
+    from retkoop_widgets.hub.isolation import shared_python
+    # formateurs' and analysts' OS users need a home they can reach (pytest's folders are 0700)
+    homes = Path(tempfile.mkdtemp(prefix="retkoop-homes-", dir="/tmp"))
     settings = HubSettings(db_url=url, port=port, data_dir=root / "hub", notebooks_dir=nb,
-                           server_ports=(port + 10, port + 39))
+                           server_ports=(port + 10, port + 39), homes_dir=homes,
+                           user_python=shared_python(Path("/tmp/retkoop-user-python")))
     prepare_database(settings)
     seed_demo(Books(url))
     acc = Accounts(url)
@@ -101,6 +106,10 @@ def hub(tmp_path_factory):
     proc = HubProcess(settings).start()
     yield proc
     proc.stop()
+    from retkoop_widgets.hub.isolation import remove_os_user
+    for login in ("formatrice", "ana"):
+        remove_os_user(login)
+    shutil.rmtree(settings.homes_dir, ignore_errors=True)
 
 
 def login(browser, login: str, password: str = PASSWORD):

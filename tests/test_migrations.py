@@ -1,7 +1,6 @@
 """Alembic migrations: the models match the migrations, and upgrades keep the data."""
 from __future__ import annotations
 
-import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -114,8 +113,8 @@ def test_0005_inventory_register_downgrade_and_upgrade(db_url):
 def test_0006_fills_the_submission_from_the_last_lock_record(db_url):
     """0006 adds the signature place and date to the exercice and fills the submission
     (when, by whom, vérificateurs, place, date of signature) from each exercice's LAST
-    lock audit record; an exercice never submitted stays empty; downgrading drops the
-    two columns only."""
+    lock audit record; an exercice never submitted, or a sandbox reset since, stays
+    empty; downgrading drops the two columns only."""
     engine = get_engine(db_url)
     _reset(engine)
     cfg = alembic_config(engine)
@@ -128,10 +127,10 @@ def test_0006_fills_the_submission_from_the_last_lock_record(db_url):
     with engine.begin() as c:
         c.execute(text("INSERT INTO ad VALUES ('A', 'a')"))
         c.execute(text("INSERT INTO coop (code, name, ad_code, numbering, training) VALUES "
-                       "('C', 'c', 'A', 'unique', false), ('D', 'd', 'A', 'unique', false)"))
+                       "('C', 'c', 'A', 'unique', false), ('D', 'd', 'A', 'unique', false), ('E', 'e', 'A', 'unique', true)"))
         c.execute(text("INSERT INTO exercice (id, coop_code, name, opening_bank, opening_cash, state, version) VALUES "
                        "(1, 'C', '2025-2026', 0, 0, 'soumis', 4), (2, 'C', '2026-2027', 0, 0, 'ouvert', 1), "
-                       "(3, 'D', '2025-2026', 0, 0, 'soumis', 2)"))
+                       "(3, 'D', '2025-2026', 0, 0, 'soumis', 2), (4, 'E', '2025-2026', 0, 0, 'ouvert', 3)"))
         audit = ("INSERT INTO audit_log (at, actor, action, coop_code, exercice, object_type, object_id, "
                  "before, after, reason) VALUES (:at, :actor, :action, :coop, :ex, 'exercice', :oid, NULL, :after, '')")
         for at, actor, action, coop, ex, oid, after in [
@@ -139,7 +138,9 @@ def test_0006_fills_the_submission_from_the_last_lock_record(db_url):
                 ("2025-09-03 10:00:00", "ad76", "unlock", "C", "2025-2026", "1", '{"etat": "rouvert"}'),
                 ("2026-09-15 09:30:00", "tilleuls", "lock", "C", "2025-2026", "1", last),
                 ("2026-09-15 09:31:00", "tilleuls", "open", "C", "2026-2027", "2", '{"banque": 0}'),
-                ("2026-09-20 11:00:00", "centre", "lock", "D", "2025-2026", "3", '{"etat": "soumis"}')]:
+                ("2026-09-20 11:00:00", "centre", "lock", "D", "2025-2026", "3", '{"etat": "soumis"}'),
+                ("2026-09-21 11:00:00", "form-1", "lock", "E", "2025-2026", "4", last),
+                ("2026-09-21 12:00:00", "formateur", "training_reset", "E", "2025-2026", "E", '{"etat": "ouvert"}')]:
             c.execute(text(audit), {"at": at, "actor": actor, "action": action, "coop": coop, "ex": ex,
                                     "oid": oid, "after": after})
     upgrade(engine)
@@ -149,7 +150,8 @@ def test_0006_fills_the_submission_from_the_last_lock_record(db_url):
     got = [(i, str(at)[:19] if at else None, by, place, str(on) if on else None) for i, at, by, place, on in rows]
     assert got == [(1, "2026-09-15 09:30:00", "tilleuls", "Rouen", "2026-09-12"),
                    (2, None, None, None, None),
-                   (3, "2026-09-20 11:00:00", "centre", None, None)]
+                   (3, "2026-09-20 11:00:00", "centre", None, None),
+                   (4, None, None, None, None)]
     from retkoop_widgets.services import Books
     from retkoop_widgets.services.submission import submission_info
     books = Books(engine)

@@ -17,6 +17,7 @@ def test_defaults_need_no_configuration(tmp_path):
     assert s.hub_data_dir == tmp_path / "hub"  # one default for the hub's state, under data_dir
     assert (s.hub_ip, s.hub_port, s.hub_server_ports, s.cull_timeout) == ("127.0.0.1", 8000, (8010, 8099), 3600)
     assert s.notebooks_dir == REPO / "notebooks" and s.hub_config_dir == REPO / "hub_config"
+    assert s.hub_homes_dir == Path("/var/lib/retkoop/homes") and s.hub_user_python == ""
     assert (s.user, s.role, s.coop, s.ad) == ("", "", None, None)
     assert s.chromium == "/usr/bin/chromium"
 
@@ -29,7 +30,8 @@ def test_every_variable_is_read(tmp_path):
         "RETKOOP_HUB_CONFIG": str(tmp_path / "conf"), "RETKOOP_CULL_TIMEOUT": "60",
         "RETKOOP_NOTEBOOKS_DIR": str(tmp_path / "nb"), "RETKOOP_USER": " mme.leroy ", "RETKOOP_ROLE": "mandataire",
         "RETKOOP_COOP": "ad76-0500", "RETKOOP_AD": "ad76", "RETKOOP_DEMO": "1", "RETKOOP_DEBUG": "true",
-        "RETKOOP_CHROMIUM": "/opt/chromium",
+        "RETKOOP_CHROMIUM": "/opt/chromium", "RETKOOP_HUB_HOMES_DIR": str(tmp_path / "homes"),
+        "RETKOOP_HUB_USER_PYTHON": "/srv/venv/bin/python",
     }
     s = Settings.from_env(env)
     assert s.db_url == s.database_url == "postgresql://u@h/db" and s.analyst_db_url == "postgresql://a@h/db"
@@ -39,6 +41,7 @@ def test_every_variable_is_read(tmp_path):
     assert s.hub_config_dir == tmp_path / "conf" and s.cull_timeout == 60 and s.notebooks_dir == tmp_path / "nb"
     assert (s.user, s.role, s.coop, s.ad) == ("mme.leroy", "mandataire", "AD76-0500", "AD76")
     assert s.chromium == "/opt/chromium"
+    assert s.hub_homes_dir == tmp_path / "homes" and s.hub_user_python == "/srv/venv/bin/python"
     assert Settings.from_env({**env, "RETKOOP_HUB_SERVER_PORTS": "18010-18019"}).hub_server_ports == (18010, 18019)
     with pytest.raises(AttributeError):
         s.read_only = False  # frozen

@@ -1,7 +1,7 @@
 """One AD, one exercice: the analyst's overview as pandas DataFrames.
 
 ``analyse_ad(url, "AD76", "2025-2026")`` opens a READ-ONLY connection and runs the few
-set-based queries of ``queries`` — each returns about one row per coop (or per day, or
+set-based queries of ``storage.analysis_queries`` — each returns about one row per coop (or per day, or
 per account), the database does the per-entry work — then assembles, in pandas:
 
 * ``coops`` — each real coop with its state: closing bank and cash, produits, charges,
@@ -25,8 +25,8 @@ import pandas as pd
 from ..domain.chart import Chart
 from ..domain.exercice import STATE_LABELS, parse_name
 from ..domain.money import format_eur
+from ..storage import analysis_queries as q
 from ..storage.analysis import analysis_connection
-from . import queries as q
 
 UNPOINTED_DAYS = 60
 CASH_COUNT_MONTHS = 6

@@ -52,8 +52,18 @@ def cmd_user_reset(args) -> int:
 
 
 def cmd_user_unlock(args) -> int:
-    _accounts(args).unlock(args.login)
+    accounts = _accounts(args)
+    accounts.unlock(args.login)
+    if not accounts.profile(args.login).active:
+        accounts.set_active(args.login, True)
     print(f"Compte {args.login.lower()} débloqué.")
+    return 0
+
+
+def cmd_user_lock(args) -> int:
+    _accounts(args).lock(args.login)
+    print(f"Compte {args.login.lower()} verrouillé : ses sessions, jetons et serveur sont arrêtés "
+          "(« retkoop user unlock » pour le rouvrir).")
     return 0
 
 
@@ -81,7 +91,9 @@ def cmd_hub(args) -> int:
     from ..storage.db import data_dir, resolve_url
     settings = HubSettings(db_url=resolve_url(_url(args)), port=args.port, ip=args.ip,
                            data_dir=Path(args.data_dir) if args.data_dir else data_dir() / "hub",
-                           analyst_db_url=os.environ.get("RETKOOP_ANALYST_DB_URL", ""))
+                           analyst_db_url=os.environ.get("RETKOOP_ANALYST_DB_URL", ""),
+                           public_url=args.public_url or os.environ.get("RETKOOP_PUBLIC_URL", ""),
+                           trusted_proxy=args.trusted_proxy or os.environ.get("RETKOOP_TRUSTED_PROXY", ""))
     if args.notebooks:
         settings.notebooks_dir = Path(args.notebooks)
     return run(settings, demo=args.demo, backup_dir=Path(args.backup_dir) if args.backup_dir else None,
@@ -128,9 +140,13 @@ def register(sub) -> None:
                        help="lire le nouveau mot de passe (définitif) sur l'entrée standard")
     reset.set_defaults(func=cmd_user_reset)
 
-    unlock = us.add_parser("unlock", help="débloquer un compte verrouillé")
+    unlock = us.add_parser("unlock", help="débloquer un compte (verrouillé ou ralenti après des erreurs)")
     unlock.add_argument("login")
     unlock.set_defaults(func=cmd_user_unlock)
+
+    lock = us.add_parser("lock", help="verrouiller un compte : fin immédiate de ses sessions")
+    lock.add_argument("login")
+    lock.set_defaults(func=cmd_user_lock)
 
     ls = us.add_parser("list", help="lister les comptes")
     ls.add_argument("--ad", help="seulement les comptes de cette AD")
@@ -139,6 +155,8 @@ def register(sub) -> None:
     hub = sub.add_parser("hub", help="démarrer la plateforme multi-coopératives (JupyterHub)")
     hub.add_argument("--port", type=int, default=8000, help="port public (défaut : 8000)")
     hub.add_argument("--ip", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1)")
+    hub.add_argument("--public-url", help="adresse publique derrière nginx (https://… : cookies Secure)")
+    hub.add_argument("--trusted-proxy", help="adresse(s) du proxy inverse dont X-Real-IP est cru (ex. 127.0.0.1)")
     hub.add_argument("--demo", action="store_true", help="créer les données et comptes de démonstration")
     hub.add_argument("--data-dir", help="dossier d'état du Hub (défaut : <données>/hub)")
     hub.add_argument("--notebooks", help="dossier des carnets servis (défaut : notebooks/ du dépôt)")

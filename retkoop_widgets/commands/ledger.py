@@ -156,7 +156,16 @@ def cmd_chart_import(a) -> int:
 def cmd_exercice_open(a) -> int:
     bank = parse_amount(a.banque, "solde banque", allow_zero=True, allow_negative=True)
     cash = parse_amount(a.caisse, "solde caisse", allow_zero=True)
-    ex = _books().open_exercice(a.coop.upper(), a.exercice, bank, cash)
+    from ..domain.errors import Conflict
+    books, coop = _books(), a.coop.upper()
+    try:
+        ex = books.open_exercice(coop, a.exercice, bank, cash)
+    except Conflict:
+        # « déjà ouvert » is wrong for a closed or submitted exercice: say what it is.
+        existing = next((e for e in books.exercices(coop) if e.name == a.exercice), None)
+        if existing is None:
+            raise
+        raise Conflict(existing.already_exists_message()) from None
     print(f"exercice {ex.name} ouvert pour {ex.coop} : banque {format_eur(bank)}, caisse {format_eur(cash)}")
     return 0
 
@@ -204,11 +213,13 @@ def cmd_entry_add(a) -> int:
 
 def cmd_entry_list(a) -> int:
     from ..domain.dates import format_date
+    from ..domain.text import printable
     lines = _books().cahier(a.coop.upper(), a.exercice)
     print(f"{'Pièce':<7} {'Date':<10} {'Libellé':<40} {'Banque':>12} {'Caisse':>12} {'Solde bq':>13} {'Solde cs':>11} P")
     for ln in lines:
         e = ln.entry
-        print(f"{e.piece:<7} {format_date(e.date):<10} {e.libelle[:40]:<40} "
+        # Text stored before the character rules may hold control characters: shown escaped.
+        print(f"{printable(e.piece):<7} {format_date(e.date):<10} {printable(e.libelle)[:40]:<40} "
               f"{format_eur(e.bank, symbol=False) if e.bank else '':>12} {format_eur(e.cash, symbol=False) if e.cash else '':>12} "
               f"{format_eur(ln.bank_balance, symbol=False):>13} {format_eur(ln.cash_balance, symbol=False):>11} "
               f"{'✓' if e.pointed else ''}")

@@ -107,7 +107,8 @@ def cmd_report(a) -> int:
         if a.workers < 1:
             raise ValidationError("--workers doit valoir au moins 1", "workers")
         from ..reports.batch import progress_bar, render_ad
-        ad, exercice = a.ad.upper(), a.target[0]
+        from ..domain.exercice import normalise_exercice_name
+        ad, exercice = a.ad.upper(), normalise_exercice_name(a.target[0])
         out_dir = a.out_dir or f"CRF_{ad}_{exercice}"
         batch = render_ad(books, ad, exercice, out_dir, workers=a.workers, progress=progress_bar(sys.stderr))
         print(batch.summary(), file=sys.stderr)
@@ -116,6 +117,8 @@ def cmd_report(a) -> int:
     if len(a.target) != 2:
         raise ValidationError("indiquez la coopérative et l'exercice (ex. retkoop report AD76-0421 2025-2026)",
                               "coop")
+    from ..domain.exercice import normalise_exercice_name
+    a.target[1] = normalise_exercice_name(a.target[1])
     coop, exercice = a.target[0].upper(), a.target[1]
     if a.format == "pdf":
         _write_bytes(_pdf("crf", coop, exercice), a.output, f"CRF_{coop}_{exercice}.pdf")

@@ -40,6 +40,7 @@ def dashboard_server(ports: tuple[int, int], **start_kw):
     b.engine.dispose()
     port = free_port(*ports)
     env = {k: v for k, v in os.environ.items() if not k.startswith("RETKOOP_") and k != "QUERY_STRING"}
+    # No hub identity here: the demo mandataire, as under `retkoop demo` (identity.py).
     proc = ds.start(url, port, env=env, quiet=True, **{"demo": True, **start_kw})
     try:
         ds.wait_ready(port, proc=proc)

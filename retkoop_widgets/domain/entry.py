@@ -14,15 +14,48 @@ or raises every problem at once, in French.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 
 from .chart import BANK, CASH, TREASURY, Chart
 from .errors import Problem, ValidationError
 from .money import format_eur
+from .text import printable, text_problems
 
 MODES = ("chèque", "espèces", "virement", "carte", "prélèvement")
 RECEIPT, EXPENSE, TRANSFER = "recette", "depense", "transfert"
+_DIGITS = re.compile(r"[0-9]+")  # ASCII digits only: str.isdigit() also accepts « ² » or « ٣ »
+
+#: The latest a line can appear on a bank statement, counted from its own date: a cheque
+#: is valid one year and eight days (Code monétaire et financier, L131-32), and the
+#: statement showing it may be issued up to a month after it was cashed. A later statement
+#: date is a typing slip (31/12/2099), not a late cheque.
+POINTAGE_MAX_DELAY = timedelta(days=365 + 8 + 31)
+
+
+def pointage_problems(entry_date: date | None, statement_date: date | None, *,
+                      today: date | None = None) -> list[Problem]:
+    """What is impossible about pointing a line of ``entry_date`` on the statement of
+    ``statement_date``: a statement before the line's own date, more than
+    ``POINTAGE_MAX_DELAY`` after it, or (when ``today`` is known) in the future.
+
+    ``build_entry`` applies it to every entry typed or imported; ``Books.point`` refuses
+    the same things."""
+    if entry_date is None or statement_date is None:
+        return []
+    out = []
+    if statement_date < entry_date:
+        out.append(Problem(f"le relevé du {statement_date:%d/%m/%Y} est antérieur à l'écriture du "
+                           f"{entry_date:%d/%m/%Y} : une ligne ne peut pas figurer sur un relevé d'avant "
+                           "sa date", "pointage"))
+    elif statement_date > entry_date + POINTAGE_MAX_DELAY:
+        out.append(Problem(f"le relevé du {statement_date:%d/%m/%Y} est plus de 13 mois après l'écriture "
+                           f"du {entry_date:%d/%m/%Y} (un chèque n'est valable qu'un an et 8 jours) : "
+                           "vérifiez la date du relevé", "pointage"))
+    if today is not None and statement_date > today:
+        out.append(Problem(f"le relevé du {statement_date:%d/%m/%Y} est daté dans le futur", "pointage"))
+    return out
 
 
 @dataclass(frozen=True)
@@ -152,10 +185,12 @@ class Entry:
 
 
 def build_entry(draft: EntryDraft, chart: Chart, *, start: date | None = None,
-                end: date | None = None, exercice_name: str = "") -> Entry:
+                end: date | None = None, exercice_name: str = "", today: date | None = None) -> Entry:
     """Validate a draft and return the balanced ``Entry``; raise every problem at once.
 
-    The pièce must already be set (the service allocates it before calling).
+    The pièce must already be set (the service allocates it before calling). Every text
+    is checked against ``text.LIMITS`` and its forbidden characters; a pointage against
+    ``pointage_problems`` (``today``, when given, also refuses a statement in the future).
     """
     problems: list[Problem] = []
 
@@ -165,13 +200,13 @@ def build_entry(draft: EntryDraft, chart: Chart, *, start: date | None = None,
     libelle = (draft.libelle or "").strip()
     if not libelle:
         refuse("le libellé est obligatoire", "libelle")
-    elif len(libelle) > 200:
-        refuse("le libellé dépasse 200 caractères", "libelle")
     piece = (draft.piece or "").strip()
     if not piece:
         refuse("le numéro de pièce est obligatoire", "piece")
-    elif len(piece) > 20:
-        refuse("le numéro de pièce dépasse 20 caractères", "piece")
+    tiers = (draft.tiers or "").strip()
+    cheque = (draft.cheque or "").strip()
+    for name, value in (("libelle", libelle), ("piece", piece), ("tiers", tiers), ("cheque", cheque)):
+        problems.extend(text_problems(value, name))
     if draft.date is None:
         refuse("la date est obligatoire", "date")
     elif start and end and not start <= draft.date <= end:
@@ -179,10 +214,9 @@ def build_entry(draft: EntryDraft, chart: Chart, *, start: date | None = None,
                f"(du {start:%d/%m/%Y} au {end:%d/%m/%Y})", "date")
     mode = (draft.mode or "").strip()
     if mode and mode not in MODES:
-        refuse(f"mode « {mode} » inconnu (chèque, espèces, virement, carte ou prélèvement)", "mode")
-    cheque = (draft.cheque or "").strip()
-    if cheque and not cheque.isdigit():
-        refuse(f"le numéro de chèque « {cheque} » ne doit contenir que des chiffres", "cheque")
+        refuse(f"mode « {printable(mode[:40])} » inconnu (chèque, espèces, virement, carte ou prélèvement)", "mode")
+    if cheque and not _DIGITS.fullmatch(cheque):
+        refuse(f"le numéro de chèque « {printable(cheque)} » ne doit contenir que des chiffres", "cheque")
     if cheque and mode and mode != "chèque":
         refuse(f"un numéro de chèque est saisi mais le mode est « {mode} »", "cheque")
     for name, value in (("bank_in", draft.bank_in), ("bank_out", draft.bank_out),
@@ -227,8 +261,10 @@ def build_entry(draft: EntryDraft, chart: Chart, *, start: date | None = None,
         for i, line in enumerate(draft.ventilation, start=1):
             acc = chart.get(line.account)
             where = f"ventilation ligne {i}"
+            problems.extend(text_problems((line.action or "").strip(), "action", prefix=f"{where} : "))
             if acc is None:
-                refuse(f"{where} : compte « {line.account} » inconnu du plan comptable", "ventilation")
+                refuse(f"{where} : compte « {printable(str(line.account)[:20])} » inconnu du plan comptable",
+                       "ventilation")
                 continue
             if line.amount <= 0:
                 refuse(f"{where} : le montant sur le compte {acc.code} doit être positif", "ventilation")
@@ -258,10 +294,12 @@ def build_entry(draft: EntryDraft, chart: Chart, *, start: date | None = None,
         refuse("une date de relevé est donnée mais la ligne n'est pas pointée", "pointage")
     if draft.pointed and not bank:
         refuse("seule une ligne en banque peut être pointée sur un relevé", "pointage")
+    problems.extend(pointage_problems(draft.date, draft.statement_date if draft.pointed else None,
+                                      today=today))
     if problems:
         raise ValidationError(problems)
     return Entry(piece=piece, date=draft.date, libelle=libelle, postings=tuple(postings),
-                 tiers=(draft.tiers or "").strip(), mode=mode, cheque=cheque,
+                 tiers=tiers, mode=mode, cheque=cheque,
                  pointed=draft.pointed, statement_date=draft.statement_date if draft.pointed else None)
 
 

@@ -20,17 +20,55 @@ _TRANSITIONS = {OPEN: {SUBMITTED, CLOSED}, SUBMITTED: {REOPENED, CLOSED},
                 REOPENED: {SUBMITTED, CLOSED}, CLOSED: set()}
 
 
-def parse_name(name: str) -> tuple[date, date]:
-    """``2025-2026`` → (2025-09-01, 2026-08-31); refuses anything else in French."""
-    m = re.fullmatch(r"\s*(\d{4})\s*[-/]\s*(\d{4})\s*", name or "")
-    if not m or int(m.group(2)) != int(m.group(1)) + 1:
+#: What a person may type for an exercice: two years separated by ``-``, ``/``, an en or
+#: em dash or ``_``, spaces anywhere around them; each year with four digits or two
+#: (``25-26``, ``2025-26``: 20xx). Everything else is refused.
+_TYPED = re.compile(r"\s*([0-9]{4}|[0-9]{2})\s*[-/\u2013\u2014_]\s*([0-9]{4}|[0-9]{2})\s*")
+_CANONICAL = re.compile(r"([0-9]{4})-([0-9]{4})")
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def normalise_exercice_name(name: str) -> str:
+    """The one name of an exercice, ``2025-2026``, from what a person typed
+    (``2025/2026``, `` 2025 - 2026 ``, ``2025–2026``, ``2025-26``, ``25-26``).
+
+    Every entry point (CLI arguments, dashboard, ``Books`` calls) goes through it, so one
+    school year never gets two names (two exercices for one period would carry the wrong
+    opening balance into the next year). Refuses anything else in French."""
+    text = name if isinstance(name, str) else ""
+    m = _TYPED.fullmatch(text)
+    if not m:
         raise ValidationError(
-            f"exercice « {name} » invalide : attendu deux années consécutives, ex. 2025-2026",
+            f"exercice « {_shown(text)} » invalide : attendu deux années consécutives, ex. 2025-2026",
             "exercice")
-    y = int(m.group(1))
-    if not 2000 <= y <= 2100:
-        raise ValidationError(f"exercice « {name} » hors des années possibles", "exercice")
-    return date(y, 9, 1), date(y + 1, 8, 31)
+    first, second = (int(g) + 2000 if len(g) == 2 else int(g) for g in m.groups())
+    if second != first + 1:
+        raise ValidationError(
+            f"exercice « {_shown(text)} » invalide : attendu deux années consécutives, ex. 2025-2026",
+            "exercice")
+    if not FIRST_YEAR <= first <= LAST_YEAR:
+        raise ValidationError(f"exercice « {_shown(text)} » hors des années possibles "
+                              f"({FIRST_YEAR}-{FIRST_YEAR + 1} à {LAST_YEAR}-{LAST_YEAR + 1})", "exercice")
+    return f"{first}-{second}"
+
+
+def _shown(text: str) -> str:
+    from .text import printable
+    return printable(text[:40]) + ("…" if len(text) > 40 else "")
+
+
+def parse_name(name: str) -> tuple[date, date]:
+    """``2025-2026`` → (2025-09-01, 2026-08-31).
+
+    Only the normalised name is accepted (what ``normalise_exercice_name`` returns and
+    the database stores); ``2025/2026`` is refused with the name to use, so no caller can
+    store or look up a second name for one year."""
+    if isinstance(name, str) and _CANONICAL.fullmatch(name):
+        y = int(name[:4])
+        if int(name[5:]) == y + 1 and FIRST_YEAR <= y <= LAST_YEAR:
+            return date(y, 9, 1), date(y + 1, 8, 31)
+    canonical = normalise_exercice_name(name)  # raises for what is not an exercice at all
+    raise ValidationError(f"exercice « {_shown(name)} » : écrivez-le {canonical}", "exercice")
 
 
 def name_for(day: date) -> str:
@@ -78,6 +116,17 @@ class Exercice:
             raise LockedExercice(
                 f"L'exercice {self.name} est {STATE_LABELS[self.state]} : aucune modification "
                 "n'est possible. Seule l'AD peut le rouvrir.")
+
+    def already_exists_message(self) -> str:
+        """Why ``open_exercice`` refuses to open this exercice again, by its state (a
+        closed one is not « déjà ouvert »)."""
+        if self.state == CLOSED:
+            return (f"l'exercice {self.name} de {self.coop} est clos : il ne peut pas être ouvert à "
+                    "nouveau (un exercice clos ne se rouvre pas)")
+        if self.state == SUBMITTED:
+            return (f"l'exercice {self.name} de {self.coop} existe déjà et il est soumis (verrouillé) : "
+                    "seule l'AD peut le rouvrir")
+        return f"l'exercice {self.name} de {self.coop} est déjà ouvert"
 
     def to(self, state: str) -> "Exercice":
         if state not in _TRANSITIONS[self.state]:

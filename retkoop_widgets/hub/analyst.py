@@ -2,7 +2,9 @@
 
 Why a database role: an analyst runs arbitrary code in JupyterLab, so a flag in our
 library cannot stop a write; PostgreSQL can. ``retkoop_analyste`` may connect and SELECT,
-nothing else (default privileges cover tables created by later migrations). Its password
+nothing else (default privileges cover tables created by later migrations), and not even
+SELECT on ``app_user`` (password hashes: only the hub's authenticator reads them; the
+tables listed in ``PRIVATE_TABLES`` are revoked after every grant). Its password
 is generated once and kept in the hub's data directory (mode 0600).
 """
 from __future__ import annotations
@@ -17,6 +19,8 @@ from sqlalchemy.engine import make_url
 from ..storage.db import get_engine, resolve_url
 
 ROLE = "retkoop_analyste"
+#: Tables the analysts' role never reads (accounts and their password hashes).
+PRIVATE_TABLES = ("app_user",)
 
 
 def ensure_analyst_role(db_url: str, secret_dir: Path, role: str = ROLE) -> str:
@@ -28,8 +32,9 @@ def ensure_analyst_role(db_url: str, secret_dir: Path, role: str = ROLE) -> str:
         password = pw_file.read_text().strip()
     else:
         password = secrets.token_urlsafe(24)
-        pw_file.write_text(password)
-        pw_file.chmod(0o600)
+        fd = os.open(pw_file, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(password)
     db = url.database
     engine = get_engine(str(url.render_as_string(hide_password=False)))
     with engine.connect() as c:
@@ -43,6 +48,8 @@ def ensure_analyst_role(db_url: str, secret_dir: Path, role: str = ROLE) -> str:
         c.execute(text(f"REVOKE CREATE ON SCHEMA public FROM {role}"))
         c.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"))
         c.execute(text(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {role}"))
+        for table in PRIVATE_TABLES:
+            c.execute(text(f"REVOKE ALL ON {table} FROM {role}"))
         c.execute(text(f"ALTER ROLE {role} SET default_transaction_read_only = on"))
         c.commit()
     return url.set(username=role, password=password).render_as_string(hide_password=False)

@@ -4,17 +4,22 @@ Why our own: ``jupyterhub-nativeauthenticator`` answers every login with a 500 o
 JupyterHub 6 and keeps accounts in the Hub's database (stack notes). Accounts belong with
 the books (backed up with them, managed by the AD); the Hub's database stays disposable.
 
-* ``authenticate`` checks the password with ``services.accounts`` (argon2, lockout after five
-  failures stored in the database) in a worker thread, and returns the user's groups
-  (``role-…``, ``coop-…``, ``ad-…``, ``formation``): with ``manage_groups`` the Hub keeps
-  them in sync at every login.
-* ``RetkoopLoginHandler`` shows French refusals (including "locked until HH:MM") and sends
-  a person with a temporary password to ``/hub/mot-de-passe`` before anything else.
+* ``authenticate`` checks the password with ``services.accounts`` (argon2; every failure
+  audited) in a worker thread, after the login throttle (``throttle.py``: growing delays
+  per login and source address, never a lock), and returns the user's groups (``role-…``,
+  ``coop-…``, ``ad-…``, ``formation``): with ``manage_groups`` the Hub keeps them in sync
+  at every login. Unknown login, wrong password, throttled: one and the same sentence.
+* Sessions end for real (``sessions.py``): logout, and any change of the account's session
+  stamp (reset, lock, role or coop change) seen by ``refresh_user`` or the session watch,
+  rotate the cookie id, revoke the tokens and stop the server.
+* ``RetkoopLoginHandler`` shows French refusals and sends a person with a temporary
+  password to ``/hub/mot-de-passe`` before anything else.
 * ``PasswordHandler`` is that page: current password, new one twice.
 """
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from jupyterhub.auth import Authenticator
 from jupyterhub.handlers.base import BaseHandler
@@ -22,10 +27,12 @@ from jupyterhub.handlers.login import LoginHandler
 from jupyterhub.utils import url_path_join
 from tornado import web
 from tornado.httputil import url_concat
-from traitlets import Bool, Unicode, default
+from traitlets import Bool, Float, Integer, List, Unicode, default
 
 from ..domain.errors import RetkoopError, ValidationError
-from ..services.accounts import Accounts
+from ..services.accounts import REFUSED, Accounts
+from .sessions import NoTokenPageHandler, RetkoopLogoutHandler, SessionWatch, end_sessions
+from .throttle import LoginThrottle, client_address
 
 PASSWORD_PATH = "mot-de-passe"
 
@@ -45,22 +52,68 @@ class RetkoopAuthenticator(Authenticator):
         # authenticate() already refuses anyone without an active account.
         return True
 
+    free_failures = Integer(3, config=True, help="Wrong passwords per (login, address) before delays.")
+    base_delay = Float(2.0, config=True, help="First delay (s) after the free failures; doubles each time.")
+    max_delay = Float(900.0, config=True, help="Longest delay (s) between two attempts of one (login, address).")
+    free_failures_per_address = Integer(30, config=True,
+                                        help="Wrong passwords per address, all logins together, before delays.")
+    trusted_proxies = List(Unicode(), default_value=[], config=True,
+                           help="Addresses of the reverse proxy (nginx) whose X-Real-IP is believed.")
+    session_watch_interval = Float(5.0, config=True,
+                                   help="Seconds between two checks of the accounts' session stamps (0: off).")
+    session_stamps_file = Unicode("", config=True, help="Where the hub keeps the session stamps (0600).")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.throttle = LoginThrottle(self.free_failures, self.base_delay, self.max_delay,
+                                      self.free_failures_per_address)
+        self.watch = SessionWatch(self, Path(self.session_stamps_file) if self.session_stamps_file else None,
+                                  self.session_watch_interval)
+        self.watch.start()
+
     def accounts(self) -> Accounts:
         return Accounts(self.db_url or None)
 
     async def authenticate(self, handler, data):
-        login = (data or {}).get("username", "")
+        self.watch.start()
+        login = ((data or {}).get("username", "") or "").strip().lower()
         password = (data or {}).get("password", "")
-        result = await asyncio.to_thread(self.accounts().verify_login, login, password)
+        address = client_address(handler.request, self.trusted_proxies) if handler is not None else "?"
+        accounts = self.accounts()
+        if self.throttle.wait(login, address) > 0:
+            await asyncio.to_thread(accounts.record_login_refusal, login, "login_throttled", address)
+            return self._refuse(handler, REFUSED)
+        result = await asyncio.to_thread(accounts.verify_login, login, password, address)
         if not result.ok:
-            if handler is not None:
-                handler._retkoop_login_error = _sentence(result.message)
-            return None
+            if result.message == REFUSED:
+                delay = self.throttle.failure(login, address)
+                if delay:
+                    await asyncio.to_thread(accounts.record_login_refusal, login, "login_throttled", address,
+                                            {"secondes": int(delay)})
+            return self._refuse(handler, result.message)
+        self.throttle.success(login, address)
         p = result.profile
+        stamps = await asyncio.to_thread(accounts.session_stamps)
+        self.watch.remember(p.login, stamps.get(p.login))
         return {"name": p.login, "groups": p.groups, "admin": False}
 
+    def _refuse(self, handler, message: str):
+        if handler is not None:
+            handler._retkoop_login_error = _sentence(message)
+        return None
+
+    async def refresh_user(self, user, handler=None):
+        """A session whose account changed (reset, lock, role/coop) ends at its next request."""
+        self.watch.start()
+        stamps = await asyncio.to_thread(self.accounts().session_stamps)
+        if self.watch.changed(user.name, stamps.get(user.name)):
+            await self.watch.sweep()
+            return False
+        return True
+
     def get_handlers(self, app):
-        return [("/login", RetkoopLoginHandler), (f"/{PASSWORD_PATH}", PasswordHandler)]
+        return [("/login", RetkoopLoginHandler), ("/logout", RetkoopLogoutHandler),
+                ("/token", NoTokenPageHandler), (f"/{PASSWORD_PATH}", PasswordHandler)]
 
 
 class RetkoopLoginHandler(LoginHandler):
@@ -109,8 +162,9 @@ class PasswordHandler(BaseHandler):
             self.set_status(400)
             self.finish(await self._render("Les deux nouveaux mots de passe ne sont pas identiques."))
             return
+        accounts = self.authenticator.accounts()
         try:
-            await asyncio.to_thread(self.authenticator.accounts().change_password, user.name, old, new)
+            await asyncio.to_thread(accounts.change_password, user.name, old, new)
         except ValidationError as e:
             self.set_status(400)
             self.finish(await self._render(" ; ".join(_sentence(p.message) for p in e.problems)))
@@ -119,4 +173,10 @@ class PasswordHandler(BaseHandler):
             self.set_status(403)
             self.finish(await self._render(_sentence(str(e))))
             return
+        # Any other copy of this person's cookie or token ends here; this browser gets a new
+        # cookie (the server did not run: a temporary password blocks it, or it keeps running).
+        await end_sessions(self.authenticator.parent, user, stop_server=False, log=self.log)
+        stamps = await asyncio.to_thread(accounts.session_stamps)
+        self.authenticator.watch.remember(user.name, stamps.get(user.name))
+        self.set_login_cookie(user)
         self.redirect(self.get_next_url(user))

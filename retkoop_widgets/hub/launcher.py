@@ -50,6 +50,25 @@ class HubSettings:
     analyst_db_url: str = ""
     cull_timeout: int = 3600
     server_ports: tuple[int, int] | None = None  # default: port+10 … port+99
+    # Private homes of the formateurs' and analysts' OS users, and the Python their servers
+    # run with (readable by an unprivileged user; docs/security.md).
+    homes_dir: Path = Path(os.environ.get("RETKOOP_HUB_HOMES_DIR", "/var/lib/retkoop/homes"))
+    user_python: str = os.environ.get("RETKOOP_HUB_USER_PYTHON", "")  # "": this one, or a shared venv
+    # Behind nginx: the https address people use (cookies Secure) and nginx's address
+    # (its X-Real-IP is believed for login throttling).
+    public_url: str = os.environ.get("RETKOOP_PUBLIC_URL", "")
+    trusted_proxy: str = os.environ.get("RETKOOP_TRUSTED_PROXY", "")
+
+    def resolve_user_python(self) -> str:
+        """``user_python``, or (as root, when unprivileged users cannot run this Python, e.g.
+        an interpreter under /root) a shared venv in /var/lib/retkoop/python."""
+        if not self.user_python:
+            if os.geteuid() == 0:
+                from .isolation import shared_python
+                self.user_python = shared_python(Path("/var/lib/retkoop/python"))
+            else:
+                self.user_python = sys.executable
+        return self.user_python
 
     @property
     def url(self) -> str:
@@ -65,6 +84,10 @@ class HubSettings:
             "RETKOOP_HUB_PORT": str(self.port),
             "RETKOOP_NOTEBOOKS_DIR": str(self.notebooks_dir),
             "RETKOOP_CULL_TIMEOUT": str(self.cull_timeout),
+            "RETKOOP_HUB_HOMES_DIR": str(self.homes_dir),
+            "RETKOOP_HUB_USER_PYTHON": self.user_python,
+            "RETKOOP_PUBLIC_URL": self.public_url,
+            "RETKOOP_TRUSTED_PROXY": self.trusted_proxy,
         })
         if self.server_ports:
             env["RETKOOP_HUB_SERVER_PORTS"] = f"{self.server_ports[0]}-{self.server_ports[1]}"
@@ -72,10 +95,27 @@ class HubSettings:
         return env
 
 
+def protect_sqlite(db_url: str) -> None:
+    """The SQLite books (and WAL/SHM) readable by the hub's OS user only (0600)."""
+    from sqlalchemy.engine import make_url
+    from .isolation import harden_file, sqlite_files
+    url = make_url(resolve_url(db_url))
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        for f in sqlite_files(Path(url.database)):
+            harden_file(f)
+
+
 def prepare_database(settings: HubSettings) -> None:
     """Schema up to date; analyst URL for PostgreSQL (SELECT-only role) when not given."""
-    engine = get_engine(settings.db_url)
-    upgrade(engine)
+    old = os.umask(0o077)
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.data_dir.chmod(0o700)
+        engine = get_engine(settings.db_url)
+        upgrade(engine)
+        protect_sqlite(settings.db_url)
+    finally:
+        os.umask(old)
     if engine.dialect.name == "postgresql" and not settings.analyst_db_url:
         from .analyst import ensure_analyst_role
         settings.analyst_db_url = ensure_analyst_role(settings.db_url, settings.data_dir)
@@ -112,10 +152,15 @@ class HubProcess:
 
     def start(self, timeout: float = 90) -> "HubProcess":
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self._log = open(self.log_path, "ab")
+        self.settings.data_dir.chmod(0o700)
+        fd = os.open(self.log_path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)
+        self._log = os.fdopen(fd, "ab")
+        protect_sqlite(self.settings.db_url)
+        self.settings.resolve_user_python()
         cmd = [str(BIN / "jupyterhub"), "-f", str(HUB_CONFIG_DIR / "jupyterhub_config.py")]
         self.proc = subprocess.Popen(cmd, env=self.settings.env(), cwd=self.settings.data_dir,
-                                     stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+                                     stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+                                     umask=0o077)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -175,6 +220,7 @@ class BackupScheduler(threading.Thread):
 def run(settings: HubSettings, *, demo: bool = False, backup_dir: Path | None = None,
         backup_every_hours: float = 6, keep: int = 28) -> int:
     """Foreground: start everything, print how to log in, wait for Ctrl-C / SIGTERM."""
+    os.umask(0o077)  # the books, their WAL, backups, logs: the platform's OS user only
     settings.db_url = resolve_url(settings.db_url)
     prepare_database(settings)
     if demo:

@@ -8,7 +8,13 @@
   ``app_user`` row at every start, so a role change applies at the next start;
 * ``port_range``: servers listen in a known range (firewalls, several hubs on one host);
 * per-role working folders for JupyterLab users, seeded on first start (formateur: a copy
-  of the training notebooks; analyste: the departmental analysis notebook).
+  of the training notebooks; analyste: the departmental analysis notebook);
+* OS isolation of the roles that run code (``isolated_roles``: formateur, analyste): their
+  server runs as their own unprivileged OS user (``hub/isolation.py``), in a private home
+  (0700) that is also their workspace, with ``isolated_python`` (an interpreter that user
+  can read). With SQLite they get a copy of the books without password hashes, made at
+  every start (the books themselves are 0600, hub only). Mandataires and AD keep the hub's
+  user: their kernels run no code of theirs (``lockdown.py``).
 
 Per-role command, served folder and landing page are plain configuration
 (``c.Spawner.group_overrides`` in ``hub_config/jupyterhub_config.py``).
@@ -16,13 +22,18 @@ Per-role command, served folder and landing page are plain configuration
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import socket
+import sys
 from pathlib import Path
 
-from jupyterhub.spawner import SimpleLocalProcessSpawner
+from jupyterhub.spawner import SimpleLocalProcessSpawner, set_user_setuid
+from sqlalchemy.engine import make_url
 from tornado import web
-from traitlets import Dict, Integer, Tuple, Unicode
+from traitlets import Bool, Dict, Integer, List, Tuple, Unicode
+
+from . import isolation
 
 from ..domain.actor import ANALYSTE, FORMATEUR
 from ..services.accounts import Accounts, Profile
@@ -99,20 +110,91 @@ class RetkoopSpawner(SimpleLocalProcessSpawner):
     workspace_seeds = Dict(config=True, help="{role: [file or folder, ...]} copied into a JupyterLab "
                                              "user's workspace when absent (training notebooks…).")
 
+    isolated_roles = List(Unicode(), default_value=[FORMATEUR, ANALYSTE], config=True,
+                          help="Roles whose server runs as its own unprivileged OS user (they run code).")
+    isolate = Bool(True, config=True,
+                   help="Run isolated_roles as their own OS user (needs a hub running as root). "
+                        "False only for a trusted single-person test set-up.")
+    homes_dir = Unicode("/var/lib/retkoop/homes", config=True,
+                        help="Parent of the private homes (0700) of isolated users.")
+    isolated_python = Unicode(sys.executable, config=True,
+                              help="Python the isolated users' servers run with (must be readable "
+                                   "by unprivileged users, with the platform's packages).")
+
+    _os_user = None  # pwd entry of the isolated user of the current start, if any
+
     async def start(self):
         profile = await asyncio.to_thread(checked_profile, self.user.name, self.db_url)
-        self.environment.update(server_env(profile, self.db_url, self.analyst_db_url))
-        if profile.role in (FORMATEUR, ANALYSTE):
+        env = server_env(profile, self.db_url, self.analyst_db_url)
+        self._os_user = None
+        if profile.role in self.isolated_roles and self.isolate:
+            env.update(await asyncio.to_thread(self._isolate, profile))
+        elif profile.role in (FORMATEUR, ANALYSTE):
             self._prepare_workspace(profile)
+        self.environment.update(env)
         low, high = self.port_range
         if high:
             self.port = await asyncio.to_thread(free_port, low, high, self.ip or "127.0.0.1")
         return await super().start()
 
-    def _prepare_workspace(self, profile: Profile) -> None:
-        if not self.notebook_dir:
-            return
-        ws = Path(self.format_string(self.notebook_dir))
+    def _isolate(self, profile: Profile) -> dict[str, str]:
+        """Create/refresh the OS user, its home-workspace and (SQLite) its books copy."""
+        if os.geteuid() != 0:
+            raise refusal(503, "isolation impossible: the hub does not run as root",
+                          "les comptes formateur et analyste ne peuvent pas démarrer sur ce serveur : "
+                          "le hub doit tourner en root pour les isoler (voir docs/security.md)")
+        entry = isolation.ensure_os_user(profile.login, Path(self.homes_dir))
+        home = Path(entry.pw_dir)
+        self._os_user = entry
+        self.notebook_dir = str(home)
+        self.cmd = [self.isolated_python, "-m", "jupyterhub.singleuser"]
+        self._prepare_workspace(profile, home)
+        # Jupyter's extensions, settings and assets are the platform's (this environment's),
+        # whatever interpreter runs the server; PATH without the hub's own bin folder.
+        extra: dict[str, str] = {
+            "JUPYTER_CONFIG_PATH": str(Path(sys.prefix) / "etc" / "jupyter"),
+            "JUPYTER_PATH": str(Path(sys.prefix) / "share" / "jupyter"),
+            "PATH": f"{Path(self.isolated_python).parent}:/usr/local/bin:/usr/bin:/bin"}
+        url = make_url(self.db_url) if self.db_url else None
+        if url is not None and url.get_backend_name() == "sqlite":
+            # The books are the hub's (0600): a private copy, without any password hash.
+            copy = isolation.sqlite_snapshot(Path(url.database), home / ".retkoop" / "livres.sqlite3",
+                                             entry.pw_uid, entry.pw_gid)
+            extra["RETKOOP_DB_URL"] = f"sqlite:///{copy}"
+        isolation.chown_tree(home, entry.pw_uid, entry.pw_gid)
+        return extra
+
+    def make_preexec_fn(self, name):
+        if self._os_user is None:
+            return super().make_preexec_fn(name)
+        entry = self._os_user
+        setuid = set_user_setuid(entry.pw_name)
+
+        def preexec():
+            os.umask(0o077)
+            setuid()
+            os.chdir(entry.pw_dir)
+        return preexec
+
+    def user_env(self, env):
+        env = super().user_env(env)
+        if self._os_user is not None:
+            env.update(USER=self._os_user.pw_name, HOME=self._os_user.pw_dir, SHELL="/bin/sh")
+        return env
+
+    async def stop(self, now=False):
+        await super().stop(now)
+        entry = self._os_user or isolation.lookup(isolation.os_user_name(self.user.name))
+        if entry is not None and entry.pw_uid != 0:
+            # kernels the server left behind (a kernel is its own session, immune to the
+            # server's signals): nothing of that user outlives its server
+            await asyncio.to_thread(isolation.kill_processes_of, entry.pw_uid)
+
+    def _prepare_workspace(self, profile: Profile, ws: Path | None = None) -> None:
+        if ws is None:
+            if not self.notebook_dir:
+                return
+            ws = Path(self.format_string(self.notebook_dir))
         ws.mkdir(parents=True, exist_ok=True)
         for seed in self.workspace_seeds.get(profile.role, []):
             src = Path(seed)

@@ -115,17 +115,98 @@ def location(lineno: int, piece: str = "") -> str:
 
 def _decode(text: str | bytes) -> str:
     if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = text[:exc.start].count(b"\n") + 1
+        if text.startswith((b"\xff\xfe", b"\xfe\xff")):
+            try:
+                text = text.decode("utf-16")
+            except UnicodeDecodeError:
+                raise ValidationError(Problem("le fichier annonce UTF-16 mais il est illisible : dans le "
+                                              "tableur, enregistrez-le en « CSV UTF-8 (délimité par des "
+                                              "points-virgules) »", "fichier", "ligne 1")) from None
+        elif _looks_utf16(text):
             raise ValidationError(Problem(
-                "le fichier n'est pas en UTF-8 (caractère illisible) : dans le tableur, "
-                "enregistrez-le en « CSV UTF-8 (délimité par des points-virgules) »",
-                "fichier", f"ligne {line}")) from None
+                "le fichier semble en UTF-16 sans marque d'ordre des octets (un octet nul sur deux) : dans "
+                "le tableur, enregistrez-le en « CSV UTF-8 (délimité par des points-virgules) »",
+                "fichier", "ligne 1"))
+        else:
+            try:
+                text = text.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                line = text[:exc.start].count(b"\n") + 1
+                raise ValidationError(Problem(
+                    "le fichier n'est pas en UTF-8 (caractère illisible) : dans le tableur, "
+                    "enregistrez-le en « CSV UTF-8 (délimité par des points-virgules) »",
+                    "fichier", f"ligne {line}")) from None
     if text.startswith("\ufeff"):
         text = text[1:]
     return text
+
+
+def _looks_utf16(data: bytes) -> bool:
+    """UTF-16 without BOM: text in Latin letters has a NUL byte every other byte."""
+    sample = data[:4096]
+    return len(sample) >= 4 and sample.count(0) * 3 >= len(sample)
+
+
+# A physical line ends with CRLF, LF or CR (what the csv module also takes as line ends).
+_EOL = re.compile(r"\r\n|\n|\r")
+
+
+def _split_line(line: str) -> tuple[list[str], int | None]:
+    """The cells of one physical line, and the (0-based) column where a quote opened and
+    was not closed on this line (None when every quote is closed).
+
+    A cell never spans lines in a cahier: a quote left open would otherwise swallow the
+    following lines into one field (silently losing them, or giving a misleading « montant
+    nul » further down), so the file is read line by line and such a line is refused."""
+    if '"' not in line:
+        return line.split(";"), None
+    quoted, opened = _scan(line, False)
+    cells = next(csv.reader((line,), delimiter=";", quotechar='"'))
+    return cells, (opened if quoted else None)
+
+
+def _scan(line: str, quoted: bool) -> tuple[bool, int]:
+    """Quote state at the end of ``line`` (starting inside a quoted cell if ``quoted``),
+    and the column of the last quote opened (csv rules: a quote opens only at the start of
+    a cell; ``""`` inside quotes is a quote)."""
+    column, at_start, opened, i, n = 0, not quoted, 0, 0, len(line)
+    while i < n:
+        ch = line[i]
+        if quoted:
+            if ch == '"':
+                if i + 1 < n and line[i + 1] == '"':
+                    i += 1
+                else:
+                    quoted = False
+        elif ch == ";":
+            column, at_start = column + 1, True
+            i += 1
+            continue
+        elif ch == '"' and at_start:
+            quoted, opened = True, column
+        at_start = False
+        i += 1
+    return quoted, opened
+
+
+#: How far a text spanning lines is followed to report where it ends (a spreadsheet cell
+#: with a few line breaks); past that, the quote is reported as never closed.
+_SPAN_LOOKAHEAD = 10
+
+
+def _span_end(lines: list[str], i: int, width: int) -> int | None:
+    """Index of the line where the quote left open on ``lines[i]`` closes, when lines
+    i..end together make one record of ``width`` cells (a cell typed over several lines in
+    a spreadsheet); None otherwise (the quote is a slip and the next lines are records)."""
+    for j in range(i + 1, min(i + 1 + _SPAN_LOOKAHEAD, len(lines))):
+        alone, opened = _split_line(lines[j])
+        if opened is None and len(alone) == width:
+            return None  # a record of its own: the quote above is a slip, not a long cell
+        quoted, _ = _scan(lines[j], True)
+        if not quoted:
+            cells = next(csv.reader(("\n".join(lines[i:j + 1]),), delimiter=";", quotechar='"'))
+            return j if len(cells) == width else None
+    return None
 
 
 def parse_cahier(text: str | bytes, chart: Chart, source: str = "cahier.csv"
@@ -134,34 +215,41 @@ def parse_cahier(text: str | bytes, chart: Chart, source: str = "cahier.csv"
 
     Raises one ``ValidationError`` listing every problem of the file, each located
     (``ligne 12 (pièce D014)``); returns nothing partial. An empty Pièce stays empty: the
-    service allocates the next number.
+    service allocates the next number. A file without any entry is refused (« aucune
+    écriture dans le fichier »): an import always brings something.
     """
     text = _decode(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", quotechar='"')
+    lines = _EOL.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()  # the line end of the last line
     problems: list[Problem] = []
-    try:
-        header = next(reader)
-    except StopIteration:
+    if not lines or not lines[0].strip():
         raise ValidationError(Problem(f"{source} est vide : il faut au moins la ligne d'en-tête",
-                                      "fichier", "ligne 1")) from None
-    except csv.Error as exc:
-        raise ValidationError(Problem(f"ligne d'en-tête illisible ({exc})", "fichier", "ligne 1")) from None
+                                      "fichier", "ligne 1"))
+    header, opened = _split_line(lines[0])
+    if opened is not None:
+        raise ValidationError(Problem(
+            f"ligne d'en-tête illisible : le guillemet ouvert dans la colonne {opened + 1} n'est pas fermé",
+            "fichier", "ligne 1"))
     columns, accounts = _read_header(header, chart, source, problems)
     rows: list[_Row] = []
-    start = reader.line_num + 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            problems.append(Problem(f"ligne illisible ({exc}) : un guillemet n'est pas fermé ?",
-                                    "fichier", location(start)))
-            break
-        lineno, start = start, reader.line_num + 1
+    skip_to = 0
+    for lineno, line in enumerate(lines[1:], start=2):
+        if lineno <= skip_to:
+            continue
+        cells, opened = _split_line(line)
+        if opened is not None:
+            end = _span_end(lines, lineno - 1, len(header))
+            problems.append(_unclosed_quote(lineno, cells, opened, header, columns,
+                                            None if end is None else end + 1))
+            skip_to = 0 if end is None else end + 1
+            continue
         if not any(c.strip() for c in cells):
             continue
         _read_row(lineno, cells, header, columns, accounts, rows, problems)
+    if not rows and not problems:
+        raise ValidationError(Problem(f"aucune écriture dans le fichier {source} : il ne contient que la "
+                                      "ligne d'en-tête (rien n'a été importé)", "fichier", "ligne 2"))
     if problems:
         # Report the accounting problems of the lines that did parse, too: all at once.
         for row in rows:
@@ -170,6 +258,21 @@ def parse_cahier(text: str | bytes, chart: Chart, source: str = "cahier.csv"
         problems.sort(key=lambda p: _line_of(p.where))
         raise ValidationError(problems)
     return [(row.where, _draft(row)) for row in rows]
+
+
+def _unclosed_quote(lineno: int, cells: list[str], opened: int, header: list[str],
+                    columns: dict[str, int], end: int | None) -> Problem:
+    i = columns.get("piece")
+    piece = cells[i].strip() if i is not None and i < opened and i < len(cells) else ""
+    title = header[opened].replace("\ufeff", "").strip() if opened < len(header) else ""
+    where = f"colonne {opened + 1}" + (f" « {title} »" if title else "")
+    if end is not None:
+        return Problem(f"{where} : le texte entre guillemets (\") ouvert sur cette ligne continue jusqu'à la "
+                       f"ligne {end} ; une écriture tient sur une seule ligne : retirez les retours à la "
+                       "ligne de cette cellule", "fichier", location(lineno, piece))
+    return Problem(f"{where} : un guillemet (\") est ouvert et jamais fermé sur cette ligne ; un texte ne "
+                   "peut pas continuer sur la ligne suivante : fermez le guillemet (ou retirez-le) et "
+                   "gardez chaque écriture sur une seule ligne", "fichier", location(lineno, piece))
 
 
 def _line_of(where: str) -> int:

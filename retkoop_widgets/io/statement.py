@@ -18,7 +18,7 @@ from .statement_csv import MAX_CHARS, decode_statement, parse_csv, parse_date  #
 CSV, OFX, QIF, CFONB = "CSV", "OFX", "QIF", "CFONB 120"
 
 _OFX_START = re.compile(r"^\s*(?:OFXHEADER\s*:|<\?xml[^>]*>\s*<\?OFX\b|<OFX>)", re.I)
-_CFONB_START = re.compile(r"^01\d{5}")
+_CFONB_START = re.compile(r"^0[1457]\d{5}")
 
 
 def detect_format(text: str) -> str:

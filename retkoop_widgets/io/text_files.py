@@ -66,14 +66,20 @@ def _utf16_without_bom(raw: bytes) -> str | None:
 
 
 def decode(data: bytes | bytearray | memoryview | str, *, encodings: Sequence[str] = (UTF8, CP1252),
-           unreadable: str = "le fichier n'est ni en UTF-8 ni en Windows-1252 (caractère illisible)") -> Decoded:
+           unreadable: str = "le fichier n'est ni en UTF-8 ni en Windows-1252 (caractère illisible)",
+           refuse_utf16: str | None = None) -> Decoded:
     """The text of ``data``: a BOM decides (UTF-8, UTF-16), else UTF-16 recognised by its
     NUL bytes, else each of ``encodings`` in order. A leading BOM is removed from text given
     as ``str`` too. When no encoding fits, one ``ValidationError`` with ``unreadable`` and
-    the line of the first byte that is not text (``ligne 3``)."""
+    the line of the first byte that is not text (``ligne 3``). ``refuse_utf16``: when given,
+    a UTF-16 file (with a BOM or recognised without) is refused with this message instead
+    of read (the cahier asks for « CSV UTF-8 »)."""
     if isinstance(data, str):
         return Decoded(data[1:] if data.startswith("\ufeff") else data, "texte")
     raw = bytes(data)
+    if refuse_utf16 is not None and (raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+                                     or (not raw.startswith(codecs.BOM_UTF8) and _utf16_without_bom(raw))):
+        raise ValidationError(Problem(refuse_utf16, "fichier", "ligne 1"))
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return Decoded(raw.decode("utf-16"), "utf-16")

@@ -10,11 +10,17 @@ database is disposable state, accounts are data the AD manages and backs up with
 * An account created or reset with a generated temporary password must change it at first
   login (``must_change_password``); a password chosen by the creator (``--password-stdin``)
   is final.
-* Five wrong passwords lock the account for ten minutes; the counter and the lock end are
-  stored in the row, so restarting the hub does not clear them.
+* No lock after wrong passwords (a stranger could keep anyone out): the hub slows failures
+  down per (login, source address) (``hub/throttle.py``); every failure is audited here
+  (``login_failed``, with the address), ``failed_logins`` counts them for ``user list``.
+  An operator or an AD *disables* an account with ``lock`` (``retkoop user lock``).
+* ``session_stamps``: a digest per account of what a session was opened with (password
+  hash, role, coop, AD, active); the hub ends every session, token and server of an
+  account whose stamp changed (reset, lock, role or coop change: ``hub/sessions.py``).
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
@@ -66,6 +72,14 @@ class Profile:
         if self.training:
             g.append("formation")
         return g
+
+
+REFUSED = "identifiant ou mot de passe incorrect"
+
+
+def session_stamp(password_hash, role, coop, ad, active) -> str:
+    raw = "\x1f".join(str(x) for x in (password_hash, role, coop, ad, bool(active)))
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -170,6 +184,45 @@ class Accounts:
             self._audit(uow, "user_unlock", row.login, coop=row.coop_code)
             uow.commit()
 
+    def lock(self, login: str) -> None:
+        """Disable the account now: the hub ends its sessions, tokens and server."""
+        self.set_active(login, False)
+
+    def session_stamps(self) -> dict[str, str]:
+        """{login: stamp} of every account (see the module docstring)."""
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            rows = uow.session.execute(select(
+                orm.UserRow.login, orm.UserRow.password_hash, orm.UserRow.role, orm.UserRow.coop_code,
+                orm.UserRow.ad_code, orm.UserRow.active)).all()
+        return {r[0]: session_stamp(*r[1:]) for r in rows}
+
+    def unlock_events(self, after_id: int = 0) -> tuple[int, list[str]]:
+        """(last audit id, logins unlocked or reset since ``after_id``): the hub clears their
+        login throttles."""
+        with UnitOfWork(self.engine, read_only=True) as uow:
+            rows = uow.session.execute(
+                select(orm.AuditRow.id, orm.AuditRow.object_id)
+                .where(orm.AuditRow.id > after_id, orm.AuditRow.object_type == "user",
+                       orm.AuditRow.action.in_(("user_unlock", "user_reset", "user_enable")))
+                .order_by(orm.AuditRow.id)).all()
+            last = after_id
+            if not rows and after_id == 0:
+                from sqlalchemy import func
+                last = uow.session.scalar(select(func.max(orm.AuditRow.id))) or 0
+        if rows:
+            last = rows[-1][0]
+        return last, [r[1] for r in rows]
+
+    def record_login_refusal(self, login: str, action: str, source: str = "", detail: dict | None = None) -> None:
+        """Audit a refused login the hub decided (``login_throttled``)."""
+        login = rules.normalize_login(login)[:64]
+        with UnitOfWork(self.engine) as uow:
+            row = uow.session.get(orm.UserRow, login) if login else None
+            uow.repo.audit(actor=login or "?", action=action, object_type="user", object_id=login or "?",
+                           now=self.now(), coop=row.coop_code if row else None,
+                           after={"adresse": source, **(detail or {})})
+            uow.commit()
+
     def set_active(self, login: str, active: bool) -> None:
         with UnitOfWork(self.engine) as uow:
             row = self._row(uow, rules.normalize_login(login))
@@ -194,26 +247,26 @@ class Accounts:
                            now=self.now(), coop=row.coop_code)
             uow.commit()
 
-    def verify_login(self, login: str, password: str) -> LoginResult:
-        """Check a password; count failures and lock after five, in the database."""
+    def verify_login(self, login: str, password: str, source: str = "") -> LoginResult:
+        """Check a password. A failure is audited (``login_failed``, with the source
+        address) and counted, never locks: the same answer for an unknown login and a
+        wrong password (throttling is the hub's, per login and address)."""
         login = rules.normalize_login(login)
-        refused = LoginResult(False, "identifiant ou mot de passe incorrect")
+        refused = LoginResult(False, REFUSED)
         now = self.now()
         with UnitOfWork(self.engine) as uow:
             row = uow.session.get(orm.UserRow, login) if login else None
             if row is None:
                 _verify(_DUMMY_HASH, password)
-                return refused
-            if rules.is_locked(row.locked_until, now):
-                return LoginResult(False, rules.lock_message(row.locked_until))
-            if not _verify(row.password_hash, password):
-                row.failed_logins, row.locked_until = rules.after_failure(row.failed_logins or 0, now)
-                if row.locked_until:
-                    uow.repo.audit(actor=login, action="user_locked", object_type="user", object_id=login,
-                                   now=now, coop=row.coop_code, after={"jusqu_a": row.locked_until.isoformat()})
+                uow.repo.audit(actor=login[:64] or "?", action="login_failed", object_type="user",
+                               object_id=login[:64] or "?", now=now, after={"adresse": source})
                 uow.commit()
-                if row.locked_until:
-                    return LoginResult(False, rules.lock_message(row.locked_until))
+                return refused
+            if not _verify(row.password_hash, password):
+                row.failed_logins = (row.failed_logins or 0) + 1
+                uow.repo.audit(actor=login, action="login_failed", object_type="user", object_id=login,
+                               now=now, coop=row.coop_code, after={"adresse": source})
+                uow.commit()
                 return refused
             if not row.active:
                 return LoginResult(False, "ce compte est désactivé : contactez votre AD")

@@ -1,4 +1,5 @@
-"""Bank statement import: propose the pointage from the bank's CSV, then apply it.
+"""Bank statement import: propose the pointage from the bank's file (CSV, OFX, QIF,
+CFONB 120), then apply it.
 
 Two calls on purpose: ``propose`` only reads (parse the file, read the exercice's bank
 lines through ``Books``, run ``domain.statement.match``) and the mandataire reviews the
@@ -11,15 +12,22 @@ on 25 August is cashed in September and appears on a statement the mandataire im
 while working in the next exercice. That line is already in last year's cahier: the
 proposal must say so (and let it be pointed there while that exercice is still open),
 never suggest entering it again.
+
+The balances the file prints (OFX ``LEDGERBAL``, CFONB 01/07, a CSV's « Solde » rows) are
+compared with the book's pointed bank balance on their day (``Matching.checks``): a gap
+that the proposal does not close is a line missing from the cahier, an amount mistyped,
+or a line pointed on the wrong statement — seen before the statement is filed away.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from ..domain.errors import Problem, ValidationError
 from ..domain.exercice import Exercice, parse_name
-from ..domain.statement import Matching, match
+from ..domain.entry import Entry
+from ..domain.statement import BalanceCheck, Matching, Statement, book_pointed_balance, match
 from ..io.statement import parse_statement
 from .books import Books
 
@@ -40,7 +48,8 @@ def _exercices(books: Books, coop: str, exercice: str) -> tuple[Exercice | None,
 
 def propose(books: Books, coop: str, exercice: str, data: bytes | str,
             ignore: Iterable[str] = ()) -> Matching:
-    """The proposed pointage of the statement ``data`` (CSV bytes or text) against the
+    """The proposed pointage of the statement ``data`` (bytes or text of a CSV, OFX, QIF or
+    CFONB 120 file, recognised from its content: ``io.statement``) against the
     exercice's unpointed bank lines, then the previous exercice's (``Matching.earlier_pairs``;
     rules in ``domain.statement.match``). ``ignore``: libellé patterns to set aside (AD
     sweep lines). Raises ``ValidationError`` listing every problem of the file; reading
@@ -49,15 +58,44 @@ def propose(books: Books, coop: str, exercice: str, data: bytes | str,
 
     A previous exercice that no longer accepts writes (submitted, closed) is still read:
     its pairs come back with ``earlier_locked`` set, shown as "déjà au cahier … rien à
-    saisir, rien à pointer ici" and not offered for pointing (``Matching.pointable``)."""
+    saisir, rien à pointer ici" and not offered for pointing (``Matching.pointable``).
+
+    ``Matching.format`` names the file's format; ``Matching.checks`` compares each balance
+    the file prints with the book's pointed balance on its day (``balance_checks``)."""
     statement = parse_statement(data)
     bank = [e for e in books.entries(coop, exercice) if e.bank]  # NotFound / Forbidden first
     current, prev = _exercices(books, coop, exercice)
     prev_bank = [e for e in books.entries(coop, prev.name) if e.bank] if prev is not None else []
-    return match(statement.lines, [e for e in bank if not e.pointed], ignore=tuple(ignore),
-                 pointed=[e for e in bank if e.pointed], exercice=current,
-                 earlier=[e for e in prev_bank if not e.pointed],
-                 earlier_pointed=[e for e in prev_bank if e.pointed], previous=prev)
+    m = match(statement.lines, [e for e in bank if not e.pointed], ignore=tuple(ignore),
+              pointed=[e for e in bank if e.pointed], exercice=current,
+              earlier=[e for e in prev_bank if not e.pointed],
+              earlier_pointed=[e for e in prev_bank if e.pointed], previous=prev)
+    return replace(m, format=statement.format, checks=balance_checks(statement, m, current, bank, prev, prev_bank))
+
+
+def balance_checks(statement: Statement, m: Matching, current: Exercice | None, bank: Sequence[Entry],
+                   prev: Exercice | None, prev_bank: Sequence[Entry]) -> tuple[BalanceCheck, ...]:
+    """Each balance of ``statement`` beside the book's pointed bank balance on its day
+    (``domain.statement.book_pointed_balance``), the proposal's pointable lines dated on or
+    before that day counted as pointed (so a statement whose lines all pair shows ✔ before
+    « Pointer » is pressed). The day falls in the exercice worked in — its opening balance,
+    less the previous exercice's lines not yet in the bank, plus this exercice's pointed
+    lines — or in the previous exercice (the 01 balance of a September statement dated
+    31/08); elsewhere the balance is shown, not compared. Limit: lines unpointed since two
+    exercices back are not read (a cheque outlives a year and eight days at most)."""
+    out: list[BalanceCheck] = []
+    for b in statement.balances:
+        extra = [p.entry for p in m.pointable if p.line.date <= b.day]
+        if current is not None and current.start <= b.day <= current.end:
+            book = book_pointed_balance(current.opening_bank, bank, b.day, carried=prev_bank, extra=extra)
+        elif prev is not None and prev.start <= b.day <= prev.end:
+            extra = [p.entry for p in m.pointable if p.exercice and p.line.date <= b.day]
+            book = book_pointed_balance(prev.opening_bank, prev_bank, b.day, extra=extra)
+        else:
+            out.append(BalanceCheck(b, None))
+            continue
+        out.append(BalanceCheck(b, book, len(extra)))
+    return tuple(out)
 
 
 def apply(books: Books, coop: str, exercice: str, entry_ids: Iterable[int], statement_date: date | None) -> int:

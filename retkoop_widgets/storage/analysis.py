@@ -14,6 +14,6 @@ from .repository import Repository
 @contextmanager
 def analysis_connection(source=None) -> Iterator[tuple[Connection, Repository]]:
     """``source``: URL, engine, Books or None (``RETKOOP_DB_URL``); a URL is opened
-    read-only. Yields the connection (for ``analysis.queries``) and a repository on it."""
+    read-only. Yields the connection (for ``storage.analysis_queries``) and a repository on it."""
     with engine_of(source, read_only=True).connect() as conn:
         yield conn, Repository(Session(bind=conn))

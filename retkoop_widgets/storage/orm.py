@@ -58,7 +58,13 @@ class ExerciceRow(Base):
     # submitted_at/_by and verificateurs, the source of ``submission.submission_info``.
     signature_place: Mapped[str | None] = mapped_column(String(100), nullable=True)
     signed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
-    __table_args__ = (UniqueConstraint("coop_code", "name"),)
+    # One name per school year (``2025-2026``), so one exercice per coop and period: migration
+    # 0007 (PostgreSQL: this CHECK; SQLite: the same predicate as triggers).
+    __table_args__ = (UniqueConstraint("coop_code", "name"),
+                      CheckConstraint("CASE WHEN length(name) = 9 AND substr(name, 5, 1) = '-' AND "
+                                      "replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(name, '0', ''), '1', ''), '2', ''), '3', ''), '4', ''), '5', ''), '6', ''), '7', ''), '8', ''), '9', '') = '-' "
+                                      "THEN CAST(substr(name, 6, 4) AS INTEGER) = CAST(substr(name, 1, 4) AS INTEGER) + 1 "
+                                      "ELSE 1 = 0 END", name="ck_exercice_name"))
 
 
 class EntryRow(Base):

@@ -15,7 +15,7 @@ from sqlalchemy import String, and_, case, delete, func, insert, or_, select, ty
 from sqlalchemy.orm import Session
 
 from ..domain.cash import CashCount
-from ..domain.chart import BANK, CASH, Account, Chart, default_chart
+from ..domain.chart import Account, Chart, default_chart
 from ..domain.ledger import TreasuryLine
 from ..domain.entry import Entry, Posting
 from ..domain.inventory import DurableExpense

@@ -1,5 +1,7 @@
-"""Importer un relevé bancaire (CSV): the bank's file proposes the pointage, the
-mandataire reviews it (one checkbox per proposed pair) and points the kept lines at once.
+"""Importer un relevé bancaire (CSV, OFX, QIF, CFONB 120): the bank's file proposes the
+pointage, the mandataire reviews it (one checkbox per proposed pair) and points the kept
+lines at once. The balances the file prints are shown beside the book's pointed balance
+(✔, or the gap), so a missing line is seen before the statement is filed away.
 
 Why a review step rather than pointing straight away: matching is by exact amount and
 date (``domain.statement.match``), which is right almost always and explainable always,
@@ -19,7 +21,7 @@ import ipywidgets as W
 from ..services import statement as svc
 from .common import Context, attempt, button, esc, eur, fdate, ko_html, ok_html
 
-ACCEPT = ".csv,text/csv"
+ACCEPT = ".csv,.ofx,.qfx,.qif,.txt,.cfo,.cfonb,.dat,text/csv,text/plain"
 _ROW = "display:flex;gap:10px;align-items:baseline;font-size:12.5px;font-variant-numeric:tabular-nums"
 _W_DATE, _W_LIB, _W_AMOUNT = "78px", "300px", "100px"
 
@@ -61,18 +63,30 @@ def _earlier_badge(name: str) -> str:
             f'{esc(name or "précédent")}</span>')
 
 
+def _checks_html(checks) -> str:
+    """The statement's balances beside the book's pointed balance: green ✔ when equal, the
+    gap in red, grey when the day is outside the exercices read."""
+    out = []
+    for c in checks:
+        color = "#64748b" if c.gap is None else "#15803d" if c.ok else "#b91c1c"
+        state = "na" if c.gap is None else "ok" if c.ok else "gap"
+        out.append(f'<br><span class="rk-rbalance rk-rbalance-{state}" style="color:{color};font-weight:600">'
+                   f"{esc(c.text()[:1].upper() + c.text()[1:])}</span>")
+    return "".join(out)
+
+
 def _td(html_text: str, cls: str = "") -> str:
     return f'<td class="{cls}">{html_text}</td>' if cls else f"<td>{html_text}</td>"
 
 
 class ReleveImport:
-    """The "Importer un relevé bancaire (CSV)" panel: upload, lines to ignore, proposal
+    """The "Importer un relevé bancaire" panel (CSV, OFX, QIF, CFONB 120): upload, lines to ignore, proposal
     with a checkbox per pair, what is left on each side, and one "Pointer" button."""
 
     def __init__(self, ctx: Context, on_done=None):
         self.ctx = ctx
         self.on_done = on_done
-        self.upload = W.FileUpload(accept=ACCEPT, multiple=False, description="Choisir le relevé (CSV)",
+        self.upload = W.FileUpload(accept=ACCEPT, multiple=False, description="Choisir le relevé",
                                    layout=W.Layout(width="auto"))
         self.upload.add_class("rk-rupload")
         self.ignore = W.Textarea(value="", placeholder="ex. VIREMENT AUTOMATIQUE OCCE",
@@ -102,8 +116,9 @@ class ReleveImport:
         self.analyse_btn.on_click(lambda _b: self.analyse())
         self.apply_btn.on_click(lambda _b: self.submit())
         self.box = W.VBox([
-            W.HTML('<div class="rk-title">Importer un relevé bancaire (CSV)</div><div class="rk-help">Téléchargez '
-                   'les opérations du relevé au format CSV depuis la banque en ligne, puis choisissez le fichier : '
+            W.HTML('<div class="rk-title">Importer un relevé bancaire</div><div class="rk-help">Téléchargez '
+                   'les opérations du relevé depuis la banque en ligne (CSV, OFX, QIF ou CFONB), puis choisissez le '
+                   'fichier : '
                    'chaque ligne du relevé est rapprochée de la ligne du cahier de même montant (numéro de chèque, '
                    'sinon date la plus proche). Un chèque de l’exercice précédent encaissé après le 31 août est reconnu : '
                    'il est déjà au cahier de cet exercice-là, ne le saisissez pas une deuxième fois. '
@@ -137,7 +152,7 @@ class ReleveImport:
         """Propose the pointage for the file last chosen (after a change of file, of the
         lines to ignore, or of the books)."""
         if self._data is None:
-            self.status.value = ko_html("Choisissez d'abord le fichier CSV du relevé.")
+            self.status.value = ko_html("Choisissez d'abord le fichier du relevé.")
             return
         self._dirty = False
         problems = []
@@ -175,9 +190,10 @@ class ReleveImport:
         counts += [f"{len(m.unmatched)} sans écriture au cahier",
                   f"{len(m.already)} déjà pointée{'s' if len(m.already) > 1 else ''}",
                   f"{len(m.ignored)} ignorée{'s' if len(m.ignored) > 1 else ''}"]
+        fmt = f" ({esc(m.format)})" if m.format else ""
         self.summary.value = (f'<div class="rk-info">{esc(self._name)} : {_plural(m.line_count, "opération")}{period}'
-                              f" · crédits {esc(eur(m.credits))} · débits {esc(eur(m.debits))}<br>"
-                              f"{' · '.join(counts)}</div>")
+                              f"{fmt} · crédits {esc(eur(m.credits))} · débits {esc(eur(m.debits))}<br>"
+                              f"{' · '.join(counts)}{_checks_html(m.checks)}</div>")
         rows: list[W.Widget] = []
         checks = []
         if m.pairs or m.earlier_pairs:

@@ -5,8 +5,9 @@ Until now ``submission_info`` searched the exercice's lock record among the coop
 date of submission, vérificateurs and place of signature. The exercice row now keeps
 them all: ``submitted_at``, ``submitted_by``, ``verificateurs`` (columns since 0001,
 written but never read) and the new ``signature_place`` and ``signed_on``. This
-migration fills all five from each exercice's LAST lock record (the audit log stays the
-history; the row is the source from now on).
+migration fills all five from each exercice's LAST lock record, unless a training reset
+of the sandbox came after it (the audit log stays the history; the row is the source
+from now on).
 
 Revision ID: 0006
 Revises: 0005
@@ -37,11 +38,14 @@ def upgrade() -> None:
         batch.add_column(sa.Column("signed_on", sa.Date(), nullable=True))
     conn = op.get_bind()
     last: dict[tuple[str, str], tuple] = {}
-    for r in conn.execute(sa.select(audit.c.coop_code, audit.c.exercice, audit.c.at, audit.c.actor, audit.c.after)
-                          .where(audit.c.action == "lock", audit.c.object_type == "exercice",
-                                 audit.c.coop_code.is_not(None), audit.c.exercice.is_not(None))
+    for r in conn.execute(sa.select(audit.c.coop_code, audit.c.exercice, audit.c.at, audit.c.actor, audit.c.after,
+                                    audit.c.action)
+                          .where(audit.c.action.in_(["lock", "training_reset"]), audit.c.coop_code.is_not(None))
                           .order_by(audit.c.id)):
-        last[(r.coop_code, r.exercice)] = r  # by id: the last one wins
+        if r.action == "training_reset":  # a reset sandbox forgot its submissions (and its later exercices)
+            last = {k: v for k, v in last.items() if k[0] != r.coop_code}
+        elif r.exercice is not None:
+            last[(r.coop_code, r.exercice)] = r  # by id: the last one wins
     for (coop, name), r in last.items():
         after = r.after or {}
         signed = after.get("signe_le")
