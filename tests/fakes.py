@@ -26,6 +26,7 @@ from retkoop_widgets.domain.chart import BANK, CASH, Chart, default_chart
 from retkoop_widgets.domain.entry import Entry
 from retkoop_widgets.domain.exercice import Exercice
 from retkoop_widgets.domain.inventory import DurableExpense, DurableGood
+from retkoop_widgets.domain.numbering import DeletedPiece
 from retkoop_widgets.domain.subsidy import Subsidy
 from retkoop_widgets.storage.records import (Ad, Attachment, AuditRecord, Coop, StoredEntry, StoredGood,
                                              Submission)
@@ -47,6 +48,7 @@ class FakeStore:
         self.subsidies: dict[int, tuple[int, Subsidy]] = {}
         self.blobs: dict[str, tuple[str, bytes]] = {}
         self.attachments: dict[int, Attachment] = {}
+        self.deleted_pieces: list[tuple[int, DeletedPiece]] = []  # (exercice id, tombstone)
         self.goods: dict[int, StoredGood] = {}
         self.audit: list[tuple[str | None, AuditRecord]] = []  # (coop, record), oldest first
         self.last_id = 0
@@ -134,6 +136,7 @@ class FakeRepository:
         self.d.attachments = {i: a for i, a in self.d.attachments.items() if a.entry_id not in gone}
         self.d.cash_counts = {i: v for i, v in self.d.cash_counts.items() if v[0] not in ids}
         self.d.subsidies = {i: v for i, v in self.d.subsidies.items() if v[0] not in ids}
+        self.d.deleted_pieces = [(x, d) for x, d in self.d.deleted_pieces if x not in ids]
         return counted
 
     def delete_exercice(self, exercice_id: int) -> None:
@@ -193,7 +196,16 @@ class FakeRepository:
         return next((e for e in self._of(exercice_id) if e.piece == piece), None)
 
     def pieces(self, exercice_id: int) -> list[str]:
-        return [e.piece for e in self._of(exercice_id)]
+        return [e.piece for e in self._of(exercice_id)] + [d.piece for x, d in self.d.deleted_pieces
+                                                           if x == exercice_id]
+
+    def deleted_pieces(self, exercice_id: int) -> list[DeletedPiece]:
+        return [d for x, d in self.d.deleted_pieces if x == exercice_id]
+
+    def add_deleted_piece(self, exercice_id: int, d: DeletedPiece) -> None:
+        if any(x == exercice_id and old.piece == d.piece for x, old in self.d.deleted_pieces):
+            raise DuplicateKey(d.piece)
+        self.d.deleted_pieces.append((exercice_id, d))
 
     def cheques(self, coop: str) -> list[str]:
         mine = {x.id for x in self.exercices(coop)}

@@ -8,12 +8,31 @@ the exercice, so two sessions saving at once never get the same number.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Iterable
 
 SINGLE, SPLIT = "unique", "RD"
 WIDTH = 3
 _NUM = re.compile(r"^([A-Za-z]*)(\d+)$")
+
+
+@dataclass(frozen=True)
+class DeletedPiece:
+    """A pièce deleted from the books. Its number stays used (never handed out again) and
+    the cahier shows it struck through, so the paper archive and the books keep matching."""
+    piece: str
+    entry_date: date | None
+    libelle: str
+    amount: int
+    deleted_at: datetime
+    deleted_by: str
+    reason: str = ""
+
+    def describe(self) -> str:
+        why = f" ({self.reason})" if self.reason else ""
+        return f"pièce {self.piece} supprimée le {self.deleted_at:%d/%m/%Y} par {self.deleted_by}{why}"
 
 
 def series_prefix(numbering: str, kind: str) -> str:

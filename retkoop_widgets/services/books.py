@@ -98,6 +98,7 @@ class Books:
     record_entry = _entries.record_entry
     update_entry = _entries.update_entry
     delete_entry = _entries.delete_entry
+    deleted_pieces = _entries.deleted_pieces
     import_drafts = _entries.import_drafts
     entry = _entries.entry
     snapshot = _entries.snapshot

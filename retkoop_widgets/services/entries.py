@@ -87,7 +87,8 @@ def update_entry(books: "Books", entry_id: int, expected_version: int, draft: En
         old = for_write(w, entry_id, expected_version).entry
         ex = w.exercice
         piece = (draft.piece or "").strip() or old.piece
-        if piece != old.piece and w.repo.entry_by_piece(ex.id, piece):
+        if piece != old.piece and (w.repo.entry_by_piece(ex.id, piece)
+                                   or any(d.piece == piece for d in w.repo.deleted_pieces(ex.id))):
             raise ValidationError(f"la pièce {piece} est déjà utilisée dans l'exercice {ex.name}", "piece")
         new = build_entry(replace(draft, piece=piece), w.repo.chart(w.coop.ad_code), start=ex.start,
                           end=ex.end, exercice_name=ex.name)
@@ -101,10 +102,25 @@ def update_entry(books: "Books", entry_id: int, expected_version: int, draft: En
 
 
 def delete_entry(books: "Books", entry_id: int, expected_version: int | None, reason: str = "") -> None:
+    """Delete an entry. Its number stays used (a ``DeletedPiece``: never handed out again,
+    shown struck in the cahier); a subsidy that named it as its receipt forgets it."""
     with writing(books) as w:
-        old = for_write(w, entry_id, expected_version).entry
+        found = for_write(w, entry_id, expected_version)
+        old = found.entry
         w.repo.delete_entry(entry_id)
+        w.repo.add_deleted_piece(found.exercice_id, numbering.DeletedPiece(
+            old.piece, old.date, old.libelle, old.amount, books.now(), books.actor.login, reason))
+        for s in w.repo.subsidies(found.exercice_id):
+            if s.entry_piece == old.piece:
+                w.repo.update_subsidy(s.id, replace(s, entry_piece=""))
+                w.audit("update", "subsidy", s.id, before={"piece": old.piece}, after={"piece": ""},
+                        reason=f"pièce {old.piece} supprimée")
         w.audit("delete", "entry", entry_id, before=entry_snapshot(old), reason=reason)
+
+
+def deleted_pieces(books: "Books", coop: str, name: str) -> list[numbering.DeletedPiece]:
+    with reading(books, coop, name) as r:
+        return r.repo.deleted_pieces(r.exercice.id)
 
 
 def import_drafts(books: "Books", coop: str, name: str, drafts: Sequence[tuple[str, EntryDraft]],

@@ -109,6 +109,21 @@ class PostingRow(Base):
     __table_args__ = (CheckConstraint("amount <> 0", name="ck_posting_nonzero"),)
 
 
+class DeletedPieceRow(Base):
+    """A pièce deleted from an exercice: its number is never handed out again (0008)."""
+    __tablename__ = "deleted_piece"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    exercice_id: Mapped[int] = mapped_column(ForeignKey("exercice.id", ondelete="CASCADE"))
+    piece: Mapped[str] = mapped_column(String(20))
+    entry_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    libelle: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    deleted_at: Mapped[datetime] = mapped_column(DateTime)
+    deleted_by: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    __table_args__ = (UniqueConstraint("exercice_id", "piece", name="uq_deleted_piece"),)
+
+
 class CashCountRow(Base):
     __tablename__ = "cash_count"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

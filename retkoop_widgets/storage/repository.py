@@ -19,6 +19,7 @@ from ..domain.chart import Account, Chart, default_chart
 from ..domain.ledger import TreasuryLine
 from ..domain.entry import Entry, Posting
 from ..domain.inventory import DurableExpense
+from ..domain.numbering import DeletedPiece
 from ..domain.exercice import Exercice
 from ..domain.subsidy import Subsidy
 from . import orm
@@ -229,6 +230,7 @@ class Repository(InventoryRepository):
         self.s.execute(delete(e).where(e.exercice_id.in_(exercice_ids)))
         self.s.execute(delete(orm.CashCountRow).where(orm.CashCountRow.exercice_id.in_(exercice_ids)))
         self.s.execute(delete(orm.SubsidyRow).where(orm.SubsidyRow.exercice_id.in_(exercice_ids)))
+        self.s.execute(delete(orm.DeletedPieceRow).where(orm.DeletedPieceRow.exercice_id.in_(exercice_ids)))
         return counted
 
     def delete_exercice(self, exercice_id: int) -> None:
@@ -379,7 +381,20 @@ class Repository(InventoryRepository):
         return to_entry(row) if row is not None else None
 
     def pieces(self, exercice_id: int) -> list[str]:
-        return list(self.s.scalars(select(orm.EntryRow.piece).where(orm.EntryRow.exercice_id == exercice_id)))
+        """Every number used in the exercice: live pièces and deleted ones (never reused)."""
+        live = self.s.scalars(select(orm.EntryRow.piece).where(orm.EntryRow.exercice_id == exercice_id))
+        gone = self.s.scalars(select(orm.DeletedPieceRow.piece).where(orm.DeletedPieceRow.exercice_id == exercice_id))
+        return [*live, *gone]
+
+    def deleted_pieces(self, exercice_id: int) -> list[DeletedPiece]:
+        r = orm.DeletedPieceRow
+        return [DeletedPiece(x.piece, x.entry_date, x.libelle, x.amount, x.deleted_at, x.deleted_by, x.reason)
+                for x in self.s.scalars(select(r).where(r.exercice_id == exercice_id).order_by(r.id))]
+
+    def add_deleted_piece(self, exercice_id: int, d: DeletedPiece) -> None:
+        self.s.add(orm.DeletedPieceRow(exercice_id=exercice_id, piece=d.piece, entry_date=d.entry_date,
+                                       libelle=d.libelle[:200], amount=d.amount, deleted_at=d.deleted_at,
+                                       deleted_by=d.deleted_by[:100], reason=d.reason))
 
     def cheques(self, coop: str) -> list[str]:
         """Cheque numbers issued by the coop (bank out), all exercices: the chequebook continues."""

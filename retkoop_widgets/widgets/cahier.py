@@ -62,6 +62,20 @@ def _money_cell(cents: int, cls: str) -> str:
     return f'<td class="n {cls}{neg}">{esc(eur(cents, signed=True))}</td>'
 
 
+def deleted_html(deleted) -> str:
+    """The deleted pièces, struck through: their numbers stay used, the paper archive keeps
+    its gap explained (« pièce 042 supprimée le 07/12/2026 par mme.roy (doublon) »)."""
+    if not deleted:
+        return ""
+    rows = "".join(
+        f'<tr class="rk-deleted" data-piece="{esc(d.piece)}"><td>{fdate(d.entry_date)}</td>'
+        f"<td><s>{esc(d.piece)}</s></td><td colspan='8'><s>{esc(d.libelle)} · {esc(eur(d.amount))}</s> — "
+        f"{esc(d.describe()[:1].upper() + d.describe()[1:])}</td></tr>" for d in deleted)
+    return ('<div class="rk-title" style="margin-top:8px">Pièces supprimées</div>'
+            '<table class="rk-table rk-deleted-table"><thead><tr><th>Date</th><th>Pièce</th>'
+            f'<th colspan="8">Ce qui a été supprimé, quand, par qui</th></tr></thead><tbody>{rows}</tbody></table>')
+
+
 def cahier_html(lines, alerts_by_entry: dict[int, list[str]]) -> str:
     """The visible page as one table. Every anomaly is written out under its line."""
     rows = []
@@ -291,7 +305,7 @@ class CahierSection(Section):
         pages = max(1, (len(lines) + PAGE_SIZE - 1) // PAGE_SIZE)
         self.page = min(max(self.page, 0), pages - 1)
         visible = lines[self.page * PAGE_SIZE:(self.page + 1) * PAGE_SIZE]
-        self.table.value = cahier_html(visible, self._alerts())
+        self.table.value = cahier_html(visible, self._alerts()) + deleted_html(self.ctx.deleted_pieces())
         total = len(self.ctx.cahier())
         self.pageinfo.value = (f'<span class="rk-help" style="margin:0 10px">Page {self.page + 1} / {pages} · '
                                f'{len(lines)} écriture{"s" if len(lines) > 1 else ""}'

@@ -82,6 +82,9 @@ class Context:
     def cash_counts(self):
         return self.snapshot().cash_counts
 
+    def deleted_pieces(self):
+        return self._get("deleted", lambda: self.books.deleted_pieces(self.coop, self.exercice))
+
     def subsidies(self):
         return self.snapshot().subsidies
 
