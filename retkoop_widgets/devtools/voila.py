@@ -26,22 +26,26 @@ def free_port(lo: int, hi: int) -> int:
 
 
 @contextmanager
-def dashboard_server(ports: tuple[int, int], **start_kw):
-    """Yield ``(page_url, db_url)`` of a fresh dashboard; stop and clean up afterwards."""
+def dashboard_server(ports: tuple[int, int], seed=None, **start_kw):
+    """Yield ``(page_url, db_url)`` of a fresh dashboard; stop and clean up afterwards.
+    ``seed(books)`` replaces the empty coop (e.g. ``demo.seed_demo``: the demo's books)."""
     from .. import dashboard_server as ds
     from ..services import Books
     tmp = Path(tempfile.mkdtemp(prefix="rk-dash-"))
     url = f"sqlite:///{tmp / 'retkoop.sqlite3'}"
     b = Books(url, "test")
     b.init_schema()
-    b.add_ad("AD76", "OCCE Seine-Maritime")
-    b.add_coop("AD76-0421", "École des Tilleuls", "AD76")
-    b.open_exercice("AD76-0421", "2025-2026", 184237, 6350)
+    if seed is not None:
+        seed(b)
+    else:
+        b.add_ad("AD76", "OCCE Seine-Maritime")
+        b.add_coop("AD76-0421", "École des Tilleuls", "AD76")
+        b.open_exercice("AD76-0421", "2025-2026", 184237, 6350)
     b.engine.dispose()
     port = free_port(*ports)
     env = {k: v for k, v in os.environ.items() if not k.startswith("RETKOOP_") and k != "QUERY_STRING"}
     # No hub identity here: the demo mandataire, as under `retkoop demo` (identity.py).
-    proc = ds.start(url, port, env=env, quiet=True, **{"demo": True, **start_kw})
+    proc = ds.start(url, port, env=env, **{"demo": True, "quiet": True, **start_kw})
     try:
         ds.wait_ready(port, proc=proc)
         yield f"http://127.0.0.1:{port}/", url

@@ -1,78 +1,29 @@
 """Bilan: the live compte rendu financier: result, balances, the equality check, the
-alerts (each opens its entry), and two charts drawn with matplotlib's Agg backend into
-PNG ``Image`` widgets (no Output widget: works the same in tests and in Voilà)."""
+alerts (each opens its entry), and the CRF's two charts as accessible SVG (the same
+drawing as the PDF; no Output widget: works the same in tests and in Voilà)."""
 from __future__ import annotations
-
-import io
-from collections import defaultdict
 
 import ipywidgets as W
 
 from ..domain.money import format_eur
-from .common import MONTHS, Context, Section, button, esc, fdate
+from .common import Context, Section, button, esc
 
 BANK_COLOR, CASH_COLOR = "#1d4ed8", "#15803d"
 
 
-def _fig_png(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    import matplotlib.pyplot as plt
-    plt.close(fig)
-    return buf.getvalue()
-
-
-def monthly_chart(ctx: Context) -> bytes:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    ex = ctx.exercice_obj()
-    keys, labels = [], []
-    y, m = ex.start.year, ex.start.month
-    for _ in range(12):
-        keys.append((y, m))
-        labels.append(MONTHS[m - 1][:4] + ".")
-        m += 1
-        if m == 13:
-            y, m = y + 1, 1
-    rec, dep = defaultdict(int), defaultdict(int)
-    for e in ctx.entries():
-        k = (e.date.year, e.date.month)
-        if e.kind == "recette":
-            rec[k] += e.amount
-        elif e.kind == "depense":
-            dep[k] += e.amount
-    fig, ax = plt.subplots(figsize=(6.2, 2.8))
-    xs = range(12)
-    ax.bar([x - 0.2 for x in xs], [rec[k] / 100 for k in keys], width=0.4, label="Recettes", color="#16a34a")
-    ax.bar([x + 0.2 for x in xs], [dep[k] / 100 for k in keys], width=0.4, label="Dépenses", color="#dc2626")
-    ax.set_xticks(list(xs), labels, fontsize=8)
-    ax.tick_params(axis="y", labelsize=8)
-    ax.yaxis.set_major_formatter(lambda v, _p: f"{v:,.0f} €".replace(",", "\u202f"))
-    ax.set_title("Recettes et dépenses par mois", fontsize=10)
-    ax.legend(fontsize=8, frameon=False)
-    ax.spines[["top", "right"]].set_visible(False)
-    return _fig_png(fig)
-
-
-def rubric_chart(ctx: Context) -> bytes:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    rub = ctx.crf().rubrics("charges")
-    rub = sorted(rub, key=lambda r: r[1])
-    fig, ax = plt.subplots(figsize=(6.2, 2.8))
-    if rub:
-        ax.barh([r[0][:34] for r in rub], [r[1] / 100 for r in rub], color="#f97316")
-        for i, (_, v) in enumerate(rub):
-            ax.text(v / 100, i, " " + format_eur(v), va="center", fontsize=7)
-    else:
-        ax.text(0.5, 0.5, "Aucune dépense", ha="center", va="center", transform=ax.transAxes)
-    ax.tick_params(labelsize=8)
-    ax.xaxis.set_major_formatter(lambda v, _p: f"{v:,.0f} €".replace(",", "\u202f"))
-    ax.set_title("Dépenses par rubrique", fontsize=10)
-    ax.spines[["top", "right"]].set_visible(False)
-    return _fig_png(fig)
+def charts_svg(ctx: Context) -> str:
+    """The CRF's own charts (charges and produits per rubric, month-end bank and cash), as
+    accessible SVG (``role="img"`` with a French description): the same drawing as the PDF,
+    and no matplotlib in the dashboard's kernel."""
+    from ..reports.charts import CHARGES_COLOR, PRODUITS_COLOR, rubric_chart, treasury_chart
+    from ..reports.views import month_end_balances
+    crf = ctx.crf()
+    rubrics = rubric_chart([("Charges par rubrique", crf.rubrics("charges"), CHARGES_COLOR),
+                            ("Produits par rubrique", crf.rubrics("produits"), PRODUITS_COLOR)])
+    treasury = treasury_chart(*month_end_balances(crf, ctx.cahier()))
+    return (f'<div class="rk-charts" style="display:flex;gap:16px;flex-wrap:wrap">'
+            f'<div style="flex:1 1 480px;min-width:0">{rubrics}</div>'
+            f'<div style="flex:1 1 480px;min-width:0">{treasury}</div></div>')
 
 
 def summary_html(crf) -> str:
@@ -116,8 +67,8 @@ class BilanSection(Section):
         self.summary.add_class("rk-bilan")
         self.alerts = W.VBox()
         self.alerts.add_class("rk-alerts")
-        self.chart1 = W.Image(format="png", layout=W.Layout(width="600px"))
-        self.chart2 = W.Image(format="png", layout=W.Layout(width="600px"))
+        self.charts = W.HTML()
+        self.charts.add_class("rk-bilan-charts")
         left = W.VBox([self.summary], layout=W.Layout(width="760px"))
         left.add_class("rk-card")
         alerts = W.VBox([W.HTML('<div class="rk-title">Alertes</div>'), self.alerts])
@@ -127,7 +78,7 @@ class BilanSection(Section):
         # the right column: what is wrong, then handing the CRF over (uses the height the
         # charges/produits tables give the left column)
         right = W.VBox([alerts, self.submission.root], layout=W.Layout(width="540px", margin="0 0 0 12px"))
-        charts = W.HBox([self.chart1, self.chart2])
+        charts = W.VBox([W.HTML('<div class="rk-title">Graphiques</div>'), self.charts])
         charts.add_class("rk-card")
         self.root = W.VBox([W.HBox([left, right]), charts])
 
@@ -144,8 +95,7 @@ class BilanSection(Section):
                 row.append(b)
             kids.append(W.HBox(row, layout=W.Layout(align_items="center", border_bottom="1px solid #f1f5f9")))
         self.alerts.children = kids or [W.HTML('<div class="rk-ok">✔ Aucune alerte : rien d’anormal détecté.</div>')]
-        self.chart1.value = monthly_chart(self.ctx)
-        self.chart2.value = rubric_chart(self.ctx)
+        self.charts.value = charts_svg(self.ctx)
         self.submission.refresh()
         self.stale = False
 

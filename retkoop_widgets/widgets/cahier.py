@@ -16,7 +16,7 @@ from ..domain.entry import MODES, TRANSFER
 from ..domain.errors import ValidationError
 from ..domain.money import format_eur, parse_amount
 from .common import (Context, Section, attempt, button, esc, eur, fdate, info_html, ko_html, month_options,
-                     ok_html, status_line)
+                     name_input, ok_html, status_line)
 from .releve import ReleveImport
 
 PAGE_SIZE = 50
@@ -105,7 +105,7 @@ def cahier_html(lines, alerts_by_entry: dict[int, list[str]]) -> str:
     head = ("<tr><th>Date</th><th>Pièce</th><th>Libellé / tiers</th><th>Mode</th><th>Ventilation</th>"
             "<th class='n'>Banque</th><th class='n'>Solde banque</th><th class='n'>Caisse</th>"
             "<th class='n'>Solde caisse</th><th>Pointage</th></tr>")
-    return f'<div class="rk-scroll"><table class="rk-table rk-cahier"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table></div>'
+    return f'<div class="rk-scroll" tabindex="0" role="region" aria-label="Cahier"><table class="rk-table rk-cahier"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table></div>'
 
 
 class PointageSession:
@@ -116,8 +116,10 @@ class PointageSession:
         self.on_done = on_done
         self.date = W.DatePicker(layout=W.Layout(width="165px"))
         self.date.add_class("rk-pdate")
+        name_input(self.date, "Date du relevé")
         self.balance = W.Text(placeholder="solde du relevé", layout=W.Layout(width="150px"))
         self.balance.add_class("rk-pbalance")
+        name_input(self.balance, "Solde du relevé")
         self.list = W.VBox(layout=W.Layout(max_height="260px", overflow_y="auto"))
         self.summary = W.HTML()
         self.summary.add_class("rk-psummary")
@@ -214,6 +216,9 @@ class CahierSection(Section):
         self.text = W.Text(placeholder="rechercher (libellé, tiers, pièce)", layout=W.Layout(width="230px"))
         self.text.add_class("rk-csearch")
         self.sort = W.Dropdown(options=SORTS, value="date_desc", layout=W.Layout(width="210px"))
+        for w_, label in ((self.month, "Mois"), (self.account, "Compte"), (self.mode, "Mode"),
+                          (self.text, "Rechercher"), (self.sort, "Trier par")):
+            name_input(w_, label)
         for w_ in (self.month, self.account, self.mode, self.unpointed, self.text, self.sort):
             w_.observe(lambda _c: self._filters_changed(), "value")
         self.prev = button("◀ Précédente", cls="rk-prev")
@@ -225,6 +230,7 @@ class CahierSection(Section):
         self.table.add_class("rk-cahier-html")
         self.pick = W.Dropdown(layout=W.Layout(width="420px"))
         self.pick.add_class("rk-cpick")
+        name_input(self.pick, "Ligne du cahier")
         self.edit_btn = button("Modifier", cls="rk-cedit", icon="pencil")
         self.del_btn = button("Supprimer", "danger", "rk-cdelete", icon="trash")
         self.point_btn = button("Pointer / dépointer", cls="rk-cpoint", icon="check-square")

@@ -6,7 +6,7 @@ import ipywidgets as W
 
 from ..domain.cash import DENOMINATIONS, NOTES, denomination_label
 from ..domain.money import format_eur
-from .common import Context, Section, attempt, button, esc, eur, fdate, field, ok_html, status_line
+from .common import Context, Section, attempt, button, esc, eur, fdate, field, ok_html, status_line, name_input
 
 
 # Nothing typed yet: not an "écart" (a red gap on an untouched form reads as an error).
@@ -33,6 +33,7 @@ class CaisseSection(Section):
         for d in DENOMINATIONS:
             inp = W.BoundedIntText(value=0, min=0, max=100000, layout=W.Layout(width="90px"))
             inp.add_class(f"rk-coin-{d}")
+            name_input(inp, f"Nombre de {denomination_label(d)}")
             inp.observe(lambda _c: self.update(), "value")
             sub = W.HTML(layout=W.Layout(width="110px"))
             self.inputs[d], self.subtotals[d] = inp, sub
@@ -41,6 +42,7 @@ class CaisseSection(Section):
             (rows_n if d in NOTES else rows_c).append(row)
         self.date = W.DatePicker(layout=W.Layout(width="165px"))
         self.date.add_class("rk-cdate")
+        name_input(self.date, "Date de l'arrêté")
         self.date.observe(lambda _c: self.update(), "value")
         self.comment = W.Text(placeholder="commentaire (facultatif)", layout=W.Layout(width="330px"))
         self.total = W.HTML()
@@ -114,7 +116,7 @@ class CaisseSection(Section):
                         f"<td class='{cls}'>{esc(c.verdict())}</td><td>{esc(c.author)}</td>"
                         f"<td>{esc(c.comment)}</td></tr>")
         body = "".join(rows) or "<tr><td colspan='6' class='rk-help'>Aucun arrêté de caisse pour cet exercice.</td></tr>"
-        self.history.value = ("<div class='rk-scroll' style='max-height:300px'><table class='rk-table rk-chistory'>"
+        self.history.value = ("<div class='rk-scroll' tabindex='0' role='region' aria-label='Arrêtés de caisse' style='max-height:300px'><table class='rk-table rk-chistory'>"
                               "<thead><tr><th>Date</th><th class='n'>Compté</th><th class='n'>Cahier</th>"
                               f"<th>Résultat</th><th>Par</th><th>Commentaire</th></tr></thead><tbody>{body}</tbody></table></div>")
         self.stale = False

@@ -141,8 +141,28 @@ class Context:
         self.changed("exercice")
 
 
+_UNNAMED = (W.Button, W.Checkbox, W.ToggleButtons, W.HTML, W.Label, W.HTMLMath, W.FileUpload)
+
+
+def name_input(widget: W.Widget, label: str) -> None:
+    """Give an input its accessible name (screen readers, RGAA): ipywidgets ties a
+    ``<label for>`` to the input only through ``description``; ours stays visually hidden
+    (``rk-named``) because the visible label is the one ``field`` draws above. A box names
+    each of its inputs."""
+    if isinstance(widget, W.Box):
+        for child in widget.children:
+            name_input(child, label)
+        return
+    if isinstance(widget, _UNNAMED) or not hasattr(widget, "description") or widget.description:
+        return
+    widget.description = label
+    widget.add_class("rk-named")
+
+
 def field(label: str, widget: W.Widget, width: str | None = None, err: W.HTML | None = None) -> W.VBox:
-    """A label above the widget and a French error line below it."""
+    """A label above the widget and a French error line below it (and the same label tied to
+    the input for screen readers)."""
+    name_input(widget, label)
     kids = [W.HTML(f'<div class="rk-lbl">{esc(label)}</div>'), widget]
     if err is not None:
         kids.append(err)

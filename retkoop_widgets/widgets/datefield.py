@@ -25,8 +25,10 @@ class DateField:
     def __init__(self, cls: str = "", width: str = "120px"):
         self.text = W.Text(placeholder="jj/mm/aaaa", layout=W.Layout(width=width))
         self.text.add_class("rk-datetext")
-        self.picker = W.DatePicker(layout=W.Layout(width="44px"), tooltip="calendrier")
+        self.picker = W.DatePicker(layout=W.Layout(width="44px"), tooltip="calendrier",
+                                   description="Calendrier")
         self.picker.add_class("rk-datepick")
+        self.picker.add_class("rk-named")
         self.box = W.HBox([self.text, self.picker], layout=W.Layout(align_items="center"))
         self.box.add_class("rk-datefield")
         if cls:

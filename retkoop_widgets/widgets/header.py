@@ -5,7 +5,7 @@ import ipywidgets as W
 
 from ..domain.exercice import STATE_LABELS
 from ..domain.money import format_eur
-from .common import Context, esc
+from .common import Context, esc, name_input
 
 
 class Header:
@@ -15,6 +15,7 @@ class Header:
         self.exercice = W.Dropdown(options=[n for n, _ in ctx.info["exercices"]], value=ctx.exercice,
                                    layout=W.Layout(width="130px"))
         self.exercice.add_class("rk-exercice")
+        name_input(self.exercice, "Exercice")
         self.kpis = W.HTML(layout=W.Layout(flex="1"))
         self.kpis.add_class("rk-kpis-box")
         self.exercice.observe(lambda c: on_exercice(c["new"]), "value")

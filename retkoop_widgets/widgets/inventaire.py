@@ -18,7 +18,7 @@ from ..domain.inventory import DISPOSAL_REASONS, GoodDraft, durable_goods_codes
 from ..domain.money import parse_amount
 from ..services import inventory as inv
 from .common import (Context, Section, attempt, button, download_link, err_label, esc, eur, fdate, field,
-                     ko_html, ok_html, status_line)
+                     ko_html, name_input, ok_html, status_line)
 
 FIELDS = ("designation", "acquired_on", "value", "entry_id", "location", "quantity", "comment")
 NONE = "— aucune —"
@@ -87,6 +87,7 @@ class InventaireSection(Section):
         self.table = W.HTML()
         self.table.add_class("rk-itable")
         self.pick = W.Dropdown(layout=W.Layout(width="420px"))
+        name_input(self.pick, "Bien du registre")
         self.pick.add_class("rk-ipick")
         self.edit_btn = button("Modifier", cls="rk-iedit", icon="pencil")
         self.del_btn = button("Supprimer", "danger", "rk-idelete", icon="trash")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ipywidgets as W
 
-from .common import Context, Section, attempt, download_link, esc, eur, fdate, ko_html, ok_html, status_line
+from .common import Context, Section, attempt, download_link, esc, eur, fdate, ko_html, ok_html, status_line, name_input
 
 ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 
@@ -27,6 +27,7 @@ class PiecesSection(Section):
         super().__init__(ctx)
         self.entry = W.Dropdown(layout=W.Layout(width="520px"))
         self.entry.add_class("rk-jentry")
+        name_input(self.entry, "Pièce")
         self.upload = W.FileUpload(accept=ACCEPT, multiple=True, description="Joindre un fichier",
                                    layout=W.Layout(width="auto"))
         self.upload.add_class("rk-jupload")
@@ -71,7 +72,7 @@ class PiecesSection(Section):
             f"<td>{esc(', '.join(a['filename'] for a in self._att[e.id]))}</td></tr>" for e in with_files[:200])
         rows = rows or "<tr><td colspan='4' class='rk-help'>Aucun justificatif joint pour l’instant.</td></tr>"
         self.table.value = (f"<div class='rk-help'>{len(with_files)} pièce(s) avec justificatif · {missing} sans</div>"
-                            "<div class='rk-scroll' style='max-height:260px'><table class='rk-table rk-jtable'><thead><tr>"
+                            "<div class='rk-scroll' tabindex='0' role='region' aria-label='Pièces et justificatifs' style='max-height:260px'><table class='rk-table rk-jtable'><thead><tr>"
                             f"<th>Pièce</th><th>Date</th><th>Libellé</th><th>Fichiers</th></tr></thead><tbody>{rows}</tbody>"
                             "</table></div>")
         self._show_entry()

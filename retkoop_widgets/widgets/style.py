@@ -93,6 +93,18 @@ body, .jp-Notebook, .widget-html-content {{ font-family: system-ui, -apple-syste
 .rk-datepick input[type=date] {{ width: 40px; padding: 0 6px; color: transparent; }}
 .rk-datepick input[type=date]::-webkit-datetime-edit {{ display: none; }}
 .rk-datepick input[type=date]::-webkit-calendar-picker-indicator {{ margin: 0; cursor: pointer; }}
+/* accessible names of inputs whose visible label is drawn above them (common.name_input) */
+.rk-named > .widget-label {{ position: absolute !important; width: 1px !important; height: 1px !important;
+  min-width: 0 !important; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; padding: 0; margin: 0; }}
+/* buttons' colours with readable text (contrast ≥ 4.5:1) */
+.rk-app .jupyter-button.mod-warning {{ background: #b45309; color: #fff; }}
+.rk-app .jupyter-button.mod-danger {{ background: #b91c1c; color: #fff; }}
+.rk-app .jupyter-button.mod-success {{ background: #15803d; color: #fff; }}
+.rk-app .jupyter-button.mod-primary {{ background: #1d4ed8; color: #fff; }}
+.rk-scroll:focus-visible {{ outline: 3px solid #2563eb; }}
+/* tab labels readable (contrast ≥ 4.5:1) */
+.rk-tabs.jupyter-widgets > .lm-TabBar .lm-TabBar-tab {{ color: #1e293b; background: #f1f5f9; }}
+.rk-tabs.jupyter-widgets > .lm-TabBar .lm-TabBar-tab.lm-mod-current {{ color: #0f172a; background: #fff; }}
 .rk-unexpected:empty, .rk-unexpected .widget-html-content:empty {{ display: none; }}
 /* visible focus for keyboard users */
 .rk-app input:focus-visible, .rk-app select:focus-visible, .rk-app textarea:focus-visible,

@@ -12,7 +12,8 @@ import ipywidgets as W
 
 from ..domain.exercice import SUBMITTED, WRITABLE
 from ..services import submission as sub
-from .common import Context, attempt, button, err_label, esc, fdate, field, ko_html, ok_html, status_line
+from .common import (Context, attempt, button, err_label, esc, fdate, field, ko_html, name_input, ok_html,
+                     status_line)
 
 # The themes of the checklist, in the order a mandataire works through them; each
 # gathers the ``Problem.field`` values of ``services.submission``.
@@ -52,6 +53,7 @@ class VerifRow:
         self.nom = W.Text(placeholder="prénom et nom", layout=W.Layout(width="230px"))
         self.nom.add_class("rk-vnom")
         self.qualite = W.Dropdown(options=QUALITES, value="parent", layout=W.Layout(width="150px"))
+        name_input(self.qualite, "Qualité du vérificateur")
         self.qualite.add_class("rk-vqualite")
         self.remove = W.Button(description="Retirer", icon="times", layout=W.Layout(width="auto"))
         self.remove.on_click(lambda _b: on_remove(self))

@@ -7,7 +7,7 @@ import ipywidgets as W
 from ..domain.errors import ValidationError
 from ..domain.money import format_eur, parse_amount
 from ..domain.subsidy import GRANTOR_TYPES
-from .common import Context, Section, attempt, button, err_label, esc, fdate, field, ko_html, ok_html, status_line
+from .common import Context, Section, attempt, button, err_label, esc, fdate, field, ko_html, ok_html, status_line, name_input
 
 FIELDS = ("grantor", "grantor_type", "object", "amount", "date_received", "entry_piece", "proof")
 
@@ -39,6 +39,7 @@ class SubventionsSection(Section):
         self.recon = W.HTML()
         self.recon.add_class("rk-srecon")
         self.pick = W.Dropdown(layout=W.Layout(width="420px"))
+        name_input(self.pick, "Subvention")
         self.pick.add_class("rk-spick")
         self.edit_btn = button("Modifier", cls="rk-sedit", icon="pencil")
         self.del_btn = button("Supprimer", "danger", "rk-sdelete", icon="trash")
