@@ -84,6 +84,9 @@ PUBLIC_URL = os.environ.get("RETKOOP_PUBLIC_URL", "")
 if PUBLIC_URL:
     c.JupyterHub.public_url = PUBLIC_URL
 COOKIE_OPTIONS = {"samesite": "Lax", **({"secure": True} if PUBLIC_URL.startswith("https://") else {})}
+# the same for the cookies of single-user servers (JUPYTERHUB_COOKIE_OPTIONS: their OAuth
+# cookie; singleuser_*.py apply it to their XSRF cookie too)
+c.Spawner.cookie_options = COOKIE_OPTIONS
 # French pages: login, password, home, start/stop, "not running", errors, OAuth consent.
 c.JupyterHub.template_paths = [str(HERE / "templates")]
 

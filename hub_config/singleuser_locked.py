@@ -50,3 +50,12 @@ c.VoilaConfiguration.show_tracebacks = False
 c.VoilaConfiguration.file_allowlist = []
 # The lab template asks a CDN for fonts offline: harmless, but keep the page light.
 c.VoilaConfiguration.template = "lab"
+
+# Cookies as the Hub's (hub_config/jupyterhub_config.py: SameSite=Lax, Secure behind https):
+# JupyterHub passes them as JUPYTERHUB_COOKIE_OPTIONS for the OAuth cookie; the XSRF cookie
+# is jupyter_server's own.
+import json as _json  # noqa: E402
+_COOKIE_OPTIONS = _json.loads(os.environ.get("JUPYTERHUB_COOKIE_OPTIONS") or "{}")
+if _COOKIE_OPTIONS:
+    c.ServerApp.tornado_settings = {"xsrf_cookie_kwargs": {
+        "path": os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/"), **_COOKIE_OPTIONS}}
