@@ -105,6 +105,10 @@ c.RetkoopSpawner.homes_dir = os.environ.get("RETKOOP_HUB_HOMES_DIR", "/var/lib/r
 c.RetkoopSpawner.isolated_python = os.environ.get("RETKOOP_HUB_USER_PYTHON", sys.executable)
 c.SimpleLocalProcessSpawner.home_dir_template = str(DATA / "home" / "{username}")
 c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
+# Hub-side caps: servers starting at once (others get "try again"), servers alive at once
+# (0: no limit; the bench holds >= 100 mandataires on 24 GB).
+c.JupyterHub.concurrent_spawn_limit = 20
+c.JupyterHub.active_server_limit = 0
 c.Spawner.start_timeout = 60
 c.Spawner.http_timeout = 60
 # Default (no role group, should not happen): the locked server with no dashboard at all.

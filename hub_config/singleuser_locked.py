@@ -41,7 +41,11 @@ c.MappingKernelManager.allow_tracebacks = False
 # ...and a kernel error must not stop the page's websocket (jupyter_server 2.21 bug with
 # allow_tracebacks=False; see retkoop_widgets/hub/kernel_errors.py).
 c.ServerApp.kernel_websocket_connection_class = "retkoop_widgets.hub.kernel_errors.QuietErrorsConnection"
-# Every page view starts a kernel and closing the tab does not stop it: cull.
+# Every page view starts a kernel: at most 3 live per server (the oldest idle one is shut
+# when a fourth page opens; retkoop_widgets/hub/caps.py).
+c.ServerApp.kernel_manager_class = "retkoop_widgets.hub.caps.CappedKernelManager"
+c.CappedKernelManager.max_kernels = 3
+# Closing the tab does not stop a kernel: cull.
 c.MappingKernelManager.cull_idle_timeout = 15 * 60
 c.MappingKernelManager.cull_interval = 60
 c.MappingKernelManager.cull_connected = False
