@@ -109,6 +109,11 @@ c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
 # (0: no limit; the bench holds >= 100 mandataires on 24 GB).
 c.JupyterHub.concurrent_spawn_limit = 20
 c.JupyterHub.active_server_limit = 0
+# A server gets 5 s per signal (INT, TERM, KILL) to stop: the hub's own stop stays well
+# within systemd's and `retkoop hub`'s 30 s.
+c.LocalProcessSpawner.interrupt_timeout = 5
+c.LocalProcessSpawner.term_timeout = 5
+c.LocalProcessSpawner.kill_timeout = 5
 c.Spawner.start_timeout = 60
 c.Spawner.http_timeout = 60
 # Default (no role group, should not happen): the locked server with no dashboard at all.
