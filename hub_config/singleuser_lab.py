@@ -33,3 +33,7 @@ _COOKIE_OPTIONS = _json.loads(os.environ.get("JUPYTERHUB_COOKIE_OPTIONS") or "{}
 if _COOKIE_OPTIONS:
     c.ServerApp.tornado_settings = {"xsrf_cookie_kwargs": {
         "path": os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/"), **_COOKIE_OPTIONS}}
+
+# Error pages in French, without the server's API token (jupyter_server's page.html puts it
+# in every page, error pages included): hub_config/singleuser_templates/.
+c.ServerApp.extra_template_paths = [str(Path(__file__).resolve().parent / "singleuser_templates")]
