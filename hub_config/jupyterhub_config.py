@@ -84,6 +84,9 @@ PUBLIC_URL = os.environ.get("RETKOOP_PUBLIC_URL", "")
 if PUBLIC_URL:
     c.JupyterHub.public_url = PUBLIC_URL
 COOKIE_OPTIONS = {"samesite": "Lax", **({"secure": True} if PUBLIC_URL.startswith("https://") else {})}
+# the same for the cookies of single-user servers (JUPYTERHUB_COOKIE_OPTIONS: their OAuth
+# cookie; singleuser_*.py apply it to their XSRF cookie too)
+c.Spawner.cookie_options = COOKIE_OPTIONS
 # French pages: login, password, home, start/stop, "not running", errors, OAuth consent.
 c.JupyterHub.template_paths = [str(HERE / "templates")]
 
@@ -102,6 +105,15 @@ c.RetkoopSpawner.homes_dir = os.environ.get("RETKOOP_HUB_HOMES_DIR", "/var/lib/r
 c.RetkoopSpawner.isolated_python = os.environ.get("RETKOOP_HUB_USER_PYTHON", sys.executable)
 c.SimpleLocalProcessSpawner.home_dir_template = str(DATA / "home" / "{username}")
 c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
+# Hub-side caps: servers starting at once (others get "try again"), servers alive at once
+# (0: no limit; the bench holds >= 100 mandataires on 24 GB).
+c.JupyterHub.concurrent_spawn_limit = 20
+c.JupyterHub.active_server_limit = 0
+# A server gets 5 s per signal (INT, TERM, KILL) to stop: the hub's own stop stays well
+# within systemd's and `retkoop hub`'s 30 s.
+c.LocalProcessSpawner.interrupt_timeout = 5
+c.LocalProcessSpawner.term_timeout = 5
+c.LocalProcessSpawner.kill_timeout = 5
 c.Spawner.start_timeout = 60
 c.Spawner.http_timeout = 60
 # Default (no role group, should not happen): the locked server with no dashboard at all.

@@ -5,6 +5,7 @@ Loaded with ``jupyterhub-singleuser --config=<this file>`` (see ``jupyterhub_con
 with Voilà; see ``retkoop_widgets/hub/lockdown.py`` for why each lock is needed.
 """
 import os
+from pathlib import Path
 
 c = get_config()  # noqa: F821
 
@@ -40,8 +41,14 @@ c.MappingKernelManager.allowed_message_types = [
 c.MappingKernelManager.allow_tracebacks = False
 # ...and a kernel error must not stop the page's websocket (jupyter_server 2.21 bug with
 # allow_tracebacks=False; see retkoop_widgets/hub/kernel_errors.py).
-c.ServerApp.kernel_websocket_connection_class = "retkoop_widgets.hub.kernel_errors.QuietErrorsConnection"
-# Every page view starts a kernel and closing the tab does not stop it: cull.
+# LockedKernelConnection is QuietErrorsConnection plus: no kernel stderr (a traceback the
+# kernel logs itself, e.g. for a malformed comm_open) reaches the page (hub/kernel_filters.py).
+c.ServerApp.kernel_websocket_connection_class = "retkoop_widgets.hub.kernel_filters.LockedKernelConnection"
+# Every page view starts a kernel: at most 3 live per server (the oldest idle one is shut
+# when a fourth page opens; retkoop_widgets/hub/caps.py).
+c.ServerApp.kernel_manager_class = "retkoop_widgets.hub.caps.CappedKernelManager"
+c.CappedKernelManager.max_kernels = 3
+# Closing the tab does not stop a kernel: cull.
 c.MappingKernelManager.cull_idle_timeout = 15 * 60
 c.MappingKernelManager.cull_interval = 60
 c.MappingKernelManager.cull_connected = False
@@ -50,3 +57,16 @@ c.VoilaConfiguration.show_tracebacks = False
 c.VoilaConfiguration.file_allowlist = []
 # The lab template asks a CDN for fonts offline: harmless, but keep the page light.
 c.VoilaConfiguration.template = "lab"
+
+# Cookies as the Hub's (hub_config/jupyterhub_config.py: SameSite=Lax, Secure behind https):
+# JupyterHub passes them as JUPYTERHUB_COOKIE_OPTIONS for the OAuth cookie; the XSRF cookie
+# is jupyter_server's own.
+import json as _json  # noqa: E402
+_COOKIE_OPTIONS = _json.loads(os.environ.get("JUPYTERHUB_COOKIE_OPTIONS") or "{}")
+if _COOKIE_OPTIONS:
+    c.ServerApp.tornado_settings = {"xsrf_cookie_kwargs": {
+        "path": os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/"), **_COOKIE_OPTIONS}}
+
+# Error pages in French, without the server's API token (jupyter_server's page.html puts it
+# in every page, error pages included): hub_config/singleuser_templates/.
+c.ServerApp.extra_template_paths = [str(Path(__file__).resolve().parent / "singleuser_templates")]

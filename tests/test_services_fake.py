@@ -199,3 +199,11 @@ def test_permissions_and_close(svc):
     nxt = svc.close_exercice(COOP, EX)
     assert (nxt.name, nxt.opening_bank, nxt.opening_cash) == ("2026-2027", 184237 + 25000, 6350)
     assert svc.exercice(COOP, EX).state == "clos"
+
+
+def test_the_fake_repository_offers_every_repository_method():
+    """A repository method added for a use case must be added to the fake too (same name)."""
+    from retkoop_widgets.storage.repository import Repository
+    from fakes import FakeRepository
+    public = {n for n in dir(Repository) if not n.startswith("_")} - {"exercice_row"}  # row: storage-internal
+    assert sorted(public - set(dir(FakeRepository))) == []

@@ -176,7 +176,10 @@ class HubProcess:
         raise RuntimeError(f"JupyterHub n'a pas répondu en {timeout:.0f} s (journal : {self.log_path})")
 
     def stop(self, timeout: float = 30) -> None:
-        """SIGTERM: the Hub stops the servers and the proxy it started, then exits."""
+        """SIGTERM: the Hub stops the servers and the proxy it started, then exits. If it
+        does not in ``timeout`` seconds it is killed, and so is whatever it started (the
+        proxy, the culler, servers and kernels run in sessions of their own: a kill of the
+        hub's process group does not reach them)."""
         if self.proc is None:
             return
         if self.proc.poll() is None:
@@ -186,11 +189,70 @@ class HubProcess:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(10)
+        reap_leftovers(self.settings)
         self._log.close()
         self.proc = None
 
     def wait(self) -> int:
         return self.proc.wait() if self.proc else 0
+
+
+def leftovers(settings: HubSettings) -> list[int]:
+    """Pids of processes this platform started and that still run: the proxy and the culler
+    (the hub's data folder in their environment), servers and their kernels (this hub's API
+    in theirs), anything of the formateurs' and analysts' OS users."""
+    import psutil
+    from .isolation import PREFIX
+    data = str(settings.data_dir)
+    api = f"http://127.0.0.1:{settings.port + 2}/"
+    me = os.getpid()
+    out = []
+    for p in psutil.process_iter(["pid", "environ", "username"]):
+        if p.info["pid"] == me:
+            continue
+        env = p.info.get("environ") or {}
+        mine = (env.get("RETKOOP_HUB_DATA_DIR") == data or env.get("JUPYTERHUB_API_URL", "").startswith(api)
+                or (env.get("HOME", "").startswith(str(settings.homes_dir) + os.sep)
+                    and (p.info.get("username") or "").startswith(PREFIX)))
+        if mine:
+            out.append(p.info["pid"])
+    return out
+
+
+def reap_leftovers(settings: HubSettings, grace: float = 5.0) -> list[int]:
+    """SIGTERM, then SIGKILL, what ``leftovers`` finds; returns the pids."""
+    pids = leftovers(settings)
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + grace
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = [p for p in alive if _exists(p)]
+    for pid in alive:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return pids
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie is gone for our purpose
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][:1] != "Z"
+    except OSError:
+        return False
+
 
 
 class BackupScheduler(threading.Thread):

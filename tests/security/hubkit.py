@@ -248,3 +248,33 @@ def sys_python() -> str:
 
 __all__ = ["PORT", "BASE", "PASSWORD", "Session", "make_platform", "cleanup_platform", "start_server",
            "run_in_kernel", "new_token", "hub_pid_of_server", "world_dir", "os"]
+
+
+def follow(s: Session, path: str, timeout: float = 120, start: bool = False):
+    """GET ``path`` as a browser would: follow redirections (the OAuth dance between the
+    hub and the user's server), wait on the "starting" page. ``start``: first ask the hub to
+    start the server (/hub/spawn). Returns (status, body, path)."""
+    deadline = time.monotonic() + timeout
+    target = path
+    if start:
+        path = "/hub/spawn"
+    while True:
+        status, body, headers = s.request("GET", path)
+        if status == 200 and "/spawn-pending/" in path and time.monotonic() < deadline:
+            time.sleep(0.5)
+            path = target
+            continue
+        if status not in (301, 302, 303, 307) or time.monotonic() > deadline:
+            return status, body, path
+        loc = urllib.parse.urlsplit(headers["Location"])
+        path = loc.path + (f"?{loc.query}" if loc.query else "")
+
+
+def kernels_of_server(user: str) -> list[int]:
+    """Pids of the kernels this hub's server of ``user`` runs."""
+    import psutil
+    pid = hub_pid_of_server(user)
+    if pid is None:
+        return []
+    return [p.pid for p in psutil.Process(pid).children(recursive=True)
+            if "ipykernel" in " ".join(p.cmdline())]
