@@ -7,16 +7,27 @@ is built in milliseconds. Actions apply to the line chosen in the "Ligne" picker
 """
 from __future__ import annotations
 
-from datetime import date
-
 import ipywidgets as W
 
 from ..domain.chart import fold
 from ..domain.entry import MODES, TRANSFER
 from ..domain.errors import ValidationError
 from ..domain.money import format_eur, parse_amount
-from .common import (Context, Section, attempt, button, esc, eur, fdate, info_html, ko_html, month_options,
-                     name_input, ok_html, status_line)
+from .common import (
+    Context,
+    Section,
+    attempt,
+    button,
+    esc,
+    eur,
+    fdate,
+    ko_html,
+    month_options,
+    name_input,
+    ok_html,
+    status_line,
+)
+from .datefield import DateField
 from .releve import ReleveImport
 
 PAGE_SIZE = 50
@@ -114,9 +125,8 @@ class PointageSession:
     def __init__(self, ctx: Context, on_done):
         self.ctx = ctx
         self.on_done = on_done
-        self.date = W.DatePicker(layout=W.Layout(width="165px"))
-        self.date.add_class("rk-pdate")
-        name_input(self.date, "Date du relevé")
+        self.date = DateField("rk-pdate")
+        name_input(self.date.box, "Date du relevé")
         self.balance = W.Text(placeholder="solde du relevé", layout=W.Layout(width="150px"))
         self.balance.add_class("rk-pbalance")
         name_input(self.balance, "Solde du relevé")
@@ -133,7 +143,7 @@ class PointageSession:
             W.HTML('<div class="rk-title">Session de pointage</div><div class="rk-help">Saisissez la date et '
                    'le solde de votre relevé bancaire, puis cochez les lignes qui y figurent : la différence '
                    'restante doit arriver à 0,00 €.</div>'),
-            W.HBox([W.VBox([W.HTML('<div class="rk-lbl">Date du relevé</div>'), self.date]),
+            W.HBox([W.VBox([W.HTML('<div class="rk-lbl">Date du relevé</div>'), self.date.box]),
                     W.VBox([W.HTML('<div class="rk-lbl">Solde du relevé (€)</div>'), self.balance]),
                     self.summary], layout=W.Layout(align_items="flex-end")),
             self.list, self.valider, self.status])

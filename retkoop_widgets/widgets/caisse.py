@@ -6,8 +6,8 @@ import ipywidgets as W
 
 from ..domain.cash import DENOMINATIONS, NOTES, denomination_label
 from ..domain.money import format_eur
-from .common import Context, Section, attempt, button, esc, eur, fdate, field, ok_html, status_line, name_input
-
+from .common import Context, Section, attempt, button, esc, fdate, field, name_input, ok_html, status_line
+from .datefield import DateField
 
 # Nothing typed yet: not an "écart" (a red gap on an untouched form reads as an error).
 NOTHING_YET = ('<span class="rk-help rk-verdict">Saisissez le nombre de billets et de pièces : '
@@ -40,9 +40,7 @@ class CaisseSection(Section):
             row = W.HBox([W.HTML(f"<div style='width:130px;padding-top:4px'>{esc(denomination_label(d))}</div>"),
                           inp, sub])
             (rows_n if d in NOTES else rows_c).append(row)
-        self.date = W.DatePicker(layout=W.Layout(width="165px"))
-        self.date.add_class("rk-cdate")
-        name_input(self.date, "Date de l'arrêté")
+        self.date = DateField("rk-cdate")
         self.date.observe(lambda _c: self.update(), "value")
         self.comment = W.Text(placeholder="commentaire (facultatif)", layout=W.Layout(width="330px"))
         self.total = W.HTML()
@@ -60,7 +58,7 @@ class CaisseSection(Section):
         left = W.VBox([W.HTML('<div class="rk-title">Arrêté de caisse</div><div class="rk-help">Comptez les '
                               'billets et les pièces de la caisse : le total se compare tout seul au solde '
                               'de caisse du cahier à cette date.</div>'),
-                       W.HBox([field("Date du comptage", self.date, "180px"),
+                       W.HBox([field("Date du comptage", self.date.box, "180px"),
                                field("Commentaire", self.comment, "340px")]),
                        counts], layout=W.Layout(width="640px"))
         right = W.VBox([self.total, W.HBox([self.save, self.reset_btn]), self.status,

@@ -53,9 +53,18 @@ class DateField:
     def parse(self, field: str = "date") -> date:
         return parse_date(self.text.value, field)
 
-    def observe(self, fn) -> None:
-        """``fn(date | None)`` after every change that gives a readable date (or empties it)."""
-        self._listeners.append(fn)
+    @property
+    def disabled(self) -> bool:
+        return self.text.disabled
+
+    @disabled.setter
+    def disabled(self, value: bool) -> None:
+        self.text.disabled = self.picker.disabled = value
+
+    def observe(self, handler, names="value") -> None:
+        """Like a widget's ``observe(handler, "value")``: ``handler({"name": "value", "new":
+        date | None})`` after every change that gives a readable date (or empties it)."""
+        self._listeners.append(handler)
 
     def on_submit(self, fn) -> None:
         import warnings
@@ -83,4 +92,4 @@ class DateField:
                 self._syncing = False
         if d is not None or not (change["new"] or "").strip():
             for fn in list(self._listeners):
-                fn(d)
+                fn({"name": "value", "new": d})

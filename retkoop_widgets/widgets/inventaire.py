@@ -17,8 +17,23 @@ from ..domain.errors import Problem, ValidationError
 from ..domain.inventory import DISPOSAL_REASONS, GoodDraft, durable_goods_codes
 from ..domain.money import parse_amount
 from ..services import inventory as inv
-from .common import (Context, Section, attempt, button, download_link, err_label, esc, eur, fdate, field,
-                     ko_html, name_input, ok_html, status_line)
+from .common import (
+    Context,
+    Section,
+    attempt,
+    button,
+    download_link,
+    err_label,
+    esc,
+    eur,
+    fdate,
+    field,
+    ko_html,
+    name_input,
+    ok_html,
+    status_line,
+)
+from .datefield import DateField
 
 FIELDS = ("designation", "acquired_on", "value", "entry_id", "location", "quantity", "comment")
 NONE = "— aucune —"
@@ -45,8 +60,7 @@ class InventaireSection(Section):
         self.errors = {k: err_label() for k in FIELDS}
         self.designation = W.Text(placeholder="ex. Tablette tactile", layout=W.Layout(width="260px"))
         self.designation.add_class("rk-idesignation")
-        self.date = W.DatePicker(layout=W.Layout(width="165px"))
-        self.date.add_class("rk-idate")
+        self.date = DateField("rk-idate")
         self.value = W.Text(placeholder="0,00", layout=W.Layout(width="110px"))
         self.value.add_class("rk-ivalue")
         self.piece = W.Dropdown(options=[(NONE, None)], value=None, layout=W.Layout(width="300px"))
@@ -72,7 +86,7 @@ class InventaireSection(Section):
                    '(toutes les unités).</div>'),
             W.HBox([field("Pièce de dépense (68)", self.piece, "310px", e["entry_id"]),
                     field("Désignation", self.designation, "270px", e["designation"]),
-                    field("Date d'acquisition", self.date, "175px", e["acquired_on"]),
+                    field("Date d'acquisition", self.date.box, "175px", e["acquired_on"]),
                     field("Valeur (€)", self.value, "120px", e["value"])]),
             W.HBox([field("Quantité", self.quantity, "90px", e["quantity"]),
                     field("Lieu / classe", self.location, "190px", e["location"]),
@@ -92,8 +106,7 @@ class InventaireSection(Section):
         self.edit_btn = button("Modifier", cls="rk-iedit", icon="pencil")
         self.del_btn = button("Supprimer", "danger", "rk-idelete", icon="trash")
         self.undo_btn = button("Annuler la sortie", cls="rk-iundo", icon="undo")
-        self.out_date = W.DatePicker(layout=W.Layout(width="165px"))
-        self.out_date.add_class("rk-ioutdate")
+        self.out_date = DateField("rk-ioutdate")
         self.out_reason = W.Dropdown(options=DISPOSAL_REASONS, value=DISPOSAL_REASONS[0],
                                      layout=W.Layout(width="150px"))
         self.out_reason.add_class("rk-ioutreason")
@@ -116,7 +129,7 @@ class InventaireSection(Section):
             self.show_disposed, self.table,
             W.HBox([W.HTML('<div class="rk-lbl" style="margin:6px 6px 0 0">Bien</div>'), self.pick,
                     self.edit_btn, self.del_btn, self.undo_btn], layout=W.Layout(align_items="center")),
-            W.HBox([field("Date de sortie", self.out_date, "175px"), field("Motif", self.out_reason, "160px"),
+            W.HBox([field("Date de sortie", self.out_date.box, "175px"), field("Motif", self.out_reason, "160px"),
                     field("Précision", self.out_comment, "290px"), self.out_btn],
                    layout=W.Layout(align_items="flex-end")),
             self.confirm, self.lstatus,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ipywidgets as W
 
-from .common import Context, Section, attempt, download_link, esc, eur, fdate, ko_html, ok_html, status_line, name_input
+from .common import Context, Section, attempt, download_link, esc, eur, fdate, ko_html, name_input, ok_html, status_line
 
 ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 
@@ -145,7 +145,8 @@ class PiecesSection(Section):
         e = self.ctx.entry_by_id(eid)
         msgs_ok, msgs_ko = [], []
         for name, content in files:
-            ok, _ = attempt(lambda: self.ctx.books.attach(eid, name, content), self.status)
+            ok, _ = attempt(lambda name=name, content=content: self.ctx.books.attach(eid, name, content),
+                            self.status)
             if ok:
                 msgs_ok.append(name)
             else:

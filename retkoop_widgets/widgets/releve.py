@@ -19,7 +19,8 @@ from __future__ import annotations
 import ipywidgets as W
 
 from ..services import statement as svc
-from .common import Context, attempt, button, esc, eur, fdate, ko_html, ok_html
+from .common import Context, attempt, button, esc, eur, fdate, ko_html, name_input, ok_html
+from .datefield import DateField
 
 ACCEPT = ".csv,.ofx,.qfx,.qif,.txt,.cfo,.cfonb,.dat,text/csv,text/plain"
 _ROW = "display:flex;gap:10px;align-items:baseline;font-size:12.5px;font-variant-numeric:tabular-nums"
@@ -99,8 +100,8 @@ class ReleveImport:
         self.matches.add_class("rk-rmatches")
         self.others = W.HTML()
         self.others.add_class("rk-rothers")
-        self.date = W.DatePicker(layout=W.Layout(width="165px"))
-        self.date.add_class("rk-rdate")
+        self.date = DateField("rk-rdate")
+        name_input(self.date.box, "Date du relevé")
         self.apply_btn = button("Pointer les lignes cochées", "primary", "rk-rapply", icon="check")
         self.status = W.HTML()
         self.status.add_class("rk-rstatus")
@@ -128,7 +129,7 @@ class ReleveImport:
                             self.ignore], layout=W.Layout(margin="0 0 0 16px")),
                     self.analyse_btn], layout=W.Layout(align_items="flex-end")),
             self.summary, self.matches,
-            W.HBox([W.VBox([W.HTML('<div class="rk-lbl">Date du relevé</div>'), self.date]), self.apply_btn],
+            W.HBox([W.VBox([W.HTML('<div class="rk-lbl">Date du relevé</div>'), self.date.box]), self.apply_btn],
                    layout=W.Layout(align_items="flex-end")),
             self.status, self.others])
         self.box.add_class("rk-card")

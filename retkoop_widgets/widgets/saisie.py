@@ -12,17 +12,15 @@ Why it works the way it does:
 from __future__ import annotations
 
 import warnings
-from datetime import date
 
 import ipywidgets as W
 
 from ..domain.chart import fold
-from ..domain.entry import MODES, EXPENSE, RECEIPT, EntryDraft, VentilationLine
+from ..domain.entry import EXPENSE, MODES, RECEIPT, EntryDraft, VentilationLine
 from ..domain.errors import Problem, ValidationError
 from ..domain.money import format_eur, parse_amount
+from .common import Context, Section, attempt, button, err_label, esc, field, ok_html, status_line
 from .datefield import DateField
-from .common import (Context, Section, attempt, button, err_label, esc, eur, fdate, field, info_html,
-                     ko_html, ok_html, status_line)
 
 # Problem.field → the error line shown beside that field.
 FIELD_OF = {"piece": "piece", "date": "date", "libelle": "libelle", "tiers": "tiers", "mode": "mode",

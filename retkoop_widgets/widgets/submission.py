@@ -12,8 +12,8 @@ import ipywidgets as W
 
 from ..domain.exercice import SUBMITTED, WRITABLE
 from ..services import submission as sub
-from .common import (Context, attempt, button, err_label, esc, fdate, field, ko_html, name_input, ok_html,
-                     status_line)
+from .common import Context, attempt, button, err_label, esc, fdate, field, ko_html, name_input, ok_html, status_line
+from .datefield import DateField
 
 # The themes of the checklist, in the order a mandataire works through them; each
 # gathers the ``Problem.field`` values of ``services.submission``.
@@ -81,8 +81,7 @@ class SubmissionPanel:
         self.lieu = W.Text(placeholder="ex. Rouen", layout=W.Layout(width="230px"))
         self.lieu.add_class("rk-slieu")
         self.lieu_err = err_label()
-        self.date = W.DatePicker(layout=W.Layout(width="165px"))
-        self.date.add_class("rk-sdate")
+        self.date = DateField("rk-sdate")
         self.date_err = err_label()
         self.rappro = W.Checkbox(indent=False, layout=W.Layout(width="auto"),
                                  description="Rapprochement conforme au relevé du 31/08")
@@ -99,7 +98,7 @@ class SubmissionPanel:
             W.HTML('<div class="rk-lbl" style="margin-top:6px;height:auto">Vérificateurs aux comptes (au moins deux, dont un '
                    'parent d’élève ; pas le mandataire)</div>'),
             self.rows_box, W.HBox([self.add_btn]), self.verif_err,
-            W.HBox([field("Fait à", self.lieu, err=self.lieu_err), field("Le", self.date, err=self.date_err)]),
+            W.HBox([field("Fait à", self.lieu, err=self.lieu_err), field("Le", self.date.box, err=self.date_err)]),
             W.HTML('<div class="rk-help">Je confirme que les lignes non pointées et le solde attendu du '
                    'tableau de rapprochement correspondent au relevé bancaire du 31/08.</div>'),
             self.rappro, self.rappro_err,

@@ -7,7 +7,21 @@ import ipywidgets as W
 from ..domain.errors import ValidationError
 from ..domain.money import format_eur, parse_amount
 from ..domain.subsidy import GRANTOR_TYPES
-from .common import Context, Section, attempt, button, err_label, esc, fdate, field, ko_html, ok_html, status_line, name_input
+from .common import (
+    Context,
+    Section,
+    attempt,
+    button,
+    err_label,
+    esc,
+    fdate,
+    field,
+    ko_html,
+    name_input,
+    ok_html,
+    status_line,
+)
+from .datefield import DateField
 
 FIELDS = ("grantor", "grantor_type", "object", "amount", "date_received", "entry_piece", "proof")
 
@@ -27,8 +41,7 @@ class SubventionsSection(Section):
         self.object.add_class("rk-sobject")
         self.amount = W.Text(placeholder="0,00", layout=W.Layout(width="110px"))
         self.amount.add_class("rk-samount")
-        self.date = W.DatePicker(layout=W.Layout(width="165px"))
-        self.date.add_class("rk-sdate")
+        self.date = DateField("rk-sdate")
         self.piece = W.Dropdown(layout=W.Layout(width="250px"))
         self.piece.add_class("rk-spiece")
         self.save = button("Ajouter la subvention", "primary", "rk-ssave", icon="plus")
@@ -55,7 +68,7 @@ class SubventionsSection(Section):
                     field("Type", self.gtype, "200px", e["grantor_type"]),
                     field("Objet", self.object, "270px", e["object"]),
                     field("Montant (€)", self.amount, "120px", e["amount"]),
-                    field("Reçue le", self.date, "175px", e["date_received"]),
+                    field("Reçue le", self.date.box, "175px", e["date_received"]),
                     field("Pièce de recette (7410)", self.piece, "260px", e["entry_piece"])]),
             W.HBox([self.save, self.cancel]), self.status])
         form.add_class("rk-card")
