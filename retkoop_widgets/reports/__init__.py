@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import subprocess
 import sys
 
-from ..domain.errors import RetkoopError
+from ..domain.errors import InvariantBreach, RetkoopError
 
 # The runner (nbformat, nbclient, WeasyPrint) is imported only when a PDF is rendered in
 # this process: the notebooks' kernels import ``reports.views`` through this package and
@@ -39,6 +40,16 @@ CHILD_TIMEOUT = 180  # seconds, as a report kernel's cell timeout
 
 class ReportError(RetkoopError):
     """A report could not be produced (message in French, no traceback)."""
+
+
+def unexpected(details: str, kind: str, params: dict | None = None) -> ReportError:
+    """An error nobody can act on from the page (a bug, a broken install…): its details go
+    to the log under a short reference, the person gets a French sentence with that
+    reference — never an exception's class, text or a server path."""
+    ref = "R-" + secrets.token_hex(3).upper()
+    log.error("report %s %s failed, reference %s: %s", kind, params or {}, ref, details)
+    return ReportError(f"le document n'a pas pu être produit à cause d'une erreur interne (référence {ref}) : "
+                       "réessayez, puis prévenez votre AD en donnant cette référence si cela persiste")
 
 
 def plain_url(engine) -> str:
@@ -76,7 +87,12 @@ def render_pdf(kind: str, books, coop: str, exercice: str, kernel=None) -> bytes
         kernel = ReportKernel(plain_url(books.engine))
     try:
         _check(kind, books, coop, exercice)  # a refusal stops the kernel (finally below)
-        return produce_pdf(kernel, kind, coop, exercice)
+        try:
+            return produce_pdf(kernel, kind, coop, exercice)
+        except (RetkoopError, InvariantBreach):  # French refusals; a broken invariant stays one
+            raise
+        except Exception as e:  # noqa: BLE001 - nbconvert/WeasyPrint/kernel: log, plain sentence
+            raise unexpected(f"{type(e).__name__}: {e}", kind, {"coop": coop, "exercice": exercice}) from None
     finally:
         if own:
             kernel.close()
@@ -109,6 +125,9 @@ def render_in_child(kind: str, books, coop: str, exercice: str, *, timeout: int 
         said = [line.removeprefix("retkoop : ").removeprefix("  - ").strip()
                 for line in err.splitlines() if line.startswith(("retkoop : ", "  - "))]
         if said:
+            other = [line for line in err.splitlines() if line.strip() and not line.startswith(("retkoop : ", "  - "))]
+            if other:  # e.g. the child's log of an unexpected error, with its reference
+                log.warning("PDF child for %s %s %s: %s", kind, coop, exercice, "\n".join(other)[-2000:])
             raise ReportError(" ".join(said))
     # anything else (database down, internal inconsistency…) may name hosts, paths or SQL:
     # the log keeps it, the page gets a plain sentence

@@ -21,7 +21,7 @@ from pathlib import Path
 import nbformat
 
 from ..settings import settings
-from . import ReportError, plain_url  # noqa: F401 (plain_url: re-exported for callers)
+from . import ReportError, plain_url, unexpected  # noqa: F401 (plain_url: re-exported for callers)
 
 NOTEBOOKS = {"crf": "rapport_financier.ipynb", "cahier": "cahier.ipynb"}
 # User-facing refusals raised inside the kernel keep their French message.
@@ -111,8 +111,9 @@ class ReportKernel:
             if e.ename == "InvariantBreach":  # a bug, reported as such (the CLI exits 3)
                 from ..domain.errors import InvariantBreach
                 raise InvariantBreach(e.evalue) from None
-            raise ReportError(f"erreur pendant la production du rapport ({e.ename}) : "
-                              f"{(e.evalue or '').splitlines()[0] if e.evalue else ''}") from None
+            # anything else is ours to fix, and its text may name server paths, modules or
+            # SQL: the log keeps it under a reference, the person reads a plain sentence
+            raise unexpected(f"{e.ename}: {e.evalue}\n{e.traceback}", kind, params) from None
 
     def alive(self) -> bool:
         return self.km.is_alive()

@@ -106,9 +106,9 @@ def _side_table(title: str, accounts, total_label: str, total: int) -> str:
                         f'<td>{esc(a.libelle)}</td><td class="n">{num(a.amount)}</td></tr>')
     if not accounts:
         rows.append('<tr><td colspan="3" class="empty">aucun</td></tr>')
+    rows.append(f'<tr class="total"><td colspan="2">{esc(total_label)}</td><td class="n">{num(total)}</td></tr>')
     return (f'<table class="accounts"><thead><tr><th class="code">Compte</th><th>{esc(title)}</th>'
-            f'<th class="n">Montant (€)</th></tr></thead><tbody>{"".join(rows)}</tbody>'
-            f'<tfoot><tr class="total"><td colspan="2">{esc(total_label)}</td><td class="n">{num(total)}</td></tr></tfoot></table>')
+            f'<th class="n">Montant (€)</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
 
 def accounts_html(crf: Crf) -> str:
@@ -137,13 +137,13 @@ def balance_html(crf: Crf) -> str:
 <tr><td>Report à nouveau au {day(ex.start)} — caisse</td><td class="n">{num(ex.opening_cash)}</td></tr>
 <tr class="sub"><td>Total du report à nouveau</td><td class="n">{num(ex.opening_total)}</td></tr>
 <tr><td>Résultat de l'exercice</td><td class="n">{num(crf.result)}</td></tr>
-</tbody><tfoot><tr class="total"><td>Report + résultat</td><td class="n">{num(lhs)}</td></tr></tfoot></table>
+<tr class="total"><td>Report + résultat</td><td class="n">{num(lhs)}</td></tr></tbody></table>
 </td><td>
 <table class="grid"><thead><tr><th>Disponibilités au {day(ex.end)}</th><th class="n">€</th></tr></thead><tbody>
 <tr><td>Banque (compte 512, solde au livre)</td><td class="n">{num(crf.closing_bank)}</td></tr>
 <tr><td>Caisse (compte 530, solde au livre)</td><td class="n">{num(crf.closing_cash)}</td></tr>
 <tr class="sub"><td>&nbsp;</td><td></td></tr><tr><td>&nbsp;</td><td></td></tr>
-</tbody><tfoot><tr class="total"><td>Total des disponibilités</td><td class="n">{num(crf.closing_total)}</td></tr></tfoot></table>
+<tr class="total"><td>Total des disponibilités</td><td class="n">{num(crf.closing_total)}</td></tr></tbody></table>
 </td></tr></table>
 <p class="equality {'ok' if ok else 'bad'}">Report à nouveau {num(ex.opening_total)} + résultat {num(crf.result)}
  = {num(lhs)} € {'=' if ok else '≠'} banque {num(crf.closing_bank)} + caisse {num(crf.closing_cash)} = {num(crf.closing_total)} €
@@ -167,8 +167,8 @@ def reconciliation_html(crf: Crf) -> str:
 <h2><span class="no">3</span> Rapprochement bancaire au {day(ex.end)}</h2>
 <table class="grid recon"><thead><tr><th>Pièce</th><th>Date</th><th>Opérations non pointées sur le relevé</th><th>Chèque</th>
 <th class="n">Recette (€)</th><th class="n">Dépense (€)</th></tr></thead>
-<tbody>{"".join(rows)}</tbody>
-<tfoot><tr class="sub"><td colspan="4">Total des opérations non pointées</td><td class="n">{num(rin)}</td><td class="n">{num(rout)}</td></tr></tfoot></table>
+<tbody>{"".join(rows)}
+<tr class="total"><td colspan="4">Total des opérations non pointées</td><td class="n">{num(rin)}</td><td class="n">{num(rout)}</td></tr></tbody></table>
 <table class="grid summary">
 <tr><td>Solde de la banque au livre au {day(ex.end)}</td><td class="n">{num(crf.closing_bank)}</td></tr>
 <tr><td>− recettes non pointées</td><td class="n">{num(rin)}</td></tr>
@@ -178,7 +178,24 @@ def reconciliation_html(crf: Crf) -> str:
 </section>"""
 
 
-def cash_html(crf: Crf) -> str:
+def book_cash_at(crf: Crf, cahier: Sequence[CahierLine], day) -> int:
+    """The book's cash balance at the end of ``day``: opening cash plus every cash movement
+    dated on or before it (as ``ledger.balances_at``), from the cahier as it is NOW."""
+    return crf.exercice.opening_cash + sum(ln.entry.cash for ln in cahier if ln.entry.date <= day)
+
+
+def cash_verdict(gap: int) -> str:
+    if gap == 0:
+        return "Caisse juste"
+    return f"Écart de {eur(abs(gap))} ({'excédent' if gap > 0 else 'manque'})"
+
+
+def cash_html(crf: Crf, cahier: Sequence[CahierLine] | None = None) -> str:
+    """The arrêté de caisse. Its verdict compares the count with the book's cash AT THE
+    COUNT'S DATE computed from ``cahier`` now: the balance stored with the count is the
+    book's when it was recorded, and an entry dated on or before the count but recorded
+    later (or changed since) makes it stale — it used to print « Caisse juste » for a count
+    that no longer matched the book. ``cahier=None``: the stored balance (no other source)."""
     cc = crf.cash_count
     head = '<h2><span class="no">4</span> Arrêté de caisse</h2>'
     if cc is None:
@@ -196,16 +213,24 @@ def cash_html(crf: Crf) -> str:
 
     th = '<thead><tr><th>Coupure</th><th class="n">Nombre</th><th class="n">Montant (€)</th></tr></thead>'
     comment = f'<p class="comment">Commentaire : {esc(cc.comment)}</p>' if cc.comment else ""
+    book = cc.book_balance if cahier is None else book_cash_at(crf, cahier, cc.date)
+    gap = cc.total - book
+    verdict = cash_verdict(gap)
+    changed = ""
+    if book != cc.book_balance:
+        changed = (f'<p class="comment bad">Le livre a changé depuis l\'arrêté : le solde de caisse au {day(cc.date)} '
+                   f'était de {eur(cc.book_balance)} quand il a été enregistré, il est de {eur(book)} '
+                   f'aujourd\'hui. Refaites l\'arrêté de caisse ou corrigez les écritures.</p>')
     return f"""<section class="block">{head}
 <p>Arrêté du <b>{day(cc.date)}</b>{" par " + esc(cc.author) if cc.author else ""}.</p>
 <table class="twocol"><tr><td><table class="grid denoms">{th}<tbody>{rows(NOTES)}</tbody></table></td>
 <td><table class="grid denoms">{th}<tbody>{rows(COINS)}</tbody></table></td></tr></table>
 <table class="grid summary">
 <tr class="total"><td>Total compté</td><td class="n">{num(cc.total)}</td></tr>
-<tr><td>Solde de la caisse au livre à cette date</td><td class="n">{num(cc.book_balance)}</td></tr>
-<tr><td>Écart (compté − livre)</td><td class="n">{num(cc.gap)}</td></tr>
-<tr><td>Conclusion</td><td class="n"><b>{esc(cc.verdict())}</b></td></tr>
-</table>{comment}
+<tr><td>Solde de la caisse au livre à cette date</td><td class="n">{num(book)}</td></tr>
+<tr><td>Écart (compté − livre)</td><td class="n">{num(gap)}</td></tr>
+<tr><td>Conclusion</td><td class="n{"" if gap == 0 else " bad"}"><b>{esc(verdict)}</b></td></tr>
+</table>{changed}{comment}
 </section>"""
 
 
@@ -220,9 +245,9 @@ def subsidies_html(crf: Crf) -> str:
     return f"""<section class="block">
 <h2><span class="no">5</span> Subventions publiques</h2>
 <table class="grid subsidies"><thead><tr><th>Organisme financeur</th><th>Type</th><th>Objet / projet</th><th>Reçue le</th>
-<th>Pièce</th><th>Justif.</th><th class="n">Montant (€)</th></tr></thead><tbody>{"".join(rows)}</tbody>
-<tfoot><tr class="total"><td colspan="6">Total du tableau des subventions</td><td class="n">{num(crf.subsidies_total)}</td></tr>
-<tr class="sub"><td colspan="6">Total du compte 7410 (subventions publiques) — {check}</td><td class="n">{num(crf.account_7410)}</td></tr></tfoot></table>
+<th>Pièce</th><th>Justif.</th><th class="n">Montant (€)</th></tr></thead><tbody>{"".join(rows)}
+<tr class="total"><td colspan="6">Total du tableau des subventions</td><td class="n">{num(crf.subsidies_total)}</td></tr>
+<tr class="sub last"><td colspan="6">Total du compte 7410 (subventions publiques) — {check}</td><td class="n">{num(crf.account_7410)}</td></tr></tbody></table>
 </section>"""
 
 
@@ -296,7 +321,7 @@ def crf_blocks(d: CrfData, generated: datetime | None = None) -> list[str]:
     generated = generated or datetime.now()
     crf = d.crf
     return [crf_header_html(d, generated), accounts_html(crf), balance_html(crf), reconciliation_html(crf),
-            cash_html(crf), subsidies_html(crf), charts_html(crf, d.cahier), alerts_html(crf), signature_html(d)]
+            cash_html(crf, d.cahier), subsidies_html(crf), charts_html(crf, d.cahier), alerts_html(crf), signature_html(d)]
 
 
 # --------------------------------------------------------------------------- cahier
