@@ -8,12 +8,12 @@ CLI and the PDF all give the same answers, in French, all at once.
 """
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Sequence
 
 from ..domain.actor import MANDATAIRE
+from ..domain.chart import fold
 from ..domain.crf import Crf
 from ..domain.errors import InvariantBreach, Problem, RetkoopError, ValidationError
 from ..domain.exercice import REOPENED, SUBMITTED, WRITABLE
@@ -27,8 +27,8 @@ QUALITES = ("parent", "enseignant", "personnel de l'école", "élu", "autre")
 
 
 def _fold(text: str) -> str:
-    t = unicodedata.normalize("NFKD", text or "")
-    return " ".join("".join(c for c in t if not unicodedata.combining(c)).lower().split())
+    """Lower case, no accents, spaces collapsed (``chart.fold``: one accent folding)."""
+    return " ".join(fold(text or "").split())
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Callable
 
 import ipywidgets as W
 
+from ..domain.dates import format_date
 from ..domain.errors import RetkoopError, ValidationError
 from ..domain.money import format_eur
 
@@ -32,7 +33,8 @@ def esc(text) -> str:
 
 
 def fdate(d: date | None) -> str:
-    return d.strftime("%d/%m/%Y") if d else ""
+    """jj/mm/aaaa (``domain.dates.format_date``: one French date format everywhere)."""
+    return format_date(d)
 
 
 def eur(cents: int | None, signed: bool = False) -> str:

@@ -15,7 +15,7 @@ import ipywidgets as W
 
 from ..domain.errors import Problem, ValidationError
 from ..domain.inventory import DISPOSAL_REASONS, GoodDraft, durable_goods_codes
-from ..domain.money import parse_amount
+from ..domain.money import format_plain, parse_amount
 from ..services import inventory as inv
 from .common import (
     Context,
@@ -41,7 +41,7 @@ NONE = "— aucune —"
 
 def _typed(cents: int) -> str:
     """``32900`` → ``329,00``: how an amount is put back in a text field."""
-    return f"{cents // 100},{cents % 100:02d}"
+    return format_plain(cents)
 
 
 class InventaireSection(Section):

@@ -18,7 +18,7 @@ import ipywidgets as W
 from ..domain.chart import fold
 from ..domain.entry import EXPENSE, MODES, RECEIPT, EntryDraft, VentilationLine
 from ..domain.errors import Problem, ValidationError
-from ..domain.money import format_eur, parse_amount
+from ..domain.money import format_eur, format_plain, parse_amount
 from .common import Context, Section, attempt, button, err_label, esc, field, ok_html, status_line
 from .datefield import DateField
 
@@ -313,13 +313,13 @@ class EntryForm:
         if e.mode:
             self.mode.value = e.mode
         if not self.amount.value.strip():
-            self.amount.value = format_eur(e.amount).replace(" €", "").replace("\u202f", " ")
+            self.amount.value = _plain(e.amount)
         chart = self.ctx.chart()
         self.rows = []
         for acc, cents, action in e.ventilation_for_display():
             a = chart.get(acc)
             self.add_row(f"{a.code} — {a.libelle}" if a else acc,
-                         format_eur(cents).replace(" €", "").replace("\u202f", " "), action)
+                         _plain(cents), action)
         self.template_box.children = []
         self.update_reste()
 
@@ -474,7 +474,7 @@ def warnings_html(ctx: Context, entry) -> str:
 
 def _plain(cents: int) -> str:
     """Cents as a person would type them: ``174,50``."""
-    return f"{cents // 100},{cents % 100:02d}"
+    return format_plain(cents)
 
 
 TRANSFERS = {
