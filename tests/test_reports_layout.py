@@ -77,13 +77,17 @@ def test_a_reconciliation_table_across_pages_prints_its_total_once_after_its_las
 
     texts = page_texts(render_crf_pdf(sqlite_books, COOP, EX), tmp_path)
     per_page = []  # (number of rows, their money, the totals printed on that page)
+    suite = "3 Rapprochement bancaire au 31/08/2026 (suite)"
     for text in texts:
         lines = text.splitlines()
         start = next((i for i, ln in enumerate(lines) if "Opérations non pointées sur le relevé" in ln), None)
         if start is None:
+            assert suite not in text  # a page after the table says nothing of it
             continue
         rows = [ln for ln in lines[start + 1:] if RECON_ROW.match(ln)]
         totals = [amounts(ln) for ln in lines if RECON_TOTAL in ln]
+        # the top margin of a page that begins inside the table says which table goes on
+        assert (suite in lines[0]) == bool(per_page), lines[0]
         per_page.append((len(rows), sum(sum(amounts(r)) for r in rows), totals))
     assert len(per_page) >= 2, "the table should span pages for this test to mean anything"
     assert sum(n for n, _, _ in per_page) == 73  # every row printed once, each page repeats the header

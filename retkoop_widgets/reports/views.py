@@ -93,6 +93,16 @@ def crf_header_html(d: CrfData, generated: datetime) -> str:
 </header>"""
 
 
+def _continued(rows: list[str], label: str) -> list[str]:
+    """Mark a table's first body row: it sets the named string ``suite`` (retkoop.css) to
+    « <label> (suite) », its total row sets it back to empty, so a page that begins in the
+    middle of the table says in its top margin which table continues there (the repeated
+    header alone would not say it)."""
+    if rows:
+        rows[0] = rows[0].replace("<tr", f'<tr data-suite="{esc(label)} (suite)"', 1)
+    return rows
+
+
 def _side_table(title: str, accounts, total_label: str, total: int) -> str:
     rows = []
     by_rubric = defaultdict(list)
@@ -106,6 +116,7 @@ def _side_table(title: str, accounts, total_label: str, total: int) -> str:
                         f'<td>{esc(a.libelle)}</td><td class="n">{num(a.amount)}</td></tr>')
     if not accounts:
         rows.append('<tr><td colspan="3" class="empty">aucun</td></tr>')
+    _continued(rows, f"1 Comptes de fonctionnement — {title}")
     rows.append(f'<tr class="total"><td colspan="2">{esc(total_label)}</td><td class="n">{num(total)}</td></tr>')
     return (f'<table class="accounts"><thead><tr><th class="code">Compte</th><th>{esc(title)}</th>'
             f'<th class="n">Montant (€)</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
@@ -161,6 +172,7 @@ def reconciliation_html(crf: Crf) -> str:
                     f'<td class="n">{num(max(-e.bank, 0), blank_zero=True)}</td></tr>')
     if not rows:
         rows.append('<tr><td colspan="6" class="empty">Toutes les opérations en banque sont pointées.</td></tr>')
+    _continued(rows, f"3 Rapprochement bancaire au {day(ex.end)}")
     rin = sum(max(e.bank, 0) for e in crf.unpointed)
     rout = sum(max(-e.bank, 0) for e in crf.unpointed)
     return f"""<section class="block">
@@ -240,6 +252,7 @@ def subsidies_html(crf: Crf) -> str:
             f'<td class="n">{num(s.amount)}</td></tr>' for s in crf.subsidies]
     if not rows:
         rows.append('<tr><td colspan="7" class="empty">Aucune subvention publique reçue.</td></tr>')
+    _continued(rows, "5 Subventions publiques")
     ok = crf.subsidies_total == crf.account_7410
     check = ("✓ concordant" if ok else f"✗ écart de {num(abs(crf.subsidies_total - crf.account_7410))} €")
     return f"""<section class="block">
