@@ -124,3 +124,15 @@ def test_actor_reach():
     assert not Actor("stat", "analyste").may_write("AD27-0101", "AD27")
     trainer = Actor("form", "formateur")
     assert trainer.may_write("FORM-1", "AD76", training=True) and not trainer.may_read("AD76-0421", "AD76")
+
+
+def test_a_location_reads_as_french_and_keeps_its_parts():
+    from retkoop_widgets.domain.errors import Location, Problem, line_of
+    where = Location(14, column="G", sheet="Cahier", piece="D014")
+    assert where == "feuille Cahier, ligne 14, colonne G (pièce D014)"
+    assert (where.line, where.column, where.sheet, where.piece) == (14, "G", "Cahier", "D014")
+    assert str(Problem("montant illisible", "montant", where)) == \
+        "feuille Cahier, ligne 14, colonne G (pièce D014) : montant illisible"
+    assert line_of(where) == 14 and line_of("ligne 7 (pièce R1)") == 7 and line_of("") == 0
+    import pickle
+    assert pickle.loads(pickle.dumps(where)).line == 14

@@ -9,6 +9,47 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+class Location(str):
+    """Where a problem is in a file: reads as the French phrase a person sees (``ligne 12
+    (pièce D014)``, ``feuille Cahier, ligne 14, colonne G``) and carries its parts, so code
+    sorts and groups problems by ``.line`` instead of parsing the phrase back."""
+
+    line: int
+    column: str
+    sheet: str
+    piece: str
+
+    def __new__(cls, line: int = 0, *, piece: str = "", column: str = "", sheet: str = "") -> "Location":
+        parts = [f"feuille {sheet}"] if sheet else []
+        if line:
+            parts.append(f"ligne {line}")
+        if column:
+            parts.append(f"colonne {column}")
+        text = ", ".join(parts)
+        if piece:
+            text = f"{text} (pièce {piece})" if text else f"pièce {piece}"
+        obj = super().__new__(cls, text)
+        obj.line, obj.column, obj.sheet, obj.piece = line, column, sheet, piece
+        return obj
+
+    def __reduce__(self):  # picklable across processes (report workers)
+        return (_location, (self.line, self.piece, self.column, self.sheet))
+
+
+def _location(line: int, piece: str, column: str, sheet: str) -> "Location":
+    return Location(line, piece=piece, column=column, sheet=sheet)
+
+
+def line_of(where: str) -> int:
+    """The file line of a location (0 when none): a ``Location``'s own ``.line``; for a
+    location written as plain text by older code, its leading « ligne N »."""
+    if isinstance(where, Location):
+        return where.line
+    import re
+    m = re.match(r"ligne (\d+)", where or "")
+    return int(m.group(1)) if m else 0
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a user's input.

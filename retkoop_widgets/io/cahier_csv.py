@@ -36,7 +36,7 @@ from typing import Sequence
 
 from ..domain.chart import TREASURY, Chart, fold
 from ..domain.entry import Entry, EntryDraft, VentilationLine, build_entry
-from ..domain.errors import Problem, ValidationError
+from ..domain.errors import Location, Problem, ValidationError, line_of
 from ..domain.ledger import cahier_order
 from ..domain.money import format_plain, parse_amount
 
@@ -108,9 +108,9 @@ class _Row:
         return location(self.lineno, self.piece)
 
 
-def location(lineno: int, piece: str = "") -> str:
+def location(lineno: int, piece: str = "") -> Location:
     """``ligne 12 (pièce D014)``: how every problem of a file is located."""
-    return f"ligne {lineno} (pièce {piece})" if piece else f"ligne {lineno}"
+    return Location(lineno, piece=piece)
 
 
 def _decode(text: str | bytes) -> str:
@@ -255,7 +255,7 @@ def parse_cahier(text: str | bytes, chart: Chart, source: str = "cahier.csv"
         for row in rows:
             if not row.problems:
                 problems.extend(_accounting_problems(row, chart))
-        problems.sort(key=lambda p: _line_of(p.where))
+        problems.sort(key=lambda p: line_of(p.where))
         raise ValidationError(problems)
     return [(row.where, _draft(row)) for row in rows]
 
@@ -273,11 +273,6 @@ def _unclosed_quote(lineno: int, cells: list[str], opened: int, header: list[str
     return Problem(f"{where} : un guillemet (\") est ouvert et jamais fermé sur cette ligne ; un texte ne "
                    "peut pas continuer sur la ligne suivante : fermez le guillemet (ou retirez-le) et "
                    "gardez chaque écriture sur une seule ligne", "fichier", location(lineno, piece))
-
-
-def _line_of(where: str) -> int:
-    m = re.match(r"ligne (\d+)", where)
-    return int(m.group(1)) if m else 0
 
 
 def _read_header(header: list[str], chart: Chart, source: str, problems: list[Problem]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence, TypeVar
 
 from ..domain.chart import fold
-from ..domain.errors import Problem, ValidationError
+from ..domain.errors import Problem, ValidationError, line_of  # noqa: F401 - line_of: io's sort key
 
 T = TypeVar("T")
 
@@ -139,8 +139,4 @@ def find_header(rows: Sequence[tuple[int, list[str]]], recognise: Callable[[list
     return None
 
 
-def line_of(where: str) -> int:
-    """The line number in a location (``ligne 12 (pièce D014)`` → 12; 0 when none): how
-    problems are sorted in file order."""
-    m = re.match(r"ligne (\d+)", where)
-    return int(m.group(1)) if m else 0
+
