@@ -248,3 +248,13 @@ def test_the_printed_cahier_ends_with_the_deleted_pieces(sqlite_books, tmp_path)
     assert [d.describe() for d in deleted]
     last = page_texts(render_cahier_pdf(sqlite_books, COOP, EX), tmp_path)[-1]
     assert "Pièces supprimées (1)" in last and "008" in last
+
+
+def test_a_missing_report_template_does_not_show_the_server_folder(monkeypatch, tmp_path, caplog):
+    from retkoop_widgets.reports import ReportError
+    from retkoop_widgets.reports.runner import load_notebook
+    monkeypatch.setenv("RETKOOP_NOTEBOOKS_DIR", str(tmp_path / "nulle-part"))
+    with caplog.at_level("ERROR"), pytest.raises(ReportError) as err:
+        load_notebook("cahier")
+    assert str(err.value).startswith("modèle de rapport introuvable : cahier.ipynb")
+    assert "nulle-part" not in str(err.value) and "nulle-part" in caplog.text
