@@ -216,3 +216,45 @@ def test_an_unexpected_error_in_the_in_process_render_is_a_plain_sentence(sqlite
     said = str(err.value)
     assert "/work" not in said and "ImportError" not in said and "référence" in said
     assert "frobnicate" in caplog.text
+
+
+# ---------------------------------------------------------------- deleted pièces in the printed cahier
+def test_deleted_pieces_are_listed_struck_through_after_the_cahier():
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Deleted:  # what the block needs of a ``domain.numbering.DeletedPiece``: describe()
+        text: str
+
+        def describe(self) -> str:
+            return self.text
+
+    html = views.deleted_pieces_html([Deleted("Pièce 004 — Spectacle <Noël> — supprimée le 15/09/2026"),
+                                      Deleted("Pièce 007 — Remise — supprimée le 16/09/2026")])
+    assert "Pièces supprimées (2)" in html
+    assert "<li><s>Pièce 004 — Spectacle &lt;Noël&gt; — supprimée le 15/09/2026</s></li>" in html
+    assert views.deleted_pieces_html([]) == ""
+
+
+def test_the_printed_cahier_ends_with_the_deleted_pieces(sqlite_books, tmp_path):
+    """End to end once the service keeps deleted pièce numbers (``Books.deleted_pieces``)."""
+    from retkoop_widgets.reports import render_cahier_pdf
+    if not hasattr(sqlite_books, "deleted_pieces"):
+        pytest.skip("Books.deleted_pieces is not there yet (service side of the deleted pièces)")
+    ids = seed_known_year(sqlite_books)
+    e = next(x for x in sqlite_books.cahier(COOP, EX) if x.entry.id == ids["008"]).entry
+    sqlite_books.delete_entry(e.id, e.version, "doublon")
+    deleted = sqlite_books.deleted_pieces(COOP, EX)
+    assert [d.describe() for d in deleted]
+    last = page_texts(render_cahier_pdf(sqlite_books, COOP, EX), tmp_path)[-1]
+    assert "Pièces supprimées (1)" in last and "008" in last
+
+
+def test_a_missing_report_template_does_not_show_the_server_folder(monkeypatch, tmp_path, caplog):
+    from retkoop_widgets.reports import ReportError
+    from retkoop_widgets.reports.runner import load_notebook
+    monkeypatch.setenv("RETKOOP_NOTEBOOKS_DIR", str(tmp_path / "nulle-part"))
+    with caplog.at_level("ERROR"), pytest.raises(ReportError) as err:
+        load_notebook("cahier")
+    assert str(err.value).startswith("modèle de rapport introuvable : cahier.ipynb")
+    assert "nulle-part" not in str(err.value) and "nulle-part" in caplog.text

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -113,11 +114,16 @@ def register(sub) -> None:
     p.add_argument("exercice")
     p.set_defaults(func=cmd_entry_list)
 
-    p = sub.add_parser("import", help="importer un cahier CSV (tout ou rien)", add_help=False)
+    p = sub.add_parser("import", help="importer un cahier CSV, XLSX ou ODS (tout ou rien)", add_help=False)
     _h(p)
     p.add_argument("coop")
     p.add_argument("exercice")
-    p.add_argument("file", help="cahier CSV (séparateur ;)")
+    p.add_argument("file", help="cahier CSV (séparateur ;) ou classeur du cahier (.xlsx, .ods)")
+    p.add_argument("--appliquer", action="store_true",
+                   help="classeur : importer pour de bon (sans cette option : colonnes et aperçu seulement)")
+    p.add_argument("--colonnes", metavar="FICHIER.json", help="classeur : utiliser ces colonnes enregistrées")
+    p.add_argument("--enregistrer-colonnes", metavar="FICHIER.json", dest="enregistrer_colonnes",
+                   help="classeur : enregistrer les colonnes (pour les réutiliser ou les partager)")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", help="exporter le cahier (csv, json, beancount)", add_help=False)
@@ -231,8 +237,67 @@ def cmd_import(a) -> int:
     raw = Path(a.file).read_bytes()
     b = _books()
     chart = b.chart(a.coop.upper())
+    if a.colonnes or a.enregistrer_colonnes or not _documented_csv(raw):
+        return _import_spreadsheet(a, raw, b, chart)
     drafts = parse_cahier(raw, chart, source=Path(a.file).name)
     saved = b.import_drafts(a.coop.upper(), a.exercice, drafts, source=Path(a.file).name)
+    print(f"{len(saved)} écritures importées dans {a.coop.upper()} {a.exercice}")
+    return 0
+
+
+def _documented_csv(raw: bytes) -> bool:
+    """A text file whose first line names Date and Libellé: the cahier CSV of
+    docs/formats.md, read as it always was (``parse_cahier``). Anything else (a workbook, a
+    CSV saved from an AD's spreadsheet with its title rows) goes through the column mapping."""
+    from ..io.spreadsheet import detect_kind
+    from ..io.text_files import header_key
+    if detect_kind(raw) != "csv":
+        return False
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or raw[:4000].count(0) * 3 >= len(raw[:4000]) > 0:
+        return True  # UTF-16: parse_cahier refuses it with its advice, as before
+    first = re.split(rb"\r\n|\n|\r", raw, maxsplit=1)[0]
+    try:
+        keys = {header_key(c) for c in first.decode("utf-8-sig").split(";")}
+    except UnicodeDecodeError:
+        return True  # parse_cahier says what is wrong with the encoding
+    return "date" in keys and "libelle" in keys
+
+
+def _import_spreadsheet(a, raw: bytes, b, chart) -> int:
+    """A cahier kept in a spreadsheet: the columns guessed (or read from --colonnes), shown
+    with a preview; imported all or nothing with --appliquer."""
+    from ..domain.errors import ValidationError
+    from ..domain.text import printable
+    from ..io import spreadsheet as sp
+    name = Path(a.file).name
+    grid = sp.read_grid(raw, name)
+    if a.colonnes:
+        mapping = sp.Mapping.from_json(Path(a.colonnes).read_text(encoding="utf-8"), Path(a.colonnes).name)
+        print(f"colonnes lues dans {a.colonnes} :")
+    else:
+        mapping = sp.guess_mapping(grid, chart)
+        print("colonnes reconnues :")
+    for line in sp.describe(mapping, chart):
+        print(printable(line))
+    rows = sp.preview(grid, mapping, chart)
+    if rows:
+        print(f"aperçu des {len(rows)} premières écritures (montants tels que lus) :")
+        for r in rows:
+            money = " ".join(f"{k} {r[k]}" for k in ("Banque entrée", "Banque sortie", "Caisse entrée",
+                                                       "Caisse sortie") if r[k])
+            print(printable(f"  ligne {r['Ligne']} : {r['Pièce'] or '(n° auto)'} {r['Date']} {r['Libellé']} — "
+                            f"{money or 'aucun mouvement'} — ventilation : {r['Ventilation'] or 'aucune'}"))
+    if a.enregistrer_colonnes:
+        Path(a.enregistrer_colonnes).write_text(mapping.to_json(), encoding="utf-8")
+        print(f"colonnes enregistrées dans {a.enregistrer_colonnes} (à réutiliser avec --colonnes)")
+    drafts, problems = sp.to_drafts(grid, mapping, chart)
+    if problems:
+        raise ValidationError(problems)
+    if not a.appliquer:
+        print(f"{len(drafts)} écritures prêtes. Rien n'a été importé : vérifiez les colonnes et l'aperçu, "
+              "puis relancez avec --appliquer (ou corrigez les colonnes dans un fichier --colonnes)")
+        return 0
+    saved = b.import_drafts(a.coop.upper(), a.exercice, drafts, source=name)
     print(f"{len(saved)} écritures importées dans {a.coop.upper()} {a.exercice}")
     return 0
 

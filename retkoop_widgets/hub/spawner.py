@@ -69,6 +69,10 @@ def free_port(low: int, high: int, host: str = "127.0.0.1") -> int:
     """First port in [low, high] nobody listens on."""
     for port in range(low, high + 1):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            # as the servers bind: a port whose last connections are in TIME_WAIT is free
+            # (without this, a few restarts in a row exhaust a small range); a port someone
+            # listens on is still refused
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 s.bind((host, port))
             except OSError:

@@ -10,6 +10,7 @@ notebooks stay compatible with ``papermill -p coop …``.
 from __future__ import annotations
 
 import copy
+import logging
 import os
 import shutil
 import signal
@@ -23,9 +24,12 @@ import nbformat
 from ..settings import settings
 from . import ReportError, plain_url, unexpected  # noqa: F401 (plain_url: re-exported for callers)
 
+log = logging.getLogger(__name__)
+
 NOTEBOOKS = {"crf": "rapport_financier.ipynb", "cahier": "cahier.ipynb"}
 # User-facing refusals raised inside the kernel keep their French message.
-_USER_ERRORS = {"NotFound", "Forbidden", "ValidationError", "LockedExercice", "Conflict", "RetkoopError"}
+_USER_ERRORS = {"NotFound", "Forbidden", "ValidationError", "LockedExercice", "Conflict", "RetkoopError",
+                "ReportError", "SettingsError"}
 
 
 def notebooks_dir() -> Path:
@@ -36,7 +40,10 @@ def notebooks_dir() -> Path:
 def load_notebook(kind: str) -> nbformat.NotebookNode:
     path = notebooks_dir() / NOTEBOOKS[kind]
     if not path.exists():
-        raise ReportError(f"modèle de rapport introuvable : {path.name} (dossier {path.parent})")
+        # the folder is a server path: for the log (and the administrator), not for the page
+        log.error("report template %s not found (RETKOOP_NOTEBOOKS_DIR / settings.notebooks_dir)", path)
+        raise ReportError(f"modèle de rapport introuvable : {path.name} (installation incomplète : "
+                          "prévenez votre AD)")
     return nbformat.read(path, as_version=4)
 
 

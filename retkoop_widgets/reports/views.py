@@ -467,6 +467,18 @@ def cahier_pages(lines: Sequence[CahierLine], chart: Chart, exercice, coop: dict
     return out
 
 
+def deleted_pieces_html(deleted: Sequence) -> str:
+    """« Pièces supprimées », after the cahier's last page: each deleted pièce (a
+    ``domain.numbering.DeletedPiece``) struck through, as the dashboard shows them, so that a
+    gap in the numbering is explained on paper too. Empty when none was deleted."""
+    if not deleted:
+        return ""
+    items = "".join(f"<li><s>{esc(d.describe())}</s></li>" for d in deleted)
+    return (f'<section class="deleted-pieces"><h3>Pièces supprimées ({len(deleted)})</h3>'
+            f'<p class="note">Numéros de pièces supprimés de l\'exercice : ils ne sont pas réutilisés ; '
+            f'chaque suppression est tracée dans l\'historique.</p><ul>{items}</ul></section>')
+
+
 # --------------------------------------------------------------------------- notebook entry points
 def _display_blocks(blocks: Sequence[str]) -> None:
     from IPython.display import HTML, display
@@ -485,4 +497,7 @@ def show_cahier(coop: str, exercice: str, db_url: str | None = None) -> None:
     books = open_books(db_url)
     ex = books.exercice(coop, exercice)
     pages = cahier_pages(books.cahier(coop, exercice), books.chart(coop), ex, books.coop_info(coop))
-    _display_blocks(pages)
+    # ``Books.deleted_pieces`` comes with the service's record of deleted pièces; a service
+    # without it prints the cahier alone
+    deleted = books.deleted_pieces(coop, exercice) if hasattr(books, "deleted_pieces") else ()
+    _display_blocks([*pages, deleted_pieces_html(list(deleted))])
