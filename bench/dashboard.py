@@ -141,6 +141,7 @@ def bench_browser(tmp: Path, shots: Path | None = None) -> None:
             rss = kernel_rss_mb(proc.pid)
             print(f"mémoire du noyau après visite de toutes les sections : "
                   f"{max(rss):.0f} Mo (noyaux : {', '.join(f'{r:.0f}' for r in rss)})   [cible ≤ 150 Mo]")
+            page.locator(".lm-TabBar-tab", has_text="Exports").first.click()  # the last section visited is another
             t = time.perf_counter()
             page.click(".rk-ecrf")
             page.wait_for_selector(".rk-ecrf-link a[download]", timeout=120000)
