@@ -37,9 +37,11 @@ class ExerciceSnapshot:
 
 
 # -- helpers -------------------------------------------------------------------------
-def prepare(chart: Chart, c: Coop, ex: Exercice, draft: EntryDraft, used: numbering.PieceAllocator) -> Entry:
+def prepare(chart: Chart, c: Coop, ex: Exercice, draft: EntryDraft, used: numbering.PieceAllocator,
+            today: date | None = None) -> Entry:
     """Validate a draft and give it its pièce (the next free one when empty); adds the
-    pièce to ``used``. Must run under the exercice lock (``writing``)."""
+    pièce to ``used``. Must run under the exercice lock (``writing``). ``today``: a
+    statement date after it is refused (``domain.entry.pointage_problems``)."""
     piece = (draft.piece or "").strip()
     if not piece:
         probe = build_entry(replace(draft, piece="?"), chart, start=ex.start, end=ex.end, exercice_name=ex.name)
@@ -48,7 +50,8 @@ def prepare(chart: Chart, c: Coop, ex: Exercice, draft: EntryDraft, used: number
         raise ValidationError(Problem(f"la pièce {piece} est déjà utilisée dans l'exercice {ex.name} "
                                       f"(prochain numéro libre : {used.next(piece.rstrip('0123456789'))})",
                                       "piece"))
-    entry = build_entry(replace(draft, piece=piece), chart, start=ex.start, end=ex.end, exercice_name=ex.name)
+    entry = build_entry(replace(draft, piece=piece), chart, start=ex.start, end=ex.end, exercice_name=ex.name,
+                        today=today)
     used.add(piece)
     return entry
 
@@ -74,7 +77,7 @@ def record_entry(books: "Books", coop: str, name: str, draft: EntryDraft) -> Ent
     with writing(books, coop, name) as w:
         ex = w.exercice
         entry = prepare(w.repo.chart(w.coop.ad_code), w.coop, ex, draft,
-                        numbering.PieceAllocator(w.repo.pieces(ex.id)))
+                        numbering.PieceAllocator(w.repo.pieces(ex.id)), today=books.today())
         (new_id,) = w.repo.add_entries(ex.id, [entry], books.actor.login, books.now())
         entry = replace(entry, id=new_id, version=1)
         w.audit("create", "entry", entry.id, after=entry_snapshot(entry))
@@ -90,7 +93,7 @@ def update_entry(books: "Books", entry_id: int, expected_version: int, draft: En
         if piece != old.piece and w.repo.entry_by_piece(ex.id, piece):
             raise ValidationError(f"la pièce {piece} est déjà utilisée dans l'exercice {ex.name}", "piece")
         new = build_entry(replace(draft, piece=piece), w.repo.chart(w.coop.ad_code), start=ex.start,
-                          end=ex.end, exercice_name=ex.name)
+                          end=ex.end, exercice_name=ex.name, today=books.today())
         flagged = old.changed_after_pointage or (old.pointed and old.money_signature() != new.money_signature())
         new = replace(new, changed_after_pointage=flagged)
         version = w.repo.update_entry(entry_id, new, books.actor.login, books.now())
@@ -124,7 +127,7 @@ def import_drafts(books: "Books", coop: str, name: str, drafts: Sequence[tuple[s
                 problems.append(Problem(f"pièce {piece} en double (déjà {in_file[piece]})", "piece", where))
                 continue
             try:
-                e = prepare(chart, c, ex, draft, used)
+                e = prepare(chart, c, ex, draft, used, today=books.today())
             except ValidationError as err:
                 problems.extend(p.located(where) for p in err.problems)
                 continue
