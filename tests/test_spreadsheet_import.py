@@ -234,6 +234,8 @@ def test_account_columns_by_code_or_label_words_and_the_refusals():
         sp.resolve_account(CHART, "Remarques")
     assert sp.classify("Sortie", CHART)[0] == "?"  # never the account « Sorties, voyages »
     assert sp.classify("Caisse", CHART)[0] == "?"
+    assert [sp.classify(h, CHART)[0] for h in ("N°", "Mode de paiement", "Date du relevé", "Bq Débit", "Situation")] \
+        == ["piece", "mode", "pointe", "banque_sortie", "ignorer"]
 
 
 # -- end to end through the command line, on SQLite and PostgreSQL ------------------------------
