@@ -158,6 +158,10 @@ class FakeRepository:
         # ``review_treasury`` ignores lines it does not report on: every entry will do.
         return {i: self._of(i) for i in ids}
 
+    def late_bank_lines_many(self, ends: dict[int, date]) -> dict[int, list]:
+        # every bank line: ``review_treasury`` keeps only those not on the statement in time
+        return {i: [e for e in self._of(i) if e.bank] for i in ends}
+
     def ventilation_totals_many(self, ids: list[int], durable_codes: Collection[str] = ()):
         totals: dict[int, dict[str, int]] = {i: {} for i in ids}
         durable: dict[int, list[tuple[str, DurableExpense]]] = {i: [] for i in ids}

@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from retkoop_widgets.domain.chart import default_chart
 from retkoop_widgets.domain.entry import EntryDraft, VentilationLine as V, build_entry
-from retkoop_widgets.domain.errors import ValidationError
+from retkoop_widgets.domain.errors import Conflict, ValidationError
 from retkoop_widgets.domain.exercice import parse_name
 from retkoop_widgets.io.cahier_csv import parse_cahier
 
@@ -115,8 +115,8 @@ def test_what_is_not_a_school_year_is_refused_in_french(typed):
 
 
 def test_books_refuse_a_second_name_for_an_open_year(books):
-    for typed in ("2025/2026", " 2025-2026 ", "2025 - 2026"):
-        with pytest.raises(ValidationError, match="écrivez-le 2025-2026"):
+    for typed in ("2025/2026", " 2025-2026 ", "2025 - 2026"):  # Books normalises: the one year is open
+        with pytest.raises(Conflict, match="l'exercice 2025-2026 de AD76-0421 est déjà ouvert"):
             books.open_exercice(COOP, typed, 1200, 0)
     assert [e.name for e in books.exercices(COOP)] == [EX]
     with pytest.raises(ValidationError, match="écrivez-le 2025-2026"):

@@ -146,8 +146,15 @@ def test_balances_pointage_and_statement_balance(books):
                                                         ventilation=(V("7080", 100),)))
     with pytest.raises(ValidationError, match="ne passe pas par la banque"):
         books.point([cash_sale.id], date(2025, 10, 31))
-    with pytest.raises(ValidationError, match="ne peut pas figurer sur un relevé du 01/10/2025"):
+    with pytest.raises(ValidationError, match=f"pièce {c.piece} : le relevé du 01/10/2025 est antérieur à "
+                                              "l'écriture du 05/10/2025"):
         books.point([c.id], date(2025, 10, 1))
+    # the same rules as an import (domain.entry.pointage_problems): not in the future, not 13 months late
+    with pytest.raises(ValidationError, match="le relevé du 31/12/2099 est daté dans le futur"):
+        books.point([c.id], date(2099, 12, 31))
+    with pytest.raises(ValidationError, match="le relevé du 01/12/2026 est plus de 13 mois après"):
+        books.point([c.id], date(2026, 12, 1))
+    assert not books.entry(c.id).pointed
 
 
 def test_stale_edit_is_refused_and_current_data_kept(books, clock):

@@ -113,6 +113,11 @@ def test_every_crf_total_is_a_row_after_the_last_row_never_a_repeated_footer(boo
 
 
 # ---------------------------------------------------------------- arrêté de caisse
+def attention_block(books) -> str:
+    blocks = views.crf_blocks(views.load_crf(books, COOP, EX), GEN)
+    return plain(next((b for b in blocks if "Points d'attention" in b), ""))
+
+
 def cash_block(books) -> str:
     """The CRF's arrêté de caisse block, as the notebook prints it."""
     blocks = views.crf_blocks(views.load_crf(books, COOP, EX), GEN)
@@ -134,6 +139,21 @@ def test_the_cash_verdict_compares_the_count_with_the_book_at_the_counts_date(bo
     assert "Caisse juste" not in html
     assert "écart de 10,00 €" in html.lower()
     assert "69,20" in html  # the book's cash at the count's date, now
+    attention = attention_block(books)
+    assert "arrêté de caisse du 31/08/2026 : écart de 10,00 €" in attention.lower()  # the same verdict there
+
+
+def test_a_count_that_the_book_now_matches_is_right_everywhere_on_the_page(books):
+    """The reverse: counted 69,20 € when the book said 79,20 € (10,00 € missing), then the
+    forgotten expense of 20/08 is entered: the count is right, and neither the block nor the
+    « Points d'attention » print a gap any more."""
+    seed_known_year(books, cash_count=False)
+    books.record_cash_count(COOP, EX, date(2026, 8, 31), {5000: 1, 1000: 1, 500: 1, 200: 2, 20: 1})
+    assert "écart de 10,00 €" in cash_block(books).lower()
+    books.record_entry(COOP, EX, EntryDraft(date(2026, 8, 20), "Timbres", mode="espèces", cash_out=1000,
+                                            ventilation=(V("6064", 1000),)))
+    assert "Caisse juste" in cash_block(books)
+    assert "arrêté de caisse" not in attention_block(books).lower()
 
 
 def test_a_cash_movement_after_the_count_does_not_change_its_verdict(books, clock):

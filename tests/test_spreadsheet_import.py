@@ -234,6 +234,8 @@ def test_account_columns_by_code_or_label_words_and_the_refusals():
         sp.resolve_account(CHART, "Remarques")
     assert sp.classify("Sortie", CHART)[0] == "?"  # never the account « Sorties, voyages »
     assert sp.classify("Caisse", CHART)[0] == "?"
+    assert [sp.classify(h, CHART)[0] for h in ("N°", "Mode de paiement", "Date du relevé", "Bq Débit", "Situation")] \
+        == ["piece", "mode", "pointe", "banque_sortie", "ignorer"]
 
 
 # -- end to end through the command line, on SQLite and PostgreSQL ------------------------------
@@ -328,3 +330,22 @@ def test_problems_only_the_database_sees_are_located_too_and_nothing_is_saved(cl
     assert "feuille Cahier, ligne 8 (pièce R02)" in p.stderr
     assert "feuille Cahier, ligne 10 (pièce D02)" in p.stderr
     assert entries_count(cli_db) == 1  # only the entry typed before: none of the file's
+
+
+def test_a_one_row_header_with_account_codes_as_numbers_and_a_date_as_excel_day_number():
+    layout = {"rows": {
+        1: ["Date", "Libellé", "Mode de paiement", "Bq débit", "Bq crédit", "Caisse crédit", 6281, "Subventions"],
+        2: [45933, "Facture OCCE", "chq", "174,50", None, None, 174.5],
+        3: ["15/10/25", "Subvention mairie", "virement", None, 500, None, None, "500,00 €"],
+        4: [None, "Sous-total", None, 174.5, 500],
+    }, "merged": []}
+    grid = sp.read_grid(xlsx_bytes(layout), "cahier.xlsx")
+    mapping = sp.guess_mapping(grid, CHART)
+    assert mapping.header_rows == (1,)
+    assert [c.role for c in mapping.columns] == ["date", "libelle", "mode", "banque_sortie", "banque_entree",
+                                                 "caisse_entree", "6281", "7410"]
+    drafts, problems = sp.to_drafts(grid, mapping, CHART)
+    assert problems == []
+    (w1, d1), (w2, d2) = drafts
+    assert (w1, d1.date, d1.mode, d1.bank_out) == ("feuille Cahier, ligne 2", date(2025, 10, 3), "chèque", 17450)
+    assert (d2.date, d2.bank_in, d2.ventilation[0].account) == (date(2025, 10, 15), 50000, "7410")

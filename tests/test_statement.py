@@ -295,12 +295,21 @@ def test_previous_exercice_lines_are_a_second_pool_used_only_after_the_current_o
 
 
 @pytest.mark.parametrize("state", [SUBMITTED, CLOSED])
-def test_a_locked_previous_exercice_is_matched_but_offers_nothing_to_tick(state):
+def test_a_locked_previous_exercices_line_is_ticked_only_on_a_line_dated_after_its_end(state):
+    """Year-end continuity: the August cheque cashed in September is pointed even once
+    2025-2026 is submitted or closed (its CRF is as of 31/08); a statement line dated on
+    or before the 31/08 would change that CRF: shown, not offered."""
     old_cheque = E(101, "045", AUG25, -4500, "4521045")
     m = match([L(2, SEP, -4500, "CHQ 4521045"), L(3, SEP, 2000, "VIR PARENTS")], [E(1, "001", SEP, 2000)],
               exercice=EX_NEW, earlier=[old_cheque], previous=Exercice(COOP, "2025-2026", state=state))
-    assert m.earlier_locked and m.pointable == m.pairs and len(m.pairs) == 1
+    assert not m.earlier_locked and m.pointable == m.pairs + m.earlier_pairs and len(m.pairs) == 1
     assert [p.reason for p in m.earlier_pairs] == [
+        f"pièce 045 de l'exercice 2025-2026 ({state}), non pointée au 31/08 : à pointer, son compte rendu au 31/08 "
+        "ne change pas (chèque n° 4521045)"]
+    on_the_31 = match([L(2, date(2026, 8, 31), -4500, "CHQ 4521045")], [], exercice=EX_NEW, earlier=[old_cheque],
+                      previous=Exercice(COOP, "2025-2026", state=state))
+    assert on_the_31.earlier_locked and on_the_31.pointable == () and on_the_31.earlier_pairs[0].locked
+    assert [p.reason for p in on_the_31.earlier_pairs] == [
         f"déjà au cahier de 2025-2026 ({state}) : rien à saisir, rien à pointer ici (chèque n° 4521045)"]
 
 
@@ -547,25 +556,35 @@ def test_last_years_cheque_on_a_september_statement_is_pointed_in_its_own_exerci
 
 
 @pytest.mark.parametrize("how, state", [("submit", "soumis"), ("close", "clos")])
-def test_a_submitted_previous_exercice_is_shown_as_nothing_to_do_and_refused(books, how, state):
+def test_a_submitted_previous_exercices_cheque_is_pointed_on_a_later_statement_only(books, how, state):
+    """Year-end continuity: last year's cheque is pointed on the September statement even
+    once 2025-2026 is submitted or closed, and its CRF (as of 31/08) does not change; a
+    statement dated on or before 31/08 would change it: refused, nothing pointed."""
+    from retkoop_widgets.domain.crf import crf_json
     e = _two_years(books)
     if how == "submit":
         books.submit_exercice(COOP, EX)
     else:
         books.close_exercice(COOP, EX)
+    before = crf_json(books.crf(COOP, EX))
     m = svc.propose(books, COOP, NEW, SEPTEMBER)
     [late] = m.earlier_pairs
-    assert m.earlier_locked and late.entry.id == e["cheque"].id
-    assert late.reason == (f"déjà au cahier de 2025-2026 ({state}) : rien à saisir, rien à pointer ici "
-                           "(chèque n° 4521045)")
-    assert [p.entry.id for p in m.pointable] == [e["vir"].id]  # not offered
+    assert not m.earlier_locked and late.entry.id == e["cheque"].id and not late.locked
+    assert late.reason == (f"pièce {e['cheque'].piece} de l'exercice 2025-2026 ({state}), non pointée au 31/08 : "
+                           "à pointer, son compte rendu au 31/08 ne change pas (chèque n° 4521045)")
+    assert [p.entry.id for p in m.pointable] == [e["vir"].id, e["cheque"].id]
     with pytest.raises(ValidationError) as exc:
-        svc.apply(books, COOP, NEW, [e["vir"].id, e["cheque"].id], m.last_date)
+        svc.apply(books, COOP, NEW, [e["cheque"].id], date(2026, 8, 31))
     assert [p.message for p in exc.value.problems] == [
         f"la pièce {e['cheque'].piece} est au cahier de l'exercice 2025-2026, {state} : elle ne peut plus y être "
-        "pointée. Rien à saisir, rien à pointer ici"]
+        "pointée sur un relevé du 31/08/2026 ou d'avant (son compte rendu au 31/08/2026 ne doit pas changer). "
+        "Rien à saisir ici"]
     assert not books.entry(e["vir"].id).pointed and not books.entry(e["cheque"].id).pointed
-    assert svc.apply(books, COOP, NEW, [e["vir"].id], m.last_date) == 1
+    assert svc.apply(books, COOP, NEW, [p.entry.id for p in m.pointable], m.last_date) == 2
+    assert books.entry(e["cheque"].id).statement_date == date(2026, 9, 12)
+    assert crf_json(books.crf(COOP, EX)) == before
+    [audit] = [a for a in books.audit_log(COOP) if a["action"] == "point" and a["object"] == f"entry {e['cheque'].id}"]
+    assert audit["exercice"] == EX and audit["reason"].startswith("pointage après la fin de l'exercice 2025-2026")
 
 
 def test_a_september_line_imported_in_the_old_exercice_belongs_to_the_next(books):
@@ -704,7 +723,9 @@ def test_releve_panel_offers_last_years_cheque_with_its_badge_and_points_it(book
     assert r.checks == [] and "3 déjà pointées" in r.summary.value
 
 
-def test_releve_panel_shows_a_submitted_years_cheque_as_nothing_to_do(books):
+def test_releve_panel_points_a_submitted_years_cheque_on_a_later_statement(books):
+    """Year-end continuity in the panel: last year's cheque, submitted since, is offered
+    and pointed on the September statement (its CRF as of 31/08 is unchanged)."""
     e = _two_years(books)
     books.submit_exercice(COOP, EX)
     d = Dashboard(mandataire(books), COOP, NEW)
@@ -712,15 +733,14 @@ def test_releve_panel_shows_a_submitted_years_cheque_as_nothing_to_do(books):
     d.cahier.releve_btn.value = True
     r = d.cahier.releve
     _upload(r.upload, "septembre.csv", SEPTEMBER)
-    assert "(déjà au cahier de cet exercice : rien à saisir)" in r.summary.value
-    assert [p.entry.id for _cb, p in r.checks] == [e["vir"].id]  # no checkbox for last year's line
+    assert "(déjà au cahier de cet exercice, à pointer)" in r.summary.value
+    assert [p.entry.id for _cb, p in r.checks] == [e["vir"].id, e["cheque"].id]
     rows = [w for w in r.matches.children if hasattr(w, "children")]
-    assert len(rows) == 2 and not isinstance(rows[1].children[0], W.Checkbox)
-    assert "déjà au cahier de 2025-2026 (soumis) : rien à saisir, rien à pointer ici" in rows[1].children[1].value
-    assert r.apply_btn.description == "Pointer la ligne cochée"
+    assert len(rows) == 2 and isinstance(rows[1].children[0], W.Checkbox)
+    assert "2025-2026 (soumis), non pointée au 31/08 : à pointer, son compte rendu au 31/08 ne change pas" in \
+        rows[1].children[1].value
     r.apply_btn.click()
-    assert "1 ligne pointée sur le relevé du 12/09/2026." in r.status.value
-    assert not books.entry(e["cheque"].id).pointed
+    assert books.entry(e["cheque"].id).pointed and books.entry(e["cheque"].id).statement_date == date(2026, 9, 12)
 
 
 def test_demo_statement_matches_the_demo_coop(tmp_path):

@@ -52,6 +52,13 @@ class Crf:
     ad: str = ""
     submitted_at: str | None = None
     entries_count: int = 0
+    #: The reconciliation's second block: bank lines of EARLIER exercices still not on
+    #: the bank's statement at this exercice's end (a cheque of August 2026 not cashed by
+    #: 31/08/2027), each ``TreasuryLine`` with ``.exercice`` (its year), ``.piece``,
+    #: ``.date``, ``.libelle``, ``.bank`` (signed cents), ``.cheque``. The opening balance
+    #: carried forward counts them, so ``statement_balance`` leaves them out, like
+    #: ``unpointed``: closing_bank − Σ unpointed.bank − Σ outstanding_previous.bank.
+    outstanding_previous: tuple[TreasuryLine, ...] = ()
 
     @property
     def total_charges(self) -> int:
@@ -87,14 +94,17 @@ class Crf:
 def compute_crf(exercice: Exercice, entries: Sequence[Entry], chart: Chart, *,
                 today: date, cash_count: CashCount | None = None,
                 subsidies: Sequence[Subsidy] = (), goods: Sequence[DurableGood] = (),
-                coop_name: str = "", ad: str = "", submitted_at: str | None = None) -> Crf:
-    """The CRF of a list of entries (pure; used by tests and small in-memory books)."""
+                coop_name: str = "", ad: str = "", submitted_at: str | None = None,
+                carried: Sequence[TreasuryLine] = ()) -> Crf:
+    """The CRF of a list of entries (pure; used by tests and small in-memory books).
+    ``carried``: earlier exercices' bank lines not on their own end's statement
+    (``ledger.review_treasury``)."""
     totals: dict[str, int] = defaultdict(int)
     for e in entries:
         for p in e.postings:
             totals[p.account] += p.amount
     ordered = cahier_order(entries)
-    review = review_treasury(exercice, movements(ordered), ordered, today)
+    review = review_treasury(exercice, movements(ordered), ordered, today, carried)
     codes = durable_goods_codes(chart)
     expenses = []
     for e in ordered:
@@ -141,7 +151,8 @@ def crf_from_totals(exercice: Exercice, account_totals: Mapping[str, int], treas
               closing_bank=treasury.closing_bank, closing_cash=treasury.closing_cash,
               unpointed=treasury.unpointed, statement_balance=treasury.statement_balance,
               cash_count=cash_count, subsidies=tuple(subsidies), alerts=(), coop_name=coop_name, ad=ad,
-              submitted_at=submitted_at, entries_count=treasury.count)
+              submitted_at=submitted_at, entries_count=treasury.count,
+              outstanding_previous=treasury.outstanding_previous)
     if crf.subsidies_total != crf.account_7410:
         alerts.append(Alert("subventions_7410",
                             f"le tableau des subventions totalise {format_eur(crf.subsidies_total)} mais "
@@ -198,6 +209,9 @@ def crf_json(crf: Crf) -> dict:
         "rapprochement": {
             "non_pointees": [{"piece": e.piece, "date": e.date.isoformat(), "libelle": e.libelle,
                               "montant": d(e.bank)} for e in crf.unpointed],
+            "non_pointees_exercices_anterieurs": [
+                {"exercice": e.exercice, "piece": e.piece, "date": e.date.isoformat(), "libelle": e.libelle,
+                 "cheque": e.cheque, "montant": d(e.bank)} for e in crf.outstanding_previous],
             "solde_releve": d(crf.statement_balance)},
         "arrete_de_caisse": None if cc is None else {
             "date": cc.date.isoformat(), "compte": d(cc.total), "ecart": d(cc.gap),

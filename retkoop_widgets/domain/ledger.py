@@ -3,7 +3,7 @@ alerts. Small pure functions over tuples of ``Entry``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Iterable
 
 from .entry import Entry
@@ -29,6 +29,9 @@ class TreasuryLine:
     statement_date: date | None = None
     changed_after_pointage: bool = False
     id: int | None = None
+    #: The exercice the line belongs to, set on an earlier exercice's line carried into a
+    #: later one's reconciliation (``TreasuryReview.outstanding_previous``); else empty.
+    exercice: str = ""
 
 
 class CahierOrder(list):
@@ -100,6 +103,9 @@ class TreasuryReview:
     statement_balance: int
     alerts: tuple[Alert, ...]
     count: int
+    #: Bank lines of earlier exercices still not on the bank's statement at this
+    #: exercice's end (``TreasuryLine.exercice`` says which year), in cahier order.
+    outstanding_previous: tuple[TreasuryLine, ...] = ()
 
 
 def _key(day: date, piece: str, entry_id: int | None) -> tuple:
@@ -111,12 +117,21 @@ _NEG_BANK, _NEG_CASH, _FUTURE, _CHANGED = range(4)
 
 
 def review_treasury(exercice: Exercice, moves: Iterable[Movement], details: Iterable[TreasuryLine | Entry],
-                    today: date) -> TreasuryReview:
+                    today: date, carried: Iterable[TreasuryLine] = ()) -> TreasuryReview:
     """Closing balances, unpointed bank lines, the statement balance and the entry alerts.
 
     "Unpointed" is as of the exercice's end (the reconciliation table of the CRF explains
     the 31/08 statement): a line pointed on a later statement (a cheque of 25/08 cashed in
     September) is still listed, and the statement balance leaves it out.
+
+    ``carried``: bank lines of EARLIER exercices (``.exercice`` naming theirs) that were
+    not on the statement of their own exercice's end (any superset: lines pointed on a
+    statement dated on or before this exercice's end are dropped here). Those still not in
+    the bank at this exercice's end are ``outstanding_previous``: the opening balance
+    carried forward counts them (a cheque of 25/08 is in last year's closing book balance
+    whether or not the bank paid it), so the statement balance expected at this end
+    leaves them out too. Because every test here is "as of the exercice's end", pointing
+    a line later on a statement dated after that end never changes this review.
 
     ``moves`` are every entry's movements, in any order. ``details`` are full lines for AT
     LEAST every entry that is a bank line unpointed at the exercice's end, a cheque paid
@@ -165,9 +180,51 @@ def review_treasury(exercice: Exercice, moves: Iterable[Movement], details: Iter
                 "pointee_modifiee", f"la pièce {e.piece} a été modifiée après avoir été pointée : "
                 "vérifiez-la contre le relevé bancaire", e.piece, e.id, e.date)))
     keyed.sort(key=lambda k: (k[0], k[1]))
-    alerts = [a for _, _, a in keyed] + cheque_alerts(CahierOrder(cheques))
-    return TreasuryReview(bank, cash, tuple(open_lines), bank - sum(e.bank for e in open_lines),
-                          tuple(alerts), len(ordered))
+    previous = [e for e in cahier_order(carried) if e.bank and not on_statement_by(e, end)]
+    as_of = min(today, end)
+    alerts = ([a for _, _, a in keyed] + cheque_alerts(CahierOrder(cheques))
+              + stale_cheque_alerts(previous + open_lines, as_of))
+    return TreasuryReview(bank, cash, tuple(open_lines),
+                          bank - sum(e.bank for e in open_lines) - sum(e.bank for e in previous),
+                          tuple(alerts), len(ordered), tuple(previous))
+
+
+def on_statement_by(e: TreasuryLine | Entry, day: date) -> bool:
+    """Whether the bank line ``e`` was on the bank's statement of ``day``: pointed on a
+    statement dated on or before it (pointed without a statement date: counted as on it)."""
+    return bool(e.pointed) and (e.statement_date is None or e.statement_date <= day)
+
+
+def cheque_last_day(issued: date) -> date:
+    """The last day a French cheque issued on ``issued`` can be cashed: 8 days to present
+    it, then one year (Code monétaire et financier, L131-32 and L131-59)."""
+    presented = issued + timedelta(days=8)
+    try:
+        return presented.replace(year=presented.year + 1)
+    except ValueError:  # 29 February
+        return date(presented.year + 1, 3, 1)
+
+
+def stale_cheque_alerts(lines: Iterable[TreasuryLine | Entry], as_of: date) -> list[Alert]:
+    """A cheque paid out, still not debited by the bank on ``as_of`` (the exercice's end,
+    or today while it runs) although it can no longer be cashed: the payee will never
+    cash it, and the cahier still counts the money as spent. One alert per cheque, in
+    cahier order; ``TreasuryLine.exercice`` names an earlier year's line."""
+    out = []
+    for e in cahier_order(lines):
+        if not e.cheque or e.bank >= 0:
+            continue
+        since = cheque_last_day(e.date) + timedelta(days=1)
+        if as_of < since:
+            continue
+        year = getattr(e, "exercice", "")
+        where = f"pièce {e.piece}" + (f" de l'exercice {year}" if year else "")
+        out.append(Alert("cheque_perime",
+                         f"le chèque n° {e.cheque} du {e.date:%d/%m/%Y} n'est plus encaissable depuis le "
+                         f"{since:%d/%m/%Y} : {where}, {format_eur(-e.bank)}, jamais débité. Voyez le "
+                         "bénéficiaire, puis annulez-le par une écriture de régularisation (le montant revient "
+                         "en banque)", e.piece, e.id, e.date))
+    return out
 
 
 def cheque_alerts(entries: Iterable[Entry]) -> list[Alert]:

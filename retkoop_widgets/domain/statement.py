@@ -91,6 +91,11 @@ REASON_EARLIER = "pièce {piece} de l'exercice {name}, non pointée au {end:%d/%
 #: The same when the previous exercice no longer accepts writes (submitted, closed): it
 #: cannot be pointed any more, and above all must not be entered again.
 REASON_EARLIER_LOCKED = "déjà au cahier de {name} ({state}) : rien à saisir, rien à pointer ici ({why})"
+#: A line of a submitted or closed previous exercice on a statement line dated after its
+#: end: pointed there all the same (the statement is after its 31/08, so its compte
+#: rendu does not change; ``services.pointage``), nothing to enter.
+REASON_EARLIER_LATE = ("pièce {piece} de l'exercice {name} ({state}), non pointée au {end:%d/%m} : à pointer, "
+                       "son compte rendu au {end:%d/%m} ne change pas ({why})")
 HINT_DEBIT = "à saisir dans le cahier ? (frais bancaires, prélèvement…)"
 HINT_CREDIT = "à saisir dans le cahier ? (virement reçu, intérêts…)"
 HINT_NEXT = "opération de l'exercice suivant ({name}) : à saisir dans cet exercice-là"
@@ -234,6 +239,10 @@ class Pair:
     reason: str
     days: int
     exercice: str = ""
+    #: A pair that cannot be pointed: a line of a submitted or closed exercice on a
+    #: statement line dated on or before that exercice's end (it would change the
+    #: reconciliation that exercice reported).
+    locked: bool = False
 
 
 @dataclass(frozen=True)
@@ -254,8 +263,9 @@ class Matching:
     exercice in exactly one of ``earlier_pairs`` and ``earlier_remaining``.
     ``earlier_exercice`` names that previous exercice (``2025-2026``; empty when none was
     given);
-    ``earlier_locked`` says it accepts no writes any more, so its pairs are for
-    information only ("rien à saisir, rien à pointer ici"). ``credits``/``debits``
+    ``earlier_locked`` says some of its pairs cannot be pointed (``Pair.locked``: the
+    exercice accepts no writes any more and the statement line is dated on or before its
+    end), for information only ("rien à saisir, rien à pointer ici"). ``credits``/``debits``
     (positive cents) and the dates are the whole statement's, ignored lines included."""
 
     pairs: tuple[Pair, ...]
@@ -284,8 +294,8 @@ class Matching:
     @property
     def pointable(self) -> tuple[Pair, ...]:
         """The pairs the mandataire may tick: this exercice's, then the previous one's
-        when it still accepts writes."""
-        return self.pairs + (() if self.earlier_locked else self.earlier_pairs)
+        that can still be pointed (not ``Pair.locked``)."""
+        return self.pairs + tuple(p for p in self.earlier_pairs if not p.locked)
 
 
 _CHEQUE = re.compile(r"\b(?:cheque|chq|ch)\b\.?\s*(?:emis\s+|paye\s+)?"
@@ -357,9 +367,11 @@ def match(lines: Sequence[StatementLine], unpointed: Iterable[BankLine], *, igno
        reason (``pièce 045 de l'exercice 2025-2026, non pointée au 31/08 (chèque n° …)``).
        Only after: a line of the exercice worked in is never taken away by last year's,
        and adding ``earlier`` never changes ``pairs``. When ``previous`` is not writable
-       (submitted, closed) these pairs cannot be pointed any more: the reason says
-       ``déjà au cahier de 2025-2026 (soumis) : rien à saisir, rien à pointer ici`` and
-       ``earlier_locked`` is set.
+       (submitted, closed), a pair whose statement line is dated after its end is still
+       pointed (the August cheque cashed in October: its CRF, as of 31/08, is
+       unchanged; the reason says so), but one dated on or before its end cannot be
+       (``Pair.locked``): the reason says ``déjà au cahier de 2025-2026 (soumis) : rien
+       à saisir, rien à pointer ici`` and ``earlier_locked`` is set.
     7. **Already pointed.** Lines left over are matched, by the same rules, against
        ``pointed`` (the entries already ticked: a statement overlapping the previous one),
        then against ``earlier_pointed`` (last year's ticked lines: a statement straddling
@@ -390,6 +402,8 @@ def match(lines: Sequence[StatementLine], unpointed: Iterable[BankLine], *, igno
     earlier_pairs, left = _assign(left, earlier)
     prev_end = previous.end if previous is not None else (
         exercice.start - timedelta(days=1) if exercice is not None else None)
+    earlier_pairs = [replace(p, locked=locked and (prev_end is None or p.line.date <= prev_end))
+                     for p in earlier_pairs]
     earlier_pairs = [replace(p, exercice=prev_name or "précédent",
                              reason=_earlier_reason(p, prev_name, prev_end, previous if locked else None))
                      for p in earlier_pairs]
@@ -416,7 +430,7 @@ def match(lines: Sequence[StatementLine], unpointed: Iterable[BankLine], *, igno
         earlier_pairs=tuple(sorted(earlier_pairs, key=lambda p: _line_key(p.line))),
         earlier_remaining=tuple(earlier_remaining),
         earlier_exercice=(prev_name or "précédent") if (previous is not None or earlier or earlier_pointed) else "",
-        earlier_locked=locked)
+        earlier_locked=any(p.locked for p in earlier_pairs))
 
 
 def _previous_name(exercice: Period | None) -> str:
@@ -432,8 +446,10 @@ def _next_name(exercice: Period) -> str:
 
 
 def _earlier_reason(p: Pair, name: str, end: date | None, locked: PreviousPeriod | None) -> str:
-    if locked is not None:
+    if locked is not None and p.locked:
         return REASON_EARLIER_LOCKED.format(name=name, state=locked.state, why=p.reason)
+    if locked is not None and end is not None:
+        return REASON_EARLIER_LATE.format(piece=p.entry.piece, name=name, state=locked.state, end=end, why=p.reason)
     if end is None:  # no exercice given at all: say what is known
         return f"pièce {p.entry.piece} de l'exercice précédent, non pointée ({p.reason})"
     return REASON_EARLIER.format(piece=p.entry.piece, name=name, end=end, why=p.reason)

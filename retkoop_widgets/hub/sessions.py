@@ -14,6 +14,7 @@ API tokens survive too. Here ending a session is done on the server side:
   or coop change, an AD's reset from the dashboard, all from another process. Stamps are
   kept in the hub's data folder (0600) so a hub restart still notices. It also clears the
   login throttle of the logins ``retkoop user unlock``/``reset`` released.
+  An account deleted or moved to a role without code also loses its OS user and home.
 * ``NoTokenPageHandler``: mandataires have no use for API tokens and get no token page (the
   ``tokens`` scope is not theirs either, see ``hub_config``).
 """
@@ -146,9 +147,27 @@ class SessionWatch:
                 self.known[login] = stamps[login]
             else:
                 del self.known[login]
+        for login in ended:
+            await asyncio.to_thread(self._drop_os_user, accounts, login)
         if ended:
             self._save()
         return ended
+
+    @staticmethod
+    def _drop_os_user(accounts, login: str) -> None:
+        """An account deleted, or moved to a role that runs no code, loses its OS user and
+        home (``isolation.remove_os_user``); a lock or a reset keeps them (the work stays)."""
+        from ..domain.actor import ANALYSTE, FORMATEUR
+        from ..domain.errors import NotFound
+        from . import isolation
+        if os.geteuid() != 0 or isolation.lookup(isolation.os_user_name(login)) is None:
+            return
+        try:
+            keep = accounts.profile(login).role in (FORMATEUR, ANALYSTE)
+        except NotFound:
+            keep = False
+        if not keep:
+            isolation.remove_os_user(login)
 
     def changed(self, login: str, stamp: str | None) -> bool:
         old = self.known.get(login)

@@ -200,7 +200,7 @@ def read_grid(data: bytes, filename: str = "cahier") -> Grid:
         return Grid(kind, filename, [_read_csv(data)])
     what = {"xls": "un classeur Excel 97-2003 (.xls)", "pdf": "un PDF",
             "zip": "une archive ZIP qui n'est ni un classeur XLSX ni un classeur ODS"}[kind]
-    raise ValidationError(Problem(f"{filename} est {what} : enregistrez le cahier au format .xlsx, .ods ou "
+    raise ValidationError(Problem(f"ce fichier est {what} : enregistrez le cahier au format .xlsx, .ods ou "
                                   "« CSV UTF-8 (délimité par des points-virgules) »", "fichier", filename))
 
 
@@ -419,6 +419,8 @@ def classify(header: str, chart: Chart) -> tuple[str, str]:
     if "regie" in ws or "avance" in ws:
         return "?", (f"« {header} » : une régie d'avance n'a pas de colonne à elle : indiquez « banque_sortie » "
                      "/ « caisse_sortie » ou « ignorer » dans un fichier de colonnes")
+    if words in (["n"], ["no"], ["num"], ["numero"]):
+        return "piece", ""
     if ws <= _IN | _OUT | _STOP:
         return "?", f"« {header} » : entrée ou sortie de quoi, banque ou caisse ? (la colonne ne le dit pas)"
     place = "banque" if ws & _BANK else "caisse" if ws & _CASH else None
@@ -427,7 +429,7 @@ def classify(header: str, chart: Chart) -> tuple[str, str]:
         return f"{place}_{way}", ""
     if place and not any(w.isdigit() for w in words) and not ws & {"cheque", "cheques", "chq", "date"}:
         return "?", f"« {header} » : entrée ou sortie de {place} ? (la colonne ne le dit pas)"
-    if words in (["n"], ["no"], ["num"], ["numero"]) or ws & {"npiece", "nopiece"}:
+    if ws & {"npiece", "nopiece"}:
         return "piece", ""
     if words in (["p"],):
         return "pointe", ""
@@ -947,7 +949,10 @@ def to_drafts(grid: Grid, mapping: Mapping, chart: Chart
     ``Books.import_drafts``, and every problem of the file (the mapping's, each cell's, each
     line's accounting), each located. Import only when ``problems`` is empty; the drafts
     are then complete."""
-    sheet = _sheet_of(grid, mapping)
+    try:
+        sheet = _sheet_of(grid, mapping)
+    except ValidationError as err:
+        return [], list(err.problems)
     problems = _mapping_problems(sheet, mapping, chart)
     if problems:
         return [], problems

@@ -17,7 +17,7 @@ from ..domain.cash import COINS, NOTES, denomination_label
 from ..domain.chart import Chart
 from ..domain.crf import Crf
 from ..domain.exercice import STATE_LABELS
-from ..domain.ledger import CahierLine
+from ..domain.ledger import Alert, CahierLine
 from .fmt import day, esc, eur, num
 
 # Fixed rows per printed cahier page: WeasyPrint cannot sum per page, so we paginate
@@ -264,10 +264,21 @@ def subsidies_html(crf: Crf) -> str:
 </section>"""
 
 
-def alerts_html(crf: Crf) -> str:
-    if not crf.alerts:
+def alerts_html(crf: Crf, cahier: Sequence[CahierLine] | None = None) -> str:
+    """« Points d'attention ». With ``cahier``, the cash-count gap is the one the arrêté de
+    caisse block prints (count against the book at the count's date, now), so the page never
+    says « Caisse juste » in one place and « écart » in the other."""
+    alerts = list(crf.alerts)
+    cc = crf.cash_count
+    if cahier is not None and cc is not None:
+        alerts = [a for a in alerts if a.code != "ecart_caisse"]
+        gap = cc.total - book_cash_at(crf, cahier, cc.date)
+        if gap:
+            alerts.append(Alert("ecart_caisse", f"arrêté de caisse du {day(cc.date)} : {cash_verdict(gap).lower()}",
+                                date=cc.date))
+    if not alerts:
         return ""
-    items = "".join(f"<li>{esc(a.message[:1].upper() + a.message[1:])}</li>" for a in crf.alerts)
+    items = "".join(f"<li>{esc(a.message[:1].upper() + a.message[1:])}</li>" for a in alerts)
     return f'<section class="block alerts"><h3>Points d\'attention</h3><ul>{items}</ul></section>'
 
 
@@ -334,7 +345,8 @@ def crf_blocks(d: CrfData, generated: datetime | None = None) -> list[str]:
     generated = generated or datetime.now()
     crf = d.crf
     return [crf_header_html(d, generated), accounts_html(crf), balance_html(crf), reconciliation_html(crf),
-            cash_html(crf, d.cahier), subsidies_html(crf), charts_html(crf, d.cahier), alerts_html(crf), signature_html(d)]
+            cash_html(crf, d.cahier), subsidies_html(crf), charts_html(crf, d.cahier), alerts_html(crf, d.cahier),
+            signature_html(d)]
 
 
 # --------------------------------------------------------------------------- cahier

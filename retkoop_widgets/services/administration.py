@@ -2,6 +2,8 @@
 
 Every function takes the ``Books`` of the acting user first and runs in the guard of
 ``services.guard`` (permission through ``Actor``; one unit of work; audited writes).
+AD and coop codes and names are checked by ``domain.text.text_problems`` (column length,
+forbidden characters) before any lookup or write: one French refusal on every store.
 """
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from ..domain import numbering
 from ..domain.chart import Chart, parse_chart_csv
-from ..domain.errors import Conflict, Forbidden, NotFound, ValidationError
+from ..domain.errors import Conflict, Forbidden, NotFound, Problem, ValidationError
+from ..domain.text import text_problems
 from ..storage.records import Ad, Coop
 from .guard import reading, writing
 
@@ -17,17 +20,26 @@ if TYPE_CHECKING:  # pragma: no cover
     from .books import Books
 
 
+def _require_texts(*checks: tuple[str, str, str]) -> None:
+    """Refuse at once every (value, field of ``domain.text.LIMITS``, form field) that is
+    too long for its column or holds a forbidden character."""
+    problems = [Problem(p.message, form) for value, field, form in checks for p in text_problems(value, field)]
+    if problems:
+        raise ValidationError(problems)
+
+
 def add_ad(books: "Books", code: str, name: str) -> None:
-    code = code.strip().upper()
-    if not code or not name.strip():
+    code, name = (code or "").strip().upper(), (name or "").strip()
+    if not code or not name:
         raise ValidationError("le code et le nom de l'AD sont obligatoires", "code")
+    _require_texts((code, "ad_code", "code"), (name, "ad_name", "name"))
     if not books.actor.may_create_ad:
         raise Forbidden("seul l'administrateur de la plateforme crée une AD")
     with writing(books) as w:
         if w.repo.ad(code):
             raise Conflict(f"l'AD {code} existe déjà")
-        w.repo.add_ad(Ad(code, name.strip()))
-        w.audit("create", "ad", code, after={"name": name.strip()})
+        w.repo.add_ad(Ad(code, name))
+        w.audit("create", "ad", code, after={"name": name})
 
 
 def ads(books: "Books") -> list[tuple[str, str]]:
@@ -37,6 +49,7 @@ def ads(books: "Books") -> list[tuple[str, str]]:
 
 def import_chart(books: "Books", ad: str, csv_text: str, source: str = "fichier") -> Chart:
     chart = parse_chart_csv(csv_text, source)
+    _require_texts((ad, "ad_code", "ad"))
     with writing(books) as w:
         if w.repo.ad(ad) is None:
             raise NotFound(f"AD « {ad} » inconnue")
@@ -54,9 +67,10 @@ def chart(books: "Books", coop: str) -> Chart:
 
 def add_coop(books: "Books", code: str, name: str, ad: str, *, numbering_mode: str = numbering.SINGLE,
              training: bool = False) -> None:
-    code, ad = code.strip().upper(), ad.strip().upper()
-    if not code or not name.strip():
+    code, ad, name = (code or "").strip().upper(), (ad or "").strip().upper(), (name or "").strip()
+    if not code or not name:
         raise ValidationError("le code et le nom de la coopérative sont obligatoires", "code")
+    _require_texts((code, "coop_code", "code"), (name, "coop_name", "name"), (ad, "ad_code", "ad"))
     if numbering_mode not in (numbering.SINGLE, numbering.SPLIT):
         raise ValidationError("numérotation « unique » ou « RD » (recettes / dépenses)", "numbering")
     with writing(books) as w:
@@ -66,9 +80,9 @@ def add_coop(books: "Books", code: str, name: str, ad: str, *, numbering_mode: s
             raise Forbidden(f"{books.actor.login} ne peut pas créer de coopérative dans {ad}")
         if w.repo.coop(code):
             raise Conflict(f"la coopérative {code} existe déjà")
-        w.repo.add_coop(Coop(code, name.strip(), ad, numbering_mode, training))
+        w.repo.add_coop(Coop(code, name, ad, numbering_mode, training))
         w.audit("create", "coop", code, coop=code,
-                after={"name": name.strip(), "ad": ad, "numbering": numbering_mode, "training": training})
+                after={"name": name, "ad": ad, "numbering": numbering_mode, "training": training})
 
 
 def coop_info(books: "Books", code: str) -> dict:

@@ -10,8 +10,8 @@ from ..domain.crf import Crf, crf_from_totals
 from ..domain.errors import NotFound
 from ..domain.exercice import parse_name
 from ..domain.inventory import DurableExpense, compare_register, durable_goods_codes
-from ..domain.ledger import Alert, review_treasury
-from .guard import reading
+from ..domain.ledger import Alert, TreasuryLine, review_treasury
+from .guard import exercice_name, reading
 
 if TYPE_CHECKING:  # pragma: no cover
     from .books import Books
@@ -28,8 +28,15 @@ def _durable_expenses(found: Sequence[tuple[str, DurableExpense]], codes: frozen
     return sorted((x for x in by_entry.values() if x.amount), key=lambda x: (x.date, x.entry_id))
 
 
+def _carried(found, name: str) -> list[TreasuryLine]:
+    """An earlier exercice's late lines as ``TreasuryLine`` naming their year."""
+    return [TreasuryLine(e.piece, e.date, e.libelle, e.bank, e.cash, e.cheque, e.pointed, e.statement_date,
+                         e.changed_after_pointage, e.id, name) for e in found]
+
+
 def crf(books: "Books", coop: str, name: str) -> Crf:
-    """The compte rendu financier of one exercice (see ``crfs``)."""
+    """The compte rendu financier of one exercice (see ``crfs``); ``name`` as typed."""
+    name = exercice_name(name)
     return crfs(books, [(coop, name)])[(coop, name)]
 
 
@@ -39,7 +46,14 @@ def crfs(books: "Books", wanted: Sequence[tuple[str, str]]) -> dict[tuple[str, s
     reports on (``ledger.review_treasury``), cash counts, subsidies and the inventory
     check — each ONE statement for all the pairs, so an AD's overview of 650 coops
     costs a dozen queries instead of 650 × 10. Every coop is permission-checked; an
-    unknown coop or exercice raises as ``crf`` always did."""
+    unknown coop or exercice raises as ``crf`` always did.
+
+    Year-end continuity: each CRF also carries the bank lines of the coop's EARLIER
+    exercices still not on the statement at its end (``Crf.outstanding_previous``; one
+    more query, ``late_bank_lines_many``), so a cheque of August 2026 not cashed by
+    31/08/2027 is in 2026-2027's reconciliation with its year, and its statement balance
+    accounts for it. Everything is as of the exercice's end: pointing such a line later,
+    on a statement dated after that end, changes no CRF already reported."""
     wanted = list(dict.fromkeys(wanted))
     today = books.today()
     with reading(books) as r:
@@ -63,6 +77,11 @@ def crfs(books: "Books", wanted: Sequence[tuple[str, str]]) -> dict[tuple[str, s
         durable_codes = {ad: durable_goods_codes(chart) for ad, chart in charts.items()}
         ends = {x.id: x.end for x in chosen.values()}
         movements, details = repo.treasury_movements_many(ids), repo.treasury_details_many(ids, today, ends)
+        latest: dict[str, date] = {}  # per coop, the latest start asked: earlier exercices end before it
+        for x in chosen.values():
+            latest[x.coop] = max(latest.get(x.coop, x.start), x.start)
+        earlier = {x.id: x for x in exercices.values() if x.coop in latest and x.end < latest[x.coop]}
+        late = repo.late_bank_lines_many({x.id: x.end for x in earlier.values()}) if earlier else {}
         totals, expenses = repo.ventilation_totals_many(ids, set().union(*durable_codes.values()))
         counts, subsidies = repo.cash_counts_many(ids), repo.subsidies_many(ids)
         submissions = repo.submissions_many(ids)
@@ -70,7 +89,9 @@ def crfs(books: "Books", wanted: Sequence[tuple[str, str]]) -> dict[tuple[str, s
         out = {}
         for (code, name), ex in chosen.items():
             c, xid = coops[code], ex.id
-            review = review_treasury(ex, movements[xid], details[xid], today)
+            carried = [line for x in earlier.values() if x.coop == code and x.end < ex.start
+                       for line in _carried(late[x.id], x.name)]
+            review = review_treasury(ex, movements[xid], details[xid], today, carried)
             mine = _durable_expenses(expenses[xid], durable_codes[c.ad_code])
             submitted_at = submissions[xid].submitted_at
             out[(code, name)] = crf_from_totals(

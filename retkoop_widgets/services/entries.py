@@ -37,9 +37,11 @@ class ExerciceSnapshot:
 
 
 # -- helpers -------------------------------------------------------------------------
-def prepare(chart: Chart, c: Coop, ex: Exercice, draft: EntryDraft, used: numbering.PieceAllocator) -> Entry:
+def prepare(chart: Chart, c: Coop, ex: Exercice, draft: EntryDraft, used: numbering.PieceAllocator,
+            today: date | None = None) -> Entry:
     """Validate a draft and give it its pièce (the next free one when empty); adds the
-    pièce to ``used``. Must run under the exercice lock (``writing``)."""
+    pièce to ``used``. Must run under the exercice lock (``writing``). ``today``: a
+    statement date after it is refused (``domain.entry.pointage_problems``)."""
     piece = (draft.piece or "").strip()
     if not piece:
         probe = build_entry(replace(draft, piece="?"), chart, start=ex.start, end=ex.end, exercice_name=ex.name)
@@ -48,7 +50,8 @@ def prepare(chart: Chart, c: Coop, ex: Exercice, draft: EntryDraft, used: number
         raise ValidationError(Problem(f"la pièce {piece} est déjà utilisée dans l'exercice {ex.name} "
                                       f"(prochain numéro libre : {used.next(piece.rstrip('0123456789'))})",
                                       "piece"))
-    entry = build_entry(replace(draft, piece=piece), chart, start=ex.start, end=ex.end, exercice_name=ex.name)
+    entry = build_entry(replace(draft, piece=piece), chart, start=ex.start, end=ex.end, exercice_name=ex.name,
+                        today=today)
     used.add(piece)
     return entry
 
@@ -74,7 +77,7 @@ def record_entry(books: "Books", coop: str, name: str, draft: EntryDraft) -> Ent
     with writing(books, coop, name) as w:
         ex = w.exercice
         entry = prepare(w.repo.chart(w.coop.ad_code), w.coop, ex, draft,
-                        numbering.PieceAllocator(w.repo.pieces(ex.id)))
+                        numbering.PieceAllocator(w.repo.pieces(ex.id)), today=books.today())
         (new_id,) = w.repo.add_entries(ex.id, [entry], books.actor.login, books.now())
         entry = replace(entry, id=new_id, version=1)
         w.audit("create", "entry", entry.id, after=entry_snapshot(entry))
@@ -91,7 +94,7 @@ def update_entry(books: "Books", entry_id: int, expected_version: int, draft: En
                                    or any(d.piece == piece for d in w.repo.deleted_pieces(ex.id))):
             raise ValidationError(f"la pièce {piece} est déjà utilisée dans l'exercice {ex.name}", "piece")
         new = build_entry(replace(draft, piece=piece), w.repo.chart(w.coop.ad_code), start=ex.start,
-                          end=ex.end, exercice_name=ex.name)
+                          end=ex.end, exercice_name=ex.name, today=books.today())
         flagged = old.changed_after_pointage or (old.pointed and old.money_signature() != new.money_signature())
         new = replace(new, changed_after_pointage=flagged)
         version = w.repo.update_entry(entry_id, new, books.actor.login, books.now())
@@ -126,33 +129,44 @@ def deleted_pieces(books: "Books", coop: str, name: str) -> list[numbering.Delet
 def import_drafts(books: "Books", coop: str, name: str, drafts: Sequence[tuple[str, EntryDraft]],
                   source: str = "import") -> list[Entry]:
     """Save all drafts or none. ``drafts`` are (location, draft); every problem is
-    reported with its location (``ligne 12, pièce D014``)."""
+    reported with its location (``ligne 12, pièce D014``).
+
+    The drafts with a pièce are taken first, then the blank ones: a blank pièce is
+    numbered after every pièce the file types (three blank lines then ``003`` give
+    ``004``, ``005``, ``006`` and ``003``), never one a later line claims. Entries are
+    saved, and problems reported, in file order."""
+    drafts = list(drafts)
     with writing(books, coop, name) as w:
         c, ex = w.coop, w.exercice
         used = numbering.PieceAllocator(w.repo.pieces(ex.id))
         chart = w.repo.chart(c.ad_code)
-        problems: list[Problem] = []
-        ready: list[Entry] = []
+        problems: list[tuple[int, Problem]] = []
+        ready: list[tuple[int, Entry]] = []
         in_file: dict[str, str] = {}
-        for where, draft in drafts:
+        typed = [i for i, (_, d) in enumerate(drafts) if (d.piece or "").strip()]
+        blank = [i for i, (_, d) in enumerate(drafts) if not (d.piece or "").strip()]
+        for i in typed + blank:
+            where, draft = drafts[i]
             piece = (draft.piece or "").strip()
             if piece and piece in in_file:
-                problems.append(Problem(f"pièce {piece} en double (déjà {in_file[piece]})", "piece", where))
+                problems.append((i, Problem(f"pièce {piece} en double (déjà {in_file[piece]})", "piece", where)))
                 continue
             try:
-                e = prepare(chart, c, ex, draft, used)
+                e = prepare(chart, c, ex, draft, used, today=books.today())
             except ValidationError as err:
-                problems.extend(p.located(where) for p in err.problems)
+                problems.extend((i, p.located(where)) for p in err.problems)
                 continue
             in_file[e.piece] = where
-            ready.append(e)
+            ready.append((i, e))
         if problems:
-            raise ValidationError(problems)
+            problems.sort(key=lambda x: x[0])  # stable: a line's own problems keep their order
+            raise ValidationError([p for _, p in problems])
+        ready = [e for _, e in sorted(ready, key=lambda x: x[0])]
         ids = w.repo.add_entries(ex.id, ready, books.actor.login, books.now())
         saved = [replace(e, id=i, version=1) for e, i in zip(ready, ids)]
         now = books.now()
-        w.repo.audit_many([{"at": now, "actor": books.actor.login, "action": "create", "coop_code": coop,
-                            "exercice": name, "object_type": "entry", "object_id": str(e.id),
+        w.repo.audit_many([{"at": now, "actor": books.actor.login, "action": "create", "coop_code": c.code,
+                            "exercice": ex.name, "object_type": "entry", "object_id": str(e.id),
                             "before": None, "after": entry_snapshot(e), "reason": f"import {source}"}
                            for e in saved])
         w.audit("import", "exercice", ex.id, after={"source": source, "ecritures": len(saved),

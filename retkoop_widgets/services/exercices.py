@@ -11,10 +11,10 @@ from datetime import date
 from typing import TYPE_CHECKING, Sequence
 
 from ..domain.errors import Conflict, Forbidden, ValidationError
-from ..domain.exercice import CLOSED, OPEN, REOPENED, SUBMITTED, Exercice, next_name, parse_name
+from ..domain.exercice import CLOSED, OPEN, REOPENED, SUBMITTED, Exercice, next_name
 from ..domain.ledger import balances_at
 from ..storage.records import Submission
-from .guard import reading, writing
+from .guard import exercice_name, reading, writing
 
 if TYPE_CHECKING:  # pragma: no cover
     from .books import Books
@@ -27,12 +27,14 @@ def current(exercices: Sequence[Exercice]) -> Exercice | None:
 
 
 def open_exercice(books: "Books", coop: str, name: str, opening_bank: int = 0, opening_cash: int = 0) -> Exercice:
-    parse_name(name)
+    """Open ``name`` (any way a person types it: ``2025/2026`` opens ``2025-2026``)."""
+    name = exercice_name(name)
     if opening_cash < 0:
         raise ValidationError("le solde d'ouverture de la caisse ne peut pas être négatif", "caisse")
     with writing(books, coop) as w:
-        if w.repo.exercice(coop, name):
-            raise Conflict(f"l'exercice {name} de {coop} est déjà ouvert")
+        existing = w.repo.exercice(coop, name)
+        if existing is not None:  # « déjà ouvert », « clos » or « soumis »: what it is
+            raise Conflict(existing.already_exists_message())
         ex = w.repo.add_exercice(Exercice(coop, name, opening_bank, opening_cash, OPEN, version=1))
         w.audit("open", "exercice", ex.id, exercice=name, after={"banque": opening_bank, "caisse": opening_cash})
     return ex
@@ -101,6 +103,7 @@ def reopen_exercice(books: "Books", coop: str, name: str, reason: str) -> Exerci
 
 def close_exercice(books: "Books", coop: str, name: str) -> Exercice:
     """Close the exercice and carry its closing balances into the next one's opening."""
+    name = exercice_name(name)  # next_name needs the one name
     with writing(books, coop, name, writable=False) as w:
         ex = w.exercice
         closed = replace(ex.to(CLOSED), version=ex.version + 1)

@@ -19,6 +19,12 @@
 A use case that reaches its exercice through a record (an entry, a subsidy, a good)
 opens ``writing(books)`` and calls ``w.require_coop`` / ``w.lock`` itself, in that order.
 ``reading`` is the same without lock, state, version or audit (and never commits).
+
+An exercice name given by a caller goes through ``exercice_name`` (the domain's
+``normalise_exercice_name``) here, in ``Scope.lock``, before any lookup: ``2025/2026``,
+`` 2025 - 2026 `` or ``25-26`` reach the exercice ``2025-2026``, what is not a school year
+gets the domain's French refusal on every store. Inside the block, use
+``w.exercice.name``, never the name the caller typed.
 """
 from __future__ import annotations
 
@@ -26,12 +32,20 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Iterator
 
 from ..domain.errors import Conflict, NotFound
-from ..domain.exercice import Exercice, parse_name
+from ..domain.exercice import Exercice, normalise_exercice_name
+from ..domain.text import printable, text_problems
 from ..storage.records import Coop
 from ..storage.uow import DuplicateKey
 
 if TYPE_CHECKING:  # pragma: no cover
     from .books import Books
+
+
+def exercice_name(name: str) -> str:
+    """The one name of the exercice a caller typed (``2025/2026`` → ``2025-2026``); refuses
+    in French what is not a school year. Every ``Books`` entry point that takes an exercice
+    name calls it (through ``Scope.lock``, or itself when it reads no exercice row)."""
+    return normalise_exercice_name(name)
 
 
 class Scope:
@@ -46,10 +60,12 @@ class Scope:
 
     # -- permission ------------------------------------------------------------------
     def require_coop(self, code: str) -> Coop:
-        """The coop, if it exists and the acting user may read (write) it."""
-        c = self.repo.coop(code)
+        """The coop, if it exists and the acting user may read (write) it. A code no coop
+        can have (too long, a NUL byte…) is unknown without a lookup: PostgreSQL would
+        refuse the query in English."""
+        c = None if text_problems(code, "coop_code") else self.repo.coop(code)
         if c is None:
-            raise NotFound(f"coopérative « {code} » inconnue")
+            raise NotFound(f"coopérative « {printable(code[:40])} » inconnue")
         self.books.actor.require(self.write, c.code, c.ad_code, c.training)
         self.coop = c
         return c
@@ -60,9 +76,9 @@ class Scope:
         required writable unless ``writable=False`` (reopen, close: the state machine
         decides those)."""
         self.require_coop(coop)
+        name = exercice_name(name)
         ex = self.repo.exercice(coop, name, lock=self.write)
         if ex is None:
-            parse_name(name)
             raise NotFound(f"l'exercice {name} de la coopérative {coop} n'est pas ouvert "
                            f"(retkoop exercice open {coop} {name})")
         if self.write and writable:

@@ -10,8 +10,8 @@ there). Nothing is written between the two, so an abandoned proposal costs nothi
 Why the previous exercice is read too: an exercice ends on 31 August, so a cheque written
 on 25 August is cashed in September and appears on a statement the mandataire imports
 while working in the next exercice. That line is already in last year's cahier: the
-proposal must say so (and let it be pointed there while that exercice is still open),
-never suggest entering it again.
+proposal must say so (and let it be pointed there, even once that exercice is submitted
+or closed when the statement is dated after its end), never suggest entering it again.
 
 The balances the file prints (OFX ``LEDGERBAL``, CFONB 01/07, a CSV's « Solde » rows) are
 compared with the book's pointed bank balance on their day (``Matching.checks``): a gap
@@ -30,6 +30,7 @@ from ..domain.entry import Entry
 from ..domain.statement import BalanceCheck, Matching, Statement, book_pointed_balance, match
 from ..io.statement import parse_statement
 from .books import Books
+from .pointage import carried_lines
 
 
 def previous_exercice(books: Books, coop: str, exercice: str) -> Exercice | None:
@@ -57,8 +58,10 @@ def propose(books: Books, coop: str, exercice: str, data: bytes | str,
     whoever reads this exercice reads the previous one too).
 
     A previous exercice that no longer accepts writes (submitted, closed) is still read:
-    its pairs come back with ``earlier_locked`` set, shown as "déjà au cahier … rien à
-    saisir, rien à pointer ici" and not offered for pointing (``Matching.pointable``).
+    its pairs on statement lines dated after its end are offered for pointing (its CRF is
+    as of 31/08 and does not change); those dated on or before its end come back
+    ``Pair.locked`` (``earlier_locked`` set), shown as "déjà au cahier … rien à saisir,
+    rien à pointer ici" and not offered (``Matching.pointable``).
 
     ``Matching.format`` names the file's format; ``Matching.checks`` compares each balance
     the file prints with the book's pointed balance on its day (``balance_checks``)."""
@@ -70,24 +73,29 @@ def propose(books: Books, coop: str, exercice: str, data: bytes | str,
               pointed=[e for e in bank if e.pointed], exercice=current,
               earlier=[e for e in prev_bank if not e.pointed],
               earlier_pointed=[e for e in prev_bank if e.pointed], previous=prev)
-    return replace(m, format=statement.format, checks=balance_checks(statement, m, current, bank, prev, prev_bank))
+    carried = carried_lines(books, coop, exercice) if statement.balances else []
+    return replace(m, format=statement.format,
+                   checks=balance_checks(statement, m, current, bank, prev, prev_bank, carried))
 
 
 def balance_checks(statement: Statement, m: Matching, current: Exercice | None, bank: Sequence[Entry],
-                   prev: Exercice | None, prev_bank: Sequence[Entry]) -> tuple[BalanceCheck, ...]:
+                   prev: Exercice | None, prev_bank: Sequence[Entry], carried: Sequence[Entry] | None = None
+                   ) -> tuple[BalanceCheck, ...]:
     """Each balance of ``statement`` beside the book's pointed bank balance on its day
     (``domain.statement.book_pointed_balance``), the proposal's pointable lines dated on or
     before that day counted as pointed (so a statement whose lines all pair shows ✔ before
     « Pointer » is pressed). The day falls in the exercice worked in — its opening balance,
     less the previous exercice's lines not yet in the bank, plus this exercice's pointed
     lines — or in the previous exercice (the 01 balance of a September statement dated
-    31/08); elsewhere the balance is shown, not compared. Limit: lines unpointed since two
-    exercices back are not read (a cheque outlives a year and eight days at most)."""
+    31/08); elsewhere the balance is shown, not compared. ``carried``: every earlier
+    exercice's bank lines not in the bank when this one opened (``pointage.carried_lines``;
+    ``prev_bank`` when not given)."""
     out: list[BalanceCheck] = []
     for b in statement.balances:
         extra = [p.entry for p in m.pointable if p.line.date <= b.day]
         if current is not None and current.start <= b.day <= current.end:
-            book = book_pointed_balance(current.opening_bank, bank, b.day, carried=prev_bank, extra=extra)
+            book = book_pointed_balance(current.opening_bank, bank, b.day,
+                                        carried=prev_bank if carried is None else carried, extra=extra)
         elif prev is not None and prev.start <= b.day <= prev.end:
             extra = [p.entry for p in m.pointable if p.exercice and p.line.date <= b.day]
             book = book_pointed_balance(prev.opening_bank, prev_bank, b.day, extra=extra)
@@ -102,9 +110,10 @@ def apply(books: Books, coop: str, exercice: str, entry_ids: Iterable[int], stat
     """Point ``entry_ids`` on the statement of ``statement_date``; returns how many changed.
 
     All or nothing: every id must be an *unpointed bank line of this exercice or of the
-    previous one* dated on or before the statement, and a line of the previous exercice
-    needs that exercice still open (a submitted or closed year is not pointed from the
-    next one: its line is already in its cahier, there is nothing to do here); else
+    previous one* dated on or before the statement, and a line of a submitted or closed
+    previous exercice needs a statement dated after that exercice's end (the August
+    cheque cashed in October is pointed; that exercice's CRF, as of 31/08, does not
+    change — ``services.pointage``); else
     nothing is pointed and every problem is listed at once (a proposal made in another
     tab, an entry pointed meanwhile, a statement date moved before a line). The write
     itself is ONE ``Books.point`` over both exercices: one transaction, audited (each
@@ -127,9 +136,11 @@ def apply(books: Books, coop: str, exercice: str, entry_ids: Iterable[int], stat
             also = f" ni dans l'exercice {prev.name}" if prev is not None else ""
             problems.append(Problem(f"l'écriture n° {entry_id} n'est pas dans l'exercice {exercice}{also} de {coop} "
                                     "(supprimée entre-temps ?)", "pointage"))
-        elif entry_id in earlier and not prev.writable:
+        elif entry_id in earlier and not prev.writable and statement_date <= prev.end:
             problems.append(Problem(f"la pièce {e.piece} est au cahier de l'exercice {prev.name}, {prev.state} : "
-                                    "elle ne peut plus y être pointée. Rien à saisir, rien à pointer ici", "pointage"))
+                                    f"elle ne peut plus y être pointée sur un relevé du {prev.end:%d/%m/%Y} ou "
+                                    f"d'avant (son compte rendu au {prev.end:%d/%m/%Y} ne doit pas changer). "
+                                    "Rien à saisir ici", "pointage"))
         elif not e.bank:
             problems.append(Problem(f"la pièce {piece} ne passe pas par la banque : elle ne peut pas être "
                                     "pointée", "pointage"))

@@ -301,6 +301,27 @@ class Repository(InventoryRepository):
                                               _day(r[9]), bool(r[10]), r[1]))
         return out
 
+    def late_bank_lines_many(self, ends: dict[int, date]) -> dict[int, list[TreasuryLine]]:
+        """Per exercice id: its bank lines NOT on the statement of its end (``ends[id]``):
+        unpointed, or pointed on a statement dated after that end — what a LATER
+        exercice's reconciliation may still have to carry (``ledger.review_treasury``'s
+        ``carried``). A narrow scan, chunked like the others; few rows come back."""
+        e = orm.EntryRow
+        ids = list(ends)
+        out: dict[int, list[TreasuryLine]] = {i: [] for i in ids}
+        for chunk in _chunks(ids):
+            by_end: dict[date, list[int]] = {}
+            for i in chunk:
+                by_end.setdefault(ends[i], []).append(i)
+            late = [and_(_among(e.exercice_id, xs), e.statement_date > end) for end, xs in by_end.items()]
+            for r in self.s.connection().execute(
+                    select(e.exercice_id, e.id, e.piece, _raw(e.date), e.libelle, e.bank, e.cash, e.cheque,
+                           e.pointed, _raw(e.statement_date), e.changed_after_pointage)
+                    .where(_among(e.exercice_id, chunk), e.bank != 0, or_(e.pointed.is_(False), *late))).all():
+                out[r[0]].append(TreasuryLine(r[2], _day(r[3]), r[4], r[5], r[6], r[7] or "", bool(r[8]),
+                                              _day(r[9]), bool(r[10]), r[1]))
+        return out
+
     def ventilation_totals_many(self, ids: list[int], durable_codes: Collection[str] = ()
                                 ) -> tuple[dict[int, dict[str, int]], dict[int, list[tuple[str, DurableExpense]]]]:
         """Per exercice: the signed total of each charge/produit account, and the entries

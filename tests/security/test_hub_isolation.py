@@ -126,3 +126,23 @@ def test_homes_of_code_running_roles_are_private(platform):
     assert {h.name for h in homes.iterdir()} >= {"ana", "formatrice"}
     for home in homes.iterdir():
         assert stat.S_IMODE(home.stat().st_mode) == 0o700 and home.stat().st_uid != 0, home
+
+
+def test_an_analyst_moved_to_another_role_loses_os_user_server_and_home(platform):
+    """Created by the platform, removed by it: a role change ends the session and removes
+    the OS user and its home (nothing of the analyst's access survives)."""
+    import time
+    from sqlalchemy import text
+    from retkoop_widgets.hub.isolation import lookup, os_user_name
+    from retkoop_widgets.services import Books
+    entry = lookup(os_user_name("ana"))
+    assert entry is not None  # made at the analyst's first start (tests above)
+    home = Path(entry.pw_dir)
+    with Books(platform.settings.db_url).engine.begin() as c:  # what an operator's SQL would do
+        c.execute(text("UPDATE app_user SET role = 'mandataire', coop_code = 'AD76-0102' WHERE login = 'ana'"))
+    deadline = time.monotonic() + 60
+    while lookup(os_user_name("ana")) is not None and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert lookup(os_user_name("ana")) is None
+    assert not home.exists()
+    assert hub_pid_of_server("ana") is None
