@@ -257,10 +257,8 @@ def test_deleted_pieces_are_listed_struck_through_after_the_cahier():
 
 
 def test_the_printed_cahier_ends_with_the_deleted_pieces(sqlite_books, tmp_path):
-    """End to end once the service keeps deleted pièce numbers (``Books.deleted_pieces``)."""
+    """The service keeps deleted pièce numbers (``Books.deleted_pieces``); the PDF prints them."""
     from retkoop_widgets.reports import render_cahier_pdf
-    if not hasattr(sqlite_books, "deleted_pieces"):
-        pytest.skip("Books.deleted_pieces is not there yet (service side of the deleted pièces)")
     ids = seed_known_year(sqlite_books)
     e = next(x for x in sqlite_books.cahier(COOP, EX) if x.entry.id == ids["008"]).entry
     sqlite_books.delete_entry(e.id, e.version, "doublon")

@@ -509,7 +509,5 @@ def show_cahier(coop: str, exercice: str, db_url: str | None = None) -> None:
     books = open_books(db_url)
     ex = books.exercice(coop, exercice)
     pages = cahier_pages(books.cahier(coop, exercice), books.chart(coop), ex, books.coop_info(coop))
-    # ``Books.deleted_pieces`` comes with the service's record of deleted pièces; a service
-    # without it prints the cahier alone
-    deleted = books.deleted_pieces(coop, exercice) if hasattr(books, "deleted_pieces") else ()
-    _display_blocks([*pages, deleted_pieces_html(list(deleted))])
+    # the deleted pièces, struck, after the last page: the paper archive's gaps explained
+    _display_blocks([*pages, deleted_pieces_html(books.deleted_pieces(coop, exercice))])
