@@ -306,3 +306,24 @@ def test_a_file_over_the_limit_is_refused_in_french_and_the_next_one_is_joined(d
     chooser.value.set_files(files=[{"name": "facture.pdf", "mimeType": "application/pdf",
                                     "buffer": b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"}])
     page.wait_for_selector(".rk-jstatus:has-text('facture.pdf joint à la pièce')")
+
+
+def test_a_spreadsheet_cahier_is_taken_over_in_the_browser(dashboard):
+    """Starting mid-year: the teacher's Excel cahier uploaded in the Cahier, its columns
+    guessed, a preview, one click, and the entries are in the books."""
+    from tests.test_spreadsheet_import import base_layout, xlsx_bytes
+    page, db_url, frames = dashboard
+    page.locator(".lm-TabBar-tab", has_text="Cahier").first.click()
+    page.click(".rk-mtoggle")
+    with page.expect_file_chooser() as chooser:
+        page.click(".rk-mupload")
+    chooser.value.set_files(files=[{"name": "cahier-2025.xlsx", "buffer": xlsx_bytes(base_layout()),
+                                    "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}])
+    page.wait_for_selector(".rk-mpreview:has-text('Facture OCCE')")
+    assert "174,50" in page.inner_text(".rk-mpreview")
+    page.click(".rk-mapply")
+    page.wait_for_selector(".rk-mstatus:has-text('importées depuis cahier-2025.xlsx')")
+    page.wait_for_selector(".rk-cahier:has-text('Facture OCCE')")
+    from retkoop_widgets.services import Books
+    assert "Facture OCCE" in {e.libelle for e in Books(db_url, "test").entries("AD76-0421", "2025-2026")}
+    assert not LEAKS.search("\n".join(frames))

@@ -259,6 +259,14 @@ class CahierSection(Section):
         self.releve = ReleveImport(ctx, self.refresh)
         self.releve_box = W.VBox()
         self.releve_btn.observe(self._toggle_releve, "value")
+        # Starting mid-year from a spreadsheet cahier (widgets/reprise.py).
+        self.reprise_btn = W.ToggleButton(description="Reprendre un cahier tableur", icon="table",
+                                          tooltip="Importer le cahier tenu jusqu'ici dans Excel ou LibreOffice",
+                                          layout=W.Layout(width="auto"))
+        self.reprise_btn.add_class("rk-mtoggle")
+        from .reprise import CahierImport
+        self.reprise = CahierImport(ctx, self.refresh)
+        self.reprise_btn.observe(self._toggle_reprise, "value")
         self.confirm = W.HBox()
         self.status = status_line("rk-cstatus")
         self.session_box = W.VBox()
@@ -267,7 +275,8 @@ class CahierSection(Section):
             W.HBox([self.month, self.account, self.mode, self.unpointed, self.text, self.sort]),
             self.session_box, self.releve_box,
             W.HBox([W.HTML('<div class="rk-lbl" style="margin:6px 6px 0 0">Ligne</div>'), self.pick,
-                    self.edit_btn, self.del_btn, self.point_btn, self.session_btn, self.releve_btn]),
+                    self.edit_btn, self.del_btn, self.point_btn, self.session_btn, self.releve_btn,
+                    self.reprise_btn]),
             self.confirm, self.status, self.table,
             W.HBox([self.prev, self.pageinfo, self.next], layout=W.Layout(align_items="center"))])
 
@@ -421,9 +430,17 @@ class CahierSection(Section):
         else:
             self.session_box.children = []
 
+    def _toggle_reprise(self, change) -> None:
+        if change["new"]:
+            self.releve_btn.value = False  # one import panel at a time
+            self.releve_box.children = [self.reprise.box]
+        elif self.releve_box.children and self.releve_box.children[0] is self.reprise.box:
+            self.releve_box.children = []
+
     def _toggle_releve(self, change) -> None:
         if change["new"]:
+            self.reprise_btn.value = False  # one import panel at a time
             self.releve.refresh()
             self.releve_box.children = [self.releve.box]
-        else:
+        elif self.releve_box.children and self.releve_box.children[0] is self.releve.box:
             self.releve_box.children = []
