@@ -225,3 +225,14 @@ def test_three_consecutive_exercices_carry_point_late_and_keep_every_crf(books, 
     assert crf3.closing_bank == 100000 + 50000 - 3000 - 4000 - 4500
     assert crf3.statement_balance == crf3.closing_bank + 3000 == 141500  # the bank: 1 500 € − 40 € − 45 €
     assert [a.code for a in crf3.alerts] == ["cheque_perime"]
+
+
+def test_the_releve_takes_the_exercice_name_as_typed(books, clock):
+    """``2026/2027`` as typed reaches the same exercice and its previous one."""
+    old = books.record_entry(COOP, EX, cheque(date(2026, 8, 25), 4500, "4521045"))
+    books.close_exercice(COOP, EX)
+    clock.day = date(2026, 10, 20)
+    data = "Date;Libellé;Montant\n12/10/2026;CHEQUE N° 4521045;-45,00\n".encode("utf-8")
+    m = releve.propose(books, COOP, "2026/2027", data)
+    assert [(p.entry.id, p.exercice) for p in m.pointable] == [(old.id, EX)]
+    assert releve.apply(books, COOP, "2026/2027", [old.id], m.last_date) == 1

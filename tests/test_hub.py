@@ -103,13 +103,15 @@ def make_platform(root: Path, port: int = PORT):
 def hub(tmp_path_factory):
     from retkoop_widgets.hub.launcher import HubProcess
     settings = make_platform(tmp_path_factory.mktemp("hub"))
-    proc = HubProcess(settings).start()
-    yield proc
-    proc.stop()
     from retkoop_widgets.hub.isolation import remove_os_user
-    for login in ("formatrice", "ana"):
-        remove_os_user(login)
-    shutil.rmtree(settings.homes_dir, ignore_errors=True)
+    try:
+        proc = HubProcess(settings).start()
+        yield proc
+        proc.stop()
+    finally:
+        for login in ("formatrice", "ana"):
+            remove_os_user(login)
+        shutil.rmtree(settings.homes_dir, ignore_errors=True)
 
 
 def login(browser, login: str, password: str = PASSWORD):

@@ -66,7 +66,8 @@ def _pointage(draw, d: date, bank: bool):
         return False, None
     if draw(st.booleans()):
         return True, None
-    return True, d + timedelta(days=draw(st.integers(0, 60)))
+    # never after "today": the books refuse a statement dated in the future
+    return True, min(d + timedelta(days=draw(st.integers(0, 60))), TODAY)
 
 
 @st.composite
@@ -171,6 +172,7 @@ def test_the_books_crf_equals_the_pure_crf_of_its_entries(books, db_url, clock):
     @_db_settings(db_url)
     @given(cahier(max_size=25), st.integers(0, 400), st.booleans())
     def prop(drafts, today_offset, edit_pointed):
+        clock.day = TODAY  # the previous example moved it
         coop = _new_coop(books)
         books.import_drafts(coop, EX, _located(drafts))
         entries = books.entries(coop, EX)

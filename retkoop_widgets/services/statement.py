@@ -25,7 +25,7 @@ from datetime import date
 from typing import Iterable, Sequence
 
 from ..domain.errors import Problem, ValidationError
-from ..domain.exercice import Exercice, parse_name
+from ..domain.exercice import Exercice, normalise_exercice_name, parse_name
 from ..domain.entry import Entry
 from ..domain.statement import BalanceCheck, Matching, Statement, book_pointed_balance, match
 from ..io.statement import parse_statement
@@ -42,6 +42,7 @@ def previous_exercice(books: Books, coop: str, exercice: str) -> Exercice | None
 
 def _exercices(books: Books, coop: str, exercice: str) -> tuple[Exercice | None, Exercice | None]:
     """This exercice and the previous one (``None`` when the coop has none), in one read."""
+    exercice = normalise_exercice_name(exercice)
     start, _ = parse_name(exercice)
     by_name = {x.name: x for x in books.exercices(coop)}
     return by_name.get(exercice), by_name.get(f"{start.year - 1}-{start.year}")
@@ -66,6 +67,7 @@ def propose(books: Books, coop: str, exercice: str, data: bytes | str,
     ``Matching.format`` names the file's format; ``Matching.checks`` compares each balance
     the file prints with the book's pointed balance on its day (``balance_checks``)."""
     statement = parse_statement(data)
+    exercice = normalise_exercice_name(exercice)  # « 2026/2027 » as typed: one name everywhere
     bank = [e for e in books.entries(coop, exercice) if e.bank]  # NotFound / Forbidden first
     current, prev = _exercices(books, coop, exercice)
     prev_bank = [e for e in books.entries(coop, prev.name) if e.bank] if prev is not None else []
@@ -119,6 +121,7 @@ def apply(books: Books, coop: str, exercice: str, entry_ids: Iterable[int], stat
     itself is ONE ``Books.point`` over both exercices: one transaction, audited (each
     record names its line's exercice), refused on a locked exercice or without write
     permission, and refused if a line changed after the read above (``Conflict``)."""
+    exercice = normalise_exercice_name(exercice)
     ids = list(dict.fromkeys(entry_ids))
     if not ids:
         raise ValidationError("cochez au moins une ligne à pointer", "pointage")
