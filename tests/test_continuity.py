@@ -1,8 +1,9 @@
 """Year-end continuity (issue 12): bank lines not pointed at 31/08 are carried into the
 next exercices' reconciliation until the bank shows them, are pointed when it does —
 even once their own exercice is submitted or closed — and no CRF already reported
-changes because of it (every CRF is as of its 31/08). Storage tests run on SQLite and
-PostgreSQL (``books``/``db_url``); the pure rules are tested on plain records.
+changes because of it (every CRF is as of its 31/08). The service tests run on the
+in-memory fake (``tests/fakes.py``), SQLite and PostgreSQL; the pure rules on plain
+records.
 """
 from __future__ import annotations
 
@@ -17,7 +18,31 @@ from retkoop_widgets.domain.exercice import Exercice
 from retkoop_widgets.domain.ledger import TreasuryLine, cheque_last_day, review_treasury, stale_cheque_alerts
 from retkoop_widgets.services import statement as releve
 
-from conftest import COOP, EX
+from conftest import BACKENDS, COOP, EX
+
+
+@pytest.fixture(params=["fake"] + BACKENDS)
+def books(request, clock, tmp_path):
+    """``conftest.books`` (AD76, AD76-0421 with 2025-2026 open), on the fake too."""
+    from retkoop_widgets.services.bootstrap import bootstrap
+    from fakes import fake_uow_factory
+    if request.param == "fake":
+        b = bootstrap(actor="test", uow_factory=fake_uow_factory(), today=clock.today, now=clock.now)
+    else:
+        import conftest
+        from retkoop_widgets.storage.db import get_engine
+        from retkoop_widgets.storage.schema import upgrade
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / 'retkoop.sqlite3'}"
+            upgrade(get_engine(url))
+        else:
+            url = conftest._pg_url()
+            conftest._truncate(url)
+        b = bootstrap(url, "test", today=clock.today, now=clock.now)
+    b.add_ad("AD76", "OCCE Seine-Maritime")
+    b.add_coop(COOP, "École des Tilleuls", "AD76")
+    b.open_exercice(COOP, EX, 184237, 6350)
+    return b
 
 NEW = "2026-2027"
 
@@ -236,3 +261,33 @@ def test_the_releve_takes_the_exercice_name_as_typed(books, clock):
     m = releve.propose(books, COOP, "2026/2027", data)
     assert [(p.entry.id, p.exercice) for p in m.pointable] == [(old.id, EX)]
     assert releve.apply(books, COOP, "2026/2027", [old.id], m.last_date) == 1
+
+
+def test_a_cheque_from_two_exercices_back_is_recognised_and_pointed(books, clock):
+    """A cheque of 25/08/2025 may be cashed until 02/09/2026: on a statement imported in
+    2026-2027 it is 2024-2025's line, named by its year, pointed there (closed), and the
+    CRFs that carried it do not change."""
+    books.add_coop(THREE, "École du Port", "AD76")
+    clock.day = date(2025, 8, 26)
+    books.open_exercice(THREE, "2024-2025", 100000, 0)
+    old = books.record_entry(THREE, "2024-2025", cheque(date(2025, 8, 25), 6000, "2000001", "Voyage"))
+    clock.day = date(2025, 9, 1)
+    books.close_exercice(THREE, "2024-2025")
+    clock.day = date(2026, 9, 1)
+    books.close_exercice(THREE, "2025-2026")
+    before = {x: pointage(books.crf(THREE, x)) for x in ("2024-2025", "2025-2026")}
+    assert [(e.exercice, e.id) for e in books.crf(THREE, "2025-2026").outstanding_previous] == [("2024-2025", old.id)]
+    clock.day = date(2026, 9, 10)
+    data = "Date;Libellé;Montant\n01/09/2026;CHQ 2000001;-60,00\n02/09/2026;FRAIS;-1,00\n".encode("utf-8")
+    m = releve.propose(books, THREE, NEW, data)
+    [p] = m.earlier_pairs
+    assert (p.entry.id, p.exercice, p.locked) == (old.id, "2024-2025", False)
+    assert p.reason == f"pièce {old.piece} de l'exercice 2024-2025, non pointée au 31/08 (chèque n° 2000001)"
+    assert [x.entry.id for x in m.pointable] == [old.id]
+    with pytest.raises(ValidationError, match=f"la pièce {old.piece} est au cahier de l'exercice 2024-2025, clos : "
+                                              "elle ne peut plus y être pointée sur un relevé du 31/08/2025"):
+        releve.apply(books, THREE, NEW, [old.id], date(2025, 8, 31))
+    assert releve.apply(books, THREE, NEW, [old.id], m.last_date) == 1
+    assert books.entry(old.id).statement_date == date(2026, 9, 2)
+    assert {x: pointage(books.crf(THREE, x)) for x in before} == before
+    assert books.crf(THREE, NEW).outstanding_previous == ()

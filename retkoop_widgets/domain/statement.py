@@ -371,7 +371,10 @@ def match(lines: Sequence[StatementLine], unpointed: Iterable[BankLine], *, igno
        pointed (the August cheque cashed in October: its CRF, as of 31/08, is
        unchanged; the reason says so), but one dated on or before its end cannot be
        (``Pair.locked``): the reason says ``déjà au cahier de 2025-2026 (soumis) : rien
-       à saisir, rien à pointer ici`` and ``earlier_locked`` is set.
+       à saisir, rien à pointer ici`` and ``earlier_locked`` is set. ``earlier`` may also
+       hold lines of OLDER exercices, each carrying its ``.exercice``
+       (``ledger.TreasuryLine``: a cheque of late August 2025 cashed on 1 September 2026):
+       paired the same way, named by their own year.
     7. **Already pointed.** Lines left over are matched, by the same rules, against
        ``pointed`` (the entries already ticked: a statement overlapping the previous one),
        then against ``earlier_pointed`` (last year's ticked lines: a statement straddling
@@ -402,11 +405,7 @@ def match(lines: Sequence[StatementLine], unpointed: Iterable[BankLine], *, igno
     earlier_pairs, left = _assign(left, earlier)
     prev_end = previous.end if previous is not None else (
         exercice.start - timedelta(days=1) if exercice is not None else None)
-    earlier_pairs = [replace(p, locked=locked and (prev_end is None or p.line.date <= prev_end))
-                     for p in earlier_pairs]
-    earlier_pairs = [replace(p, exercice=prev_name or "précédent",
-                             reason=_earlier_reason(p, prev_name, prev_end, previous if locked else None))
-                     for p in earlier_pairs]
+    earlier_pairs = [_earlier_pair(p, prev_name, prev_end, previous if locked else None) for p in earlier_pairs]
     already, left = _assign(left, pointed)
     already_earlier, left = _assign(left, earlier_pointed)
     already += [replace(p, exercice=prev_name or "précédent") for p in already_earlier]
@@ -431,6 +430,25 @@ def match(lines: Sequence[StatementLine], unpointed: Iterable[BankLine], *, igno
         earlier_remaining=tuple(earlier_remaining),
         earlier_exercice=(prev_name or "précédent") if (previous is not None or earlier or earlier_pointed) else "",
         earlier_locked=any(p.locked for p in earlier_pairs))
+
+
+def _older(e: BankLine, prev_name: str) -> str:
+    """The name of an earlier line's exercice when it is OLDER than the previous one (a
+    line carrying ``.exercice``, e.g. ``ledger.TreasuryLine``), else ``""``."""
+    name = getattr(e, "exercice", "") or ""
+    return name if name and name != prev_name else ""
+
+
+def _earlier_pair(p: Pair, prev_name: str, prev_end: date | None, locked: PreviousPeriod | None) -> Pair:
+    older = _older(p.entry, prev_name)
+    if older:  # two exercices back or more: closed in practice; its end from its name
+        end = date(int(older[-4:]), 8, 31)
+        p = replace(p, locked=p.line.date <= end, exercice=older)
+        reason = (REASON_EARLIER_LOCKED.format(name=older, state="clos", why=p.reason) if p.locked
+                  else REASON_EARLIER.format(piece=p.entry.piece, name=older, end=end, why=p.reason))
+        return replace(p, reason=reason)
+    p = replace(p, locked=locked is not None and (prev_end is None or p.line.date <= prev_end))
+    return replace(p, exercice=prev_name or "précédent", reason=_earlier_reason(p, prev_name, prev_end, locked))
 
 
 def _previous_name(exercice: Period | None) -> str:
@@ -556,7 +574,8 @@ def _hint(ln: StatementLine, free: Sequence[BankLine], known: Sequence[BankLine]
     """What a statement line without an entry probably is, in French (rule 8). ``own``:
     ids of the entries of the exercice worked in; the others are the previous one's."""
     def piece(e: BankLine) -> str:
-        return f"la pièce {e.piece}" + ("" if id(e) in own else f" (exercice {prev_name or 'précédent'})")
+        return f"la pièce {e.piece}" + ("" if id(e) in own else
+                                        f" (exercice {_older(e, prev_name) or prev_name or 'précédent'})")
 
     nums = cheque_numbers(ln.libelle)
     if nums:

@@ -35,8 +35,9 @@ from .pointage import carried_lines
 
 def previous_exercice(books: Books, coop: str, exercice: str) -> Exercice | None:
     """The exercice just before ``exercice`` (``2025-2026`` for ``2026-2027``) if the coop
-    has one. Only the one immediately before: a cheque outlives at most a year and eight
-    days, and a coop with a gap in its exercices has no line left to point across it."""
+    has one. Its bank lines, pointed or not, are read whole; older years' lines only when
+    still not in the bank (``pointage.carried_lines``: a cheque of 25/08/2025 may be
+    cashed until 02/09/2026)."""
     return _exercices(books, coop, exercice)[1]
 
 
@@ -71,11 +72,14 @@ def propose(books: Books, coop: str, exercice: str, data: bytes | str,
     bank = [e for e in books.entries(coop, exercice) if e.bank]  # NotFound / Forbidden first
     current, prev = _exercices(books, coop, exercice)
     prev_bank = [e for e in books.entries(coop, prev.name) if e.bank] if prev is not None else []
+    carried = carried_lines(books, coop, exercice)
+    # older years' lines still unpointed (a cheque of late August 2025 cashed on 1 September
+    # 2026), each naming its year, after the previous exercice's
+    older = [x for x in carried if not x.pointed and (prev is None or x.exercice != prev.name)]
     m = match(statement.lines, [e for e in bank if not e.pointed], ignore=tuple(ignore),
               pointed=[e for e in bank if e.pointed], exercice=current,
-              earlier=[e for e in prev_bank if not e.pointed],
+              earlier=[e for e in prev_bank if not e.pointed] + older,
               earlier_pointed=[e for e in prev_bank if e.pointed], previous=prev)
-    carried = carried_lines(books, coop, exercice) if statement.balances else []
     return replace(m, format=statement.format,
                    checks=balance_checks(statement, m, current, bank, prev, prev_bank, carried))
 
@@ -111,9 +115,10 @@ def balance_checks(statement: Statement, m: Matching, current: Exercice | None, 
 def apply(books: Books, coop: str, exercice: str, entry_ids: Iterable[int], statement_date: date | None) -> int:
     """Point ``entry_ids`` on the statement of ``statement_date``; returns how many changed.
 
-    All or nothing: every id must be an *unpointed bank line of this exercice or of the
-    previous one* dated on or before the statement, and a line of a submitted or closed
-    previous exercice needs a statement dated after that exercice's end (the August
+    All or nothing: every id must be an *unpointed bank line of this exercice, of the
+    previous one, or of an older one not yet in the bank when this one opened*
+    (``pointage.carried_lines``) dated on or before the statement, and a line of a
+    submitted or closed earlier exercice needs a statement dated after that exercice's end (the August
     cheque cashed in October is pointed; that exercice's CRF, as of 31/08, does not
     change — ``services.pointage``); else
     nothing is pointed and every problem is listed at once (a proposal made in another
@@ -128,21 +133,28 @@ def apply(books: Books, coop: str, exercice: str, entry_ids: Iterable[int], stat
     if statement_date is None:
         raise ValidationError("indiquez la date du relevé", "date")
     known = {e.id: e for e in books.entries(coop, exercice)}
+    by_name = {x.name: x for x in books.exercices(coop)}
     prev = previous_exercice(books, coop, exercice)
     earlier = {e.id: e for e in books.entries(coop, prev.name)} if prev is not None else {}
+    year = {i: prev.name for i in earlier}
+    wanted = set(ids)
+    for x in carried_lines(books, coop, exercice):  # older years' lines, read with their version
+        if x.id in wanted and x.id not in earlier and x.id not in known:
+            earlier[x.id], year[x.id] = books.entry(x.id), x.exercice
     problems: list[Problem] = []
     for entry_id in ids:
         e = known.get(entry_id) or earlier.get(entry_id)
-        # pièce numbers restart each exercice: a line of the previous one says which
-        piece = "" if e is None else f"{e.piece} de {prev.name}" if entry_id in earlier else e.piece
+        # pièce numbers restart each exercice: a line of an earlier one says which
+        piece = "" if e is None else f"{e.piece} de {year[entry_id]}" if entry_id in earlier else e.piece
+        own = by_name.get(year.get(entry_id, ""))
         if e is None:
             also = f" ni dans l'exercice {prev.name}" if prev is not None else ""
             problems.append(Problem(f"l'écriture n° {entry_id} n'est pas dans l'exercice {exercice}{also} de {coop} "
                                     "(supprimée entre-temps ?)", "pointage"))
-        elif entry_id in earlier and not prev.writable and statement_date <= prev.end:
-            problems.append(Problem(f"la pièce {e.piece} est au cahier de l'exercice {prev.name}, {prev.state} : "
-                                    f"elle ne peut plus y être pointée sur un relevé du {prev.end:%d/%m/%Y} ou "
-                                    f"d'avant (son compte rendu au {prev.end:%d/%m/%Y} ne doit pas changer). "
+        elif own is not None and not own.writable and statement_date <= own.end:
+            problems.append(Problem(f"la pièce {e.piece} est au cahier de l'exercice {own.name}, {own.state} : "
+                                    f"elle ne peut plus y être pointée sur un relevé du {own.end:%d/%m/%Y} ou "
+                                    f"d'avant (son compte rendu au {own.end:%d/%m/%Y} ne doit pas changer). "
                                     "Rien à saisir ici", "pointage"))
         elif not e.bank:
             problems.append(Problem(f"la pièce {piece} ne passe pas par la banque : elle ne peut pas être "
@@ -159,7 +171,7 @@ def apply(books: Books, coop: str, exercice: str, entry_ids: Iterable[int], stat
     # The previous exercice's lines first: Books.point locks each line's exercice row as
     # it goes, and taking the older year's lock before the newer one is the order
     # Books.close_exercice uses too (no deadlock between the two on PostgreSQL).
-    ids.sort(key=lambda i: i not in earlier)
+    ids.sort(key=lambda i: year.get(i, exercice))  # older years first
     # the versions read above: a line edited or pointed in another tab since is refused
     versions = {i: (earlier[i] if i in earlier else known[i]).version for i in ids}
     return books.point(ids, statement_date, versions=versions)

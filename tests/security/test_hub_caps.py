@@ -17,9 +17,9 @@ DASHBOARD = "/user/tilleuls/voila/render/tableau_de_bord.ipynb"
 def platform():
     from retkoop_widgets.hub.launcher import HubProcess
     settings = make_platform("retkoop-sec-cap-", accounts=[("tilleuls", "mandataire", "AD76-0421")])
-    hub = HubProcess(settings).start()
+    hub = HubProcess(settings)
     try:
-        yield hub
+        yield hub.start()
     finally:
         hub.stop()
         cleanup_platform(settings)

@@ -23,9 +23,9 @@ def platform():
     from retkoop_widgets.hub.launcher import HubProcess
     settings = make_platform("retkoop-sec-coo-", accounts=[("tilleuls", "mandataire", "AD76-0421")])
     settings.public_url = "https://retkoop.example.org/"  # docs/deploy.md: --public-url behind nginx
-    hub = HubProcess(settings).start()
+    hub = HubProcess(settings)
     try:
-        yield hub
+        yield hub.start()
     finally:
         hub.stop()
         cleanup_platform(settings)

@@ -54,9 +54,9 @@ def platform():
     settings = make_platform("retkoop-sec-iso-", accounts=[
         ("ana", "analyste", None), ("tilleuls", "mandataire", "AD76-0421"),
         ("formatrice", "formateur", None)])
-    hub = HubProcess(settings).start()
+    hub = HubProcess(settings)
     try:
-        yield hub
+        yield hub.start()
     finally:
         hub.stop()
         cleanup_platform(settings)

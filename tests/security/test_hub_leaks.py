@@ -23,9 +23,9 @@ LEAKS = re.compile(r"Traceback|File \"|site-packages|/work/|/root/|\.py\b|Not Fo
 def platform():
     from retkoop_widgets.hub.launcher import HubProcess
     settings = make_platform("retkoop-sec-lea-", accounts=[("tilleuls", "mandataire", "AD76-0421")])
-    hub = HubProcess(settings).start()
+    hub = HubProcess(settings)
     try:
-        yield hub
+        yield hub.start()
     finally:
         hub.stop()
         cleanup_platform(settings)

@@ -22,9 +22,9 @@ RETKOOP = str(Path(sys.executable).parent / "retkoop")
 def platform():
     from retkoop_widgets.hub.launcher import HubProcess
     settings = make_platform("retkoop-sec-thr-", accounts=[("tilleuls", "mandataire", "AD76-0421")])
-    hub = HubProcess(settings).start()
+    hub = HubProcess(settings)
     try:
-        yield hub
+        yield hub.start()
     finally:
         hub.stop()
         cleanup_platform(settings)

@@ -25,9 +25,9 @@ def platform():
     settings = make_platform("retkoop-sec-ses-", accounts=[
         ("tilleuls", "mandataire", "AD76-0421"), ("ferry", "mandataire", "AD76-0102"),
         ("ad76", "admin-ad", "AD76")])
-    hub = HubProcess(settings).start()
+    hub = HubProcess(settings)
     try:
-        yield hub
+        yield hub.start()
     finally:
         hub.stop()
         cleanup_platform(settings)
