@@ -291,3 +291,22 @@ def test_a_cheque_from_two_exercices_back_is_recognised_and_pointed(books, clock
     assert books.entry(old.id).statement_date == date(2026, 9, 2)
     assert {x: pointage(books.crf(THREE, x)) for x in before} == before
     assert books.crf(THREE, NEW).outstanding_previous == ()
+
+
+def test_the_crf_block_3_lists_earlier_years_lines_and_adds_up(books, clock):
+    """The printed reconciliation (block 3) lists the carried cheque with its year, and its
+    rows, total and « solde attendu » agree: book − recettes + dépenses = expected statement."""
+    import re
+    from retkoop_widgets.reports.views import reconciliation_html
+    old = books.record_entry(COOP, EX, cheque(date(2026, 8, 25), 4500, "4521045"))
+    books.close_exercice(COOP, EX)
+    books.record_entry(COOP, NEW, receipt(date(2026, 9, 4), 2000))
+    crf = books.crf(COOP, NEW)
+    html = reconciliation_html(crf)
+    assert f"<td>{old.piece}</td>" in html and f"(exercice {EX})" in html and "chèque n° 4521045" in html
+
+    def cents(label):
+        m = re.search(label + r'.*?<td class="n">([^<]+)</td>', html, re.S)
+        return round(float(m.group(1).replace("\u202f", "").replace(" ", "").replace(",", ".")) * 100)
+    assert cents("− recettes non pointées") == 2000 and cents(r"\+ dépenses non pointées") == 4500
+    assert crf.closing_bank - 2000 + 4500 == crf.statement_balance == cents("= Solde attendu")

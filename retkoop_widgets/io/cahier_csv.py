@@ -36,6 +36,7 @@ from typing import Sequence
 
 from ..domain.chart import TREASURY, Chart, fold
 from ..domain.entry import Entry, EntryDraft, VentilationLine, build_entry
+from ..domain import dates
 from ..domain.errors import Location, Problem, ValidationError, line_of
 from ..domain.ledger import cahier_order
 from ..domain.money import format_plain, parse_amount
@@ -72,8 +73,6 @@ _MODES = {"cheque": "chèque", "chq": "chèque", "ch": "chèque",
 _YES = {"oui", "x", "o", "ok", "pointe", "yes", "y"}
 _NO = {"non", "n", "no"}
 _ACCOUNT_HEADER = re.compile(r"^(\d+)(?:\s+(.*))?$", re.S)
-_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
 def _key(header: str) -> str:
@@ -81,17 +80,12 @@ def _key(header: str) -> str:
 
 
 def parse_date(text: str) -> date:
-    """``03/10/2025`` (also ``3/10/2025`` and ISO ``2025-10-03``) → date; ``ValueError`` otherwise."""
-    s = text.strip()
-    m = _DATE.match(s)
-    if m:
-        d, mth, y = (int(g) for g in m.groups())
-    else:
-        m = _ISO.match(s)
-        if not m:
-            raise ValueError(s)
-        y, mth, d = (int(g) for g in m.groups())
-    return date(y, mth, d)
+    """``03/10/2025`` (and every form ``domain.dates.parse_date`` reads) → date; ``ValueError``
+    otherwise (the caller words the refusal with its line)."""
+    try:
+        return dates.parse_date(text)
+    except ValidationError:
+        raise ValueError(text.strip()) from None
 
 
 @dataclass

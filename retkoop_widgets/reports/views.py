@@ -163,18 +163,25 @@ def balance_html(crf: Crf) -> str:
 
 
 def reconciliation_html(crf: Crf) -> str:
+    """Block 3: the bank lines not on the statement of the exercice's end — this year's, and
+    earlier years' still unpaid (each naming its year: a cheque of August 2025 cashed in
+    October 2026 is listed in 2025-2026's CRF *and* carried in 2026-2027's)."""
     ex = crf.exercice
+    previous = tuple(getattr(crf, "outstanding_previous", ()) or ())
     rows = []
-    for e in crf.unpointed:  # TreasuryLine or Entry: piece, date, libelle, bank, cheque
-        rows.append(f'<tr><td>{esc(e.piece)}</td><td>{day(e.date)}</td><td>{esc(e.libelle)}</td>'
+    for e in [*previous, *crf.unpointed]:  # TreasuryLine or Entry: piece, date, libelle, bank, cheque
+        year = getattr(e, "exercice", "")
+        earlier = f" <em>(exercice {esc(year)})</em>" if year and year != ex.name else ""
+        rows.append(f'<tr><td>{esc(e.piece)}</td><td>{day(e.date)}</td><td>{esc(e.libelle)}{earlier}</td>'
                     f'<td>{"chèque n° " + esc(e.cheque) if e.cheque else ""}</td>'
                     f'<td class="n">{num(max(e.bank, 0), blank_zero=True)}</td>'
                     f'<td class="n">{num(max(-e.bank, 0), blank_zero=True)}</td></tr>')
     if not rows:
         rows.append('<tr><td colspan="6" class="empty">Toutes les opérations en banque sont pointées.</td></tr>')
     _continued(rows, f"3 Rapprochement bancaire au {day(ex.end)}")
-    rin = sum(max(e.bank, 0) for e in crf.unpointed)
-    rout = sum(max(-e.bank, 0) for e in crf.unpointed)
+    lines = [*previous, *crf.unpointed]
+    rin = sum(max(e.bank, 0) for e in lines)
+    rout = sum(max(-e.bank, 0) for e in lines)
     return f"""<section class="block">
 <h2><span class="no">3</span> Rapprochement bancaire au {day(ex.end)}</h2>
 <table class="grid recon"><thead><tr><th>Pièce</th><th>Date</th><th>Opérations non pointées sur le relevé</th><th>Chèque</th>

@@ -237,6 +237,17 @@ def attempt(fn: Callable, status: W.HTML, on_problems: Callable[[ValidationError
     return False, None
 
 
+def uploaded_files(value, default: str = "fichier") -> list[tuple[str, bytes]]:
+    """A FileUpload's value as ``[(name, bytes)]`` (ipywidgets 8 gives a tuple of dicts or
+    objects, content as a memoryview): the one upload decoder of the dashboard."""
+    out = []
+    for f in value or ():
+        name = f.get("name", default) if isinstance(f, dict) else getattr(f, "name", default)
+        content = f.get("content") if isinstance(f, dict) else getattr(f, "content", b"")
+        out.append((name or default, bytes(content or b"")))
+    return out
+
+
 def download_link(content: bytes, filename: str, mime: str, label: str) -> str:
     """A data-URI ``<a download>``: the simplest download that works through Voilà."""
     b64 = base64.b64encode(content).decode("ascii")

@@ -5,19 +5,9 @@ from __future__ import annotations
 
 import ipywidgets as W
 
-from .common import Context, Section, attempt, download_link, esc, eur, fdate, ko_html, name_input, ok_html, status_line
+from .common import Context, Section, attempt, download_link, esc, eur, fdate, ko_html, name_input, ok_html, status_line, uploaded_files
 
 ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
-
-
-def _uploads(value) -> list[tuple[str, bytes]]:
-    """ipywidgets 8 gives a tuple of dicts (name, content as memoryview)."""
-    out = []
-    for f in value or ():
-        name = f.get("name", "fichier") if isinstance(f, dict) else getattr(f, "name", "fichier")
-        content = f.get("content") if isinstance(f, dict) else getattr(f, "content", b"")
-        out.append((name, bytes(content or b"")))
-    return out
 
 
 class PiecesSection(Section):
@@ -135,7 +125,7 @@ class PiecesSection(Section):
         self.removals.children = [box]
 
     def _uploaded(self, change) -> None:
-        files = _uploads(change["new"])
+        files = uploaded_files(change["new"])
         if not files:
             return
         eid = self.entry.value

@@ -19,7 +19,7 @@ from __future__ import annotations
 import ipywidgets as W
 
 from ..services import statement as svc
-from .common import Context, attempt, button, esc, eur, fdate, ko_html, name_input, ok_html
+from .common import Context, attempt, button, esc, eur, fdate, ko_html, name_input, ok_html, uploaded_files
 from .datefield import DateField
 
 ACCEPT = ".csv,.ofx,.qfx,.qif,.txt,.cfo,.cfonb,.dat,text/csv,text/plain"
@@ -28,12 +28,8 @@ _W_DATE, _W_LIB, _W_AMOUNT = "78px", "300px", "100px"
 
 
 def _uploaded_file(value) -> tuple[str, bytes] | None:
-    """ipywidgets 8 gives a tuple of dicts (name, content as memoryview)."""
-    for f in value or ():
-        name = f.get("name", "relevé.csv") if isinstance(f, dict) else getattr(f, "name", "relevé.csv")
-        content = f.get("content") if isinstance(f, dict) else getattr(f, "content", b"")
-        return name, bytes(content or b"")
-    return None
+    files = uploaded_files(value, "relevé.csv")
+    return files[0] if files else None
 
 
 def _plural(n: int, word: str) -> str:

@@ -13,7 +13,7 @@ import ipywidgets as W
 
 from ..domain.errors import RetkoopError, ValidationError
 from ..io import spreadsheet as ss
-from .common import Context, attempt, button, esc, ko_html, name_input, ok_html, status_line
+from .common import Context, attempt, button, esc, ko_html, name_input, ok_html, status_line, uploaded_files
 
 ACCEPT = ".xlsx,.ods,.csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet," \
          "application/vnd.oasis.opendocument.spreadsheet,text/csv"
@@ -52,9 +52,7 @@ class CahierImport:
         files = change["new"] or ()
         if not files:
             return
-        f = files[0]
-        name = f.get("name", "cahier") if isinstance(f, dict) else getattr(f, "name", "cahier")
-        content = bytes((f.get("content") if isinstance(f, dict) else getattr(f, "content", b"")) or b"")
+        [(name, content)] = uploaded_files(files[:1], "cahier")
         self.upload.value = ()
         self.load(name, content)
 
