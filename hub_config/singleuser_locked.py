@@ -63,9 +63,13 @@ c.VoilaConfiguration.template = "lab"
 # is jupyter_server's own.
 import json as _json  # noqa: E402
 _COOKIE_OPTIONS = _json.loads(os.environ.get("JUPYTERHUB_COOKIE_OPTIONS") or "{}")
+# A pièce justificative (10 Mo) is ONE websocket message: tornado's 10 MiB default closed the
+# page's websocket on it (the page froze); the kernel must receive it to refuse it in French.
+from retkoop_widgets.dashboard_server import WEBSOCKET_MAX_MESSAGE  # noqa: E402
+_TORNADO = {"websocket_max_message_size": WEBSOCKET_MAX_MESSAGE}
 if _COOKIE_OPTIONS:
-    c.ServerApp.tornado_settings = {"xsrf_cookie_kwargs": {
-        "path": os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/"), **_COOKIE_OPTIONS}}
+    _TORNADO["xsrf_cookie_kwargs"] = {"path": os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/"), **_COOKIE_OPTIONS}
+c.ServerApp.tornado_settings = _TORNADO
 
 # Error pages in French, without the server's API token (jupyter_server's page.html puts it
 # in every page, error pages included): hub_config/singleuser_templates/.

@@ -191,3 +191,65 @@ def test_a_file_over_the_limit_is_refused_naming_its_size(dash, books):
     _upload(p.upload, "scan.pdf", b"%PDF-" + b"0" * (12 * 1024 * 1024))
     assert "« scan.pdf » pèse 12,0 Mo : la limite est de 10 Mo" in p.status.value
     assert "10 Mo au plus par fichier" in p.root.children[0].children[1].children[2].value
+
+
+def test_an_impossible_date_is_refused_by_name_in_every_section_and_points_nothing(dash, books):
+    e = books.record_entry(COOP, EX, EntryDraft(date(2025, 10, 2), "Papeterie", mode="carte", bank_out=1240,
+                                                ventilation=(VentilationLine("6064", 1240),)))
+    dash.ctx.changed("entries")
+    dash.tabs.selected_index = 1
+    c = dash.cahier
+    c.session_btn.value = True  # a pointage session: statement of « 31/11/2025 »
+    s = c.session
+    s.date.text.value = "31/11/2025"
+    for cb, _e in s.checks:
+        cb.value = True
+    s.valider.click()
+    assert "31/11/2025 n'existe pas" in s.status.value
+    assert not books.entry(e.id).pointed  # nothing pointed without a date
+    dash.tabs.selected_index = 3  # Subventions
+    sub = dash.subventions
+    sub.grantor.value, sub.object.value, sub.amount.value = "Mairie", "Classe de mer", "100"
+    sub.date.text.value = "31/11/2025"
+    sub.save.click()
+    assert "31/11/2025 n'existe pas" in sub.status.value + "".join(x.value for x in sub.errors.values())
+    assert books.subsidies(COOP, EX) == []
+    dash.ctx.changed("entries")  # a refresh keeps what was typed
+    dash.tabs.selected_index = 1
+    dash.tabs.selected_index = 3
+    assert sub.date.text.value == "31/11/2025"
+    dash.tabs.selected_index = 2  # Caisse
+    k = dash.caisse
+    k.date.text.value = "31/11/2025"
+    k.save.click()
+    assert "31/11/2025 n'existe pas" in k.status.value and books.cash_counts(COOP, EX) == []
+
+
+def test_a_pdf_asked_before_a_change_is_never_offered_after_it(dash, books):
+    """The PDF renders off the kernel's loop; if the books change (or another exercice is
+    shown) before it is done, its result is dropped instead of offered under the new state."""
+    import asyncio
+    import time
+    dash.tabs.selected_index = 6  # Exports
+    x = dash.exports
+
+    def slow_pdf(target):
+        time.sleep(0.3)
+        return b"%PDF-1.4 " + target.exercice.encode()
+    x.crf.make = slow_pdf
+
+    async def click_then(change):
+        x.crf.run()
+        assert x.crf.btn.disabled
+        await asyncio.sleep(0.05)
+        if change:
+            change()
+        for _ in range(40):
+            await asyncio.sleep(0.05)
+            if not x.crf.btn.disabled:
+                break
+
+    asyncio.run(click_then(lambda: dash.ctx.changed("entries")))  # an entry saved meanwhile
+    assert x.crf.link.value == "" and not x.crf.btn.disabled
+    asyncio.run(click_then(None))
+    assert 'download="CRF_AD76-0421_2025-2026.pdf"' in x.crf.link.value

@@ -151,7 +151,7 @@ class PointageSession:
         self.box.add_class("rk-pointage")
 
     def open(self) -> None:
-        if self.date.value is None:
+        if self.date.empty:
             self.date.value = self.ctx.default_day()
         self.reload()
 
@@ -202,7 +202,7 @@ class PointageSession:
         if not ids:
             self.status.value = ko_html("Cochez au moins une ligne du relevé.")
             return
-        ok, n = attempt(lambda: self.ctx.books.point(ids, self.date.value), self.status)
+        ok, n = attempt(lambda: self.ctx.books.point(ids, self.date.parse("date")), self.status)
         if ok:
             self.ctx.changed("entries")
             self.reload()

@@ -103,7 +103,7 @@ class CaisseSection(Section):
 
     def refresh(self) -> None:
         self._book_cache = {}
-        if self.date.value is None:
+        if self.date.empty:
             self.date.value = self.ctx.default_day()
         self.update()
         rows = []
@@ -121,7 +121,7 @@ class CaisseSection(Section):
 
     def submit(self) -> None:
         ok, count = attempt(lambda: self.ctx.books.record_cash_count(
-            self.ctx.coop, self.ctx.exercice, self.date.value, self.counts(), self.comment.value.strip()),
+            self.ctx.coop, self.ctx.exercice, self.date.checked("date"), self.counts(), self.comment.value.strip()),
             self.status)
         if ok:
             self.ctx.changed("cash")

@@ -54,6 +54,17 @@ class DateField:
         return parse_date(self.text.value, field)
 
     @property
+    def empty(self) -> bool:
+        """Nothing typed (a refresh may then put a default date; never over typed text)."""
+        return not (self.text.value or "").strip()
+
+    def checked(self, field: str = "date") -> date | None:
+        """What to send to the books: ``None`` when empty (the books say the date is
+        required), the date when readable, else the French refusal naming the date typed
+        (« le 31/11/2025 n'existe pas ») — never ``None`` for text that is there."""
+        return None if self.empty else self.parse(field)
+
+    @property
     def disabled(self) -> bool:
         return self.text.disabled
 

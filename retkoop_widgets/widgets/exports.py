@@ -13,7 +13,7 @@ through Voilà.
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import ipywidgets as W
 
@@ -30,15 +30,22 @@ def _running_loop():
         return None
 
 
+class Target(NamedTuple):
+    """What a PDF is made of, fixed at the click: the books, the coop and the exercice."""
+    books: object
+    coop: str
+    exercice: str
+
+
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _crf_pdf(ctx: Context) -> bytes:
+def _crf_pdf(ctx: "Context | Target") -> bytes:
     from ..reports import render_crf_pdf
     return render_crf_pdf(ctx.books, ctx.coop, ctx.exercice)
 
 
-def _cahier_pdf(ctx: Context) -> bytes:
+def _cahier_pdf(ctx: "Context | Target") -> bytes:
     from ..reports import render_cahier_pdf
     return render_cahier_pdf(ctx.books, ctx.coop, ctx.exercice)
 
@@ -60,6 +67,7 @@ class Export:
     def __init__(self, ctx: Context, label: str, cls: str, icon: str, stem: str, ext: str, mime: str,
                  make: Callable[[Context], bytes], slow: bool = False):
         self.ctx, self.stem, self.ext, self.mime, self.make, self.slow = ctx, stem, ext, mime, make, slow
+        self._generation = 0  # bumped at every click and every change of the books
         self.label = label
         self.btn = button(label, "primary" if slow else "", cls, icon=icon, width="300px")
         self.btn.on_click(lambda _b: self.run())
@@ -70,10 +78,11 @@ class Export:
                           layout=W.Layout(align_items="center", margin="3px 0"))
         self.box.add_class("rk-export")
 
-    def filename(self) -> str:
+    def filename(self, target: "Target | None" = None) -> str:
         """``CRF_AD76-0421_2025-2026.pdf``: coop and exercice in the name, so a folder of
         downloads (or an AD's mailbox) stays sorted."""
-        return f"{self.stem}_{self.ctx.coop}_{self.ctx.exercice}.{self.ext}"
+        t = target or Target(self.ctx.books, self.ctx.coop, self.ctx.exercice)
+        return f"{self.stem}_{t.coop}_{t.exercice}.{self.ext}"
 
     def run(self) -> None:
         if self.btn.disabled:  # a second click while the first one renders
@@ -84,28 +93,36 @@ class Export:
         self.btn.description = "Génération en cours…"
         self.status.value = (f'<span class="rk-help rk-busy">⏳ {esc(self.label)} : génération en cours… '
                              f'{"(quelques secondes)" if self.slow else ""}</span>')
+        self._generation += 1
+        job = (self._generation, Target(self.ctx.books, self.ctx.coop, self.ctx.exercice))
         loop = _running_loop() if self.slow else None
         if loop is None:
-            self._finish(*attempt(lambda: self.make(self.ctx), self.status))
+            self._finish(job, *attempt(lambda: self.make(self.ctx), self.status))
             return
         # A PDF takes seconds: render it off the kernel's event loop so that the rest of the
-        # page keeps answering (typing, other sections) meanwhile; widgets are updated back
-        # on the loop when it is done.
-        future = loop.run_in_executor(None, lambda: attempt(lambda: self.make(self.ctx), self.status))
-        future.add_done_callback(self._done)
+        # page keeps answering (typing, other sections) meanwhile. It renders what was asked
+        # at the click (coop, exercice), not whatever the page shows when the thread runs;
+        # widgets are updated back on the loop when it is done.
+        future = loop.run_in_executor(None, lambda: attempt(lambda: self.make(job[1]), self.status))
+        future.add_done_callback(lambda f: self._done(job, f))
 
-    def _done(self, future) -> None:
+    def _done(self, job, future) -> None:
         try:
-            self._finish(*future.result())
+            self._finish(job, *future.result())
         except Exception:  # noqa: BLE001 - outside any widget message: report it ourselves
             from .boundary import report, unexpected_message
             from .common import ko_html
             self.status.value = ko_html(unexpected_message(report()))
 
-    def _finish(self, ok: bool, data) -> None:
+    def _finish(self, job, ok: bool, data) -> None:
+        generation, target = job
         try:
+            stale = generation != self._generation or (target.coop, target.exercice) != (self.ctx.coop,
+                                                                                          self.ctx.exercice)
+            if stale:  # the books changed (or another exercice is shown) since the click: a file
+                return  # made before would hold other figures; the teacher asks again
             if ok:
-                name = self.filename()
+                name = self.filename(target)
                 self.link.value = download_link(data, name, self.mime, f"Télécharger {name}")
                 size = len(data) / 1024
                 self.status.value = f'<span class="rk-help">prêt ({size:,.0f} Ko)</span>'.replace(",", " ")
@@ -114,6 +131,8 @@ class Export:
             self.btn.disabled = False
 
     def clear(self) -> None:
+        """The books changed: a file made (or being made) before would hold stale figures."""
+        self._generation += 1
         self.link.value = ""
         self.status.value = ""
 

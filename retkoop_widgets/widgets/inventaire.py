@@ -161,9 +161,9 @@ class InventaireSection(Section):
             for i, (e, amount) in self._expenses.items()]
         self.piece.options = options
         self.piece.value = keep if keep in [v for _, v in options] else None
-        if self.date.value is None:
+        if self.date.empty:
             self.date.value = ctx.default_day()
-        if self.out_date.value is None:
+        if self.out_date.empty:
             self.out_date.value = ctx.default_day()
         self._draw_alert()
         self._draw()
@@ -246,7 +246,7 @@ class InventaireSection(Section):
             cents = parse_amount(self.value.value, "valeur")
         except ValidationError as e:
             raise ValidationError([Problem(p.message, "value") for p in e.problems]) from None
-        return GoodDraft(designation=self.designation.value, acquired_on=self.date.value, value=cents,
+        return GoodDraft(designation=self.designation.value, acquired_on=self.date.checked("acquired_on"), value=cents,
                          entry_id=self.piece.value, location=self.location.value, quantity=int(self.quantity.value),
                          comment=self.comment.value)
 
@@ -306,7 +306,7 @@ class InventaireSection(Section):
         g = self._good()
         if g is None:
             return
-        ok, new = attempt(lambda: inv.dispose_good(self.ctx.books, g.id, g.version, self.out_date.value,
+        ok, new = attempt(lambda: inv.dispose_good(self.ctx.books, g.id, g.version, self.out_date.checked("disposed_on"),
                                                    self.out_reason.value, self.out_comment.value), self.lstatus)
         if ok:
             self.out_comment.value = ""

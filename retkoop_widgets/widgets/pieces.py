@@ -5,7 +5,20 @@ from __future__ import annotations
 
 import ipywidgets as W
 
-from .common import Context, Section, attempt, download_link, esc, eur, fdate, ko_html, name_input, ok_html, status_line, uploaded_files
+from .common import (
+    Context,
+    Section,
+    attempt,
+    download_link,
+    esc,
+    eur,
+    fdate,
+    ko_html,
+    name_input,
+    ok_html,
+    status_line,
+    uploaded_files,
+)
 
 ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 

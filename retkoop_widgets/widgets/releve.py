@@ -163,7 +163,7 @@ class ReleveImport:
             self._render()
             return
         self.matching = m
-        if new_file or self.date.value is None:
+        if new_file or self.date.empty:
             self.date.value = m.last_date
         self.status.value = ""
         self._render()
@@ -307,10 +307,10 @@ class ReleveImport:
         if not ids:
             self.status.value = ko_html("Cochez au moins une ligne à pointer.")
             return
-        day = self.date.value
         earlier = sum(1 for cb, p in self.checks if cb.value and p.exercice)
         earlier_name = self.matching.earlier_exercice if self.matching is not None else ""
-        ok, n = attempt(lambda: svc.apply(self.ctx.books, self.ctx.coop, self.ctx.exercice, ids, day), self.status)
+        ok, n = attempt(lambda: svc.apply(self.ctx.books, self.ctx.coop, self.ctx.exercice, ids,
+                                          self.date.checked("date")), self.status)
         if not ok:
             return
         self.ctx.changed("entries")
@@ -319,4 +319,4 @@ class ReleveImport:
         self.refresh()
         among = f" (dont {earlier} au cahier de l’exercice {earlier_name})" if earlier else ""
         self.status.value = ok_html(f"{n} ligne{'s' if n > 1 else ''} pointée{'s' if n > 1 else ''} sur le relevé "
-                                    f"du {fdate(day)}{among}.")
+                                    f"du {fdate(self.date.value)}{among}.")

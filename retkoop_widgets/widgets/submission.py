@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipywidgets as W
 
+from ..domain.errors import ValidationError
 from ..domain.exercice import SUBMITTED, WRITABLE
 from ..services import submission as sub
 from .common import Context, attempt, button, err_label, esc, fdate, field, ko_html, name_input, ok_html, status_line
@@ -135,7 +136,7 @@ class SubmissionPanel:
                                 f'de pouvoir soumettre.</div>')
             self.checks.value = checklist_html(problems)
             self.form.layout.display = None
-            if self.date.value is None:
+            if self.date.empty:
                 self.date.value = ctx.books.today()
         else:
             info = sub.submission_info(ctx.books, ctx.coop, ctx.exercice)
@@ -166,7 +167,12 @@ class SubmissionPanel:
     def _signature_problems(self) -> bool:
         """Place and date first (the service checks them again on submit): the confirmation
         question appears only once the signature line is complete."""
-        problems = sub.check_signature(self.lieu.value, self.date.value, self.ctx.books.today(),
+        try:
+            signed = self.date.checked("date")
+        except ValidationError as e:  # « le 31/11/2026 n'existe pas », beside the date
+            self._show(e.problems)
+            return False
+        problems = sub.check_signature(self.lieu.value, signed, self.ctx.books.today(),
                                        self.ctx.exercice_obj().start)
         self._show(problems)
         return not problems
@@ -198,7 +204,7 @@ class SubmissionPanel:
         self.confirm.children = []
         self._clear_errors()
         verifs = self.verificateurs()
-        kwargs = {"lieu": self.lieu.value.strip(), "signed_on": self.date.value,
+        kwargs = {"lieu": self.lieu.value.strip(), "signed_on": self.date.value,  # readable: checked by ask()
                   "reconciliation_confirmed": bool(self.rappro.value)}
 
         def on_problems(e):

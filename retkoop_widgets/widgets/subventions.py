@@ -99,7 +99,7 @@ class SubventionsSection(Section):
         keep = self.piece.value
         self.piece.options = pieces
         self.piece.value = keep if keep in [v for _, v in pieces] else ""
-        if self.date.value is None:
+        if self.date.empty:
             self.date.value = ctx.default_day()
         self._subs = ctx.subsidies()
         rows = "".join(
@@ -130,7 +130,7 @@ class SubventionsSection(Section):
         except ValidationError as e:
             raise ValidationError([type(p)(p.message, "amount") for p in e.problems])
         return dict(grantor=self.grantor.value, grantor_type=self.gtype.value, object=self.object.value,
-                    amount=cents, date_received=self.date.value, entry_piece=self.piece.value or "")
+                    amount=cents, date_received=self.date.checked("date_received"), entry_piece=self.piece.value or "")
 
     def _show(self, err: ValidationError) -> None:
         for p in err.problems:
