@@ -15,7 +15,8 @@ import tempfile
 from pathlib import Path
 
 NOTEBOOK_NAME = "tableau_de_bord.ipynb"
-KERNEL_CONNECTION = "retkoop_widgets.hub.kernel_errors.QuietErrorsConnection"
+# errors without traceback, and no kernel stderr in the page (hub/kernel_filters.py), as in the hub
+KERNEL_CONNECTION = "retkoop_widgets.hub.kernel_filters.LockedKernelConnection"
 
 # The notebook stays a few lines: everything lives in the package.
 NOTEBOOK_CELLS = [

@@ -33,3 +33,12 @@ def test_ten_cheques_after_a_back_dated_one_give_no_alert(books):
         cheque(books, str(4521010 + i), date(2025, 11, 1 + i))
     cheque(books, "4521020", date(2025, 10, 1))  # written last, dated by its invoice: first in the cahier
     assert [a for a in books.alerts(COOP, EX) if a.code.startswith("cheque")] == []
+
+
+def test_a_new_chequebook_is_no_gap(books):
+    cheque(books, "1000049", date(2025, 10, 1))
+    cheque(books, "1000050", date(2025, 10, 2))
+    cheque(books, "3412001", date(2025, 10, 9))  # the next chequebook
+    cheque(books, "3412003", date(2025, 10, 10))
+    assert [a.message for a in books.alerts(COOP, EX) if a.code.startswith("cheque")] == [
+        "chèque 3412002 absent du cahier : annulé, perdu ou pas encore saisi ?"]

@@ -84,8 +84,48 @@ def test_migration_0008_fills_deleted_pieces_from_the_audit_log(db_url):
                                     "reason": reason,
                                     "before": '{"piece": "%s", "date": "2025-10-02", "libelle": "Achat", '
                                               '"ecritures": [["6064", 1240, ""], ["512", -1240, ""]]}' % piece})
+        # a deleted transfer (no ventilation: its amount is what moved) and a row of another shape
+        c.execute(text(audit), {"at": "2025-10-07 10:00:00", "actor": "mme.roy", "coop": COOP, "ex": EX,
+                                "oid": "9", "reason": "",
+                                "before": '{"piece": "044", "date": "2025-10-03", "libelle": "Dépôt", '
+                                          '"ecritures": [["512", 5000, ""], ["530", -5000, ""]]}'})
+        c.execute(text(audit), {"at": "2025-10-08 10:00:00", "actor": "x", "coop": COOP, "ex": EX, "oid": "10",
+                                "reason": "", "before": "null"})
     upgrade(engine)
-    [d] = b.deleted_pieces(COOP, EX)
+    gone = {d.piece: d for d in b.deleted_pieces(COOP, EX)}
+    assert sorted(gone) == ["042", "044"]
+    d = gone["042"]
     assert (d.piece, d.amount, d.deleted_by, d.reason, d.entry_date) == ("042", 1240, "mme.roy", "doublon",
                                                                           date(2025, 10, 2))
-    assert b.suggest_piece(COOP, EX, "depense") == "044"
+    assert gone["044"].amount == 5000
+    assert b.suggest_piece(COOP, EX, "depense") == "045"
+
+
+def test_migration_0008_forgets_deletions_before_a_training_reset(db_url):
+    """A sandbox reset empties the exercice and numbering starts anew: the deletions before it
+    must not come back as used numbers."""
+    from alembic import command
+    from retkoop_widgets.services import Books
+    from retkoop_widgets.storage.db import get_engine
+    from retkoop_widgets.storage.schema import alembic_config, upgrade
+    from tests.test_migrations import _reset
+    engine = get_engine(db_url)
+    _reset(engine)
+    cfg = alembic_config(engine)
+    with engine.begin() as c:
+        cfg.attributes["connection"] = c
+        command.upgrade(cfg, "0007")
+    b = Books(engine, "test")
+    b.add_ad("AD76", "OCCE Seine-Maritime")
+    b.add_coop(COOP, "École des Tilleuls", "AD76")
+    b.open_exercice(COOP, EX, 0, 0)
+    audit = ("INSERT INTO audit_log (at, actor, action, coop_code, exercice, object_type, object_id, before, reason) "
+             "VALUES (:at, 'stagiaire', :action, :coop, :ex, :otype, '5', :before, '')")
+    with engine.begin() as c:
+        c.execute(text(audit), {"at": "2025-10-05 10:00:00", "action": "delete", "coop": COOP, "ex": EX,
+                                "otype": "entry", "before": '{"piece": "005", "date": "2025-10-02", "libelle": "A", '
+                                                           '"ecritures": [["6064", 100, ""], ["512", -100, ""]]}'})
+        c.execute(text(audit), {"at": "2025-10-05 12:00:00", "action": "training_reset", "coop": COOP, "ex": EX,
+                                "otype": "coop", "before": None})
+    upgrade(engine)
+    assert b.deleted_pieces(COOP, EX) == [] and b.suggest_piece(COOP, EX, "depense") == "001"

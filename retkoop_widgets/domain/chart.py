@@ -76,11 +76,12 @@ class Chart:
         « assurance », « photos »): accents and case ignored, every word must appear. Several
         matches or none are refused in French, naming the candidates or the closest labels."""
         typed = (text or "").strip()
+        shown = typed if len(typed) <= 60 else typed[:60] + "…"  # echoed back: never a whole page
         head = typed.split(" ", 1)[0]
         if head.isdigit():
             acc = self.get(head)
             if acc is None or classe is not None and acc.classe != classe:
-                raise ValidationError(f"compte « {head} » inconnu du plan comptable"
+                raise ValidationError(f"compte « {head[:20]} » inconnu du plan comptable"
                                       + ("" if acc is None else f" des {_CLASS_PLURAL[classe]}"), field)
             return acc
         words = [w for w in fold(typed).replace("—", " ").split() if len(w) > 1]
@@ -93,17 +94,17 @@ class Chart:
         if found:
             names = " ; ".join(f"{a.code} {a.libelle}" for a in found[:5])
             more = f" (et {len(found) - 5} autres)" if len(found) > 5 else ""
-            raise ValidationError(f"plusieurs comptes correspondent à « {typed} » : {names}{more} : "
+            raise ValidationError(f"plusieurs comptes correspondent à « {shown} » : {names}{more} : "
                                   "choisissez-en un dans la liste", field)
         import difflib
         labels = {fold(a.libelle): a for a in pool}
-        close = difflib.get_close_matches(fold(typed), list(labels), n=3, cutoff=0.4)
+        close = difflib.get_close_matches(fold(typed[:200]), list(labels), n=3, cutoff=0.4)
         if not close:  # a word close to a word of a label
             vocab = {w: a for a in pool for w in fold(a.libelle).split() if len(w) > 3}
             close = [fold(vocab[w].libelle) for w in difflib.get_close_matches(words[0], list(vocab), n=3, cutoff=0.6)]
         hint = (" ; le plus proche : " + " ; ".join(f"{labels[c].code} {labels[c].libelle}" for c in dict.fromkeys(close))
                 if close else "")
-        raise ValidationError(f"aucun compte ne correspond à « {typed} »{hint}", field)
+        raise ValidationError(f"aucun compte ne correspond à « {shown} »{hint}", field)
 
     def search(self, text: str, classe: str | None = None) -> list[Account]:
         """Accounts whose code or label contains ``text`` (case and accents ignored)."""

@@ -227,6 +227,10 @@ def stale_cheque_alerts(lines: Iterable[TreasuryLine | Entry], as_of: date) -> l
     return out
 
 
+#: More cheques missing than a chequebook holds: not a gap to explain but another book.
+CHEQUEBOOK_GAP = 50
+
+
 def cheque_alerts(entries: Iterable[Entry]) -> list[Alert]:
     """A cheque number used twice, and the gaps in the chequebook, once each.
 
@@ -249,8 +253,8 @@ def cheque_alerts(entries: Iterable[Entry]) -> list[Alert]:
             seen[n] = e
     numbers = sorted(seen)
     for low, high in zip(numbers, numbers[1:]):
-        if high - low <= 1:
-            continue
+        if high - low <= 1 or high - low - 1 > CHEQUEBOOK_GAP:
+            continue  # consecutive, or another chequebook (its numbers start elsewhere)
         after = seen[high]
         width = len(after.cheque)
         first, last = str(low + 1).zfill(width), str(high - 1).zfill(width)

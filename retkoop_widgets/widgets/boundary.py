@@ -21,6 +21,7 @@ import logging
 import os
 import secrets
 import sys
+import weakref
 
 import ipywidgets as W
 
@@ -67,6 +68,10 @@ def ensure_server_log() -> None:
         root.setLevel(logging.INFO)
 
 
+_LIVE: "weakref.WeakSet[Boundary]" = weakref.WeakSet()  # every dashboard's alert line in this kernel
+_HOOKED: set[int] = set()  # shells whose showtraceback is ours
+
+
 class Boundary:
     """The dashboard's alert line, and the hook that writes into it."""
 
@@ -83,7 +88,8 @@ class Boundary:
 
     def install(self, shell=None) -> None:
         """Route this kernel's ``showtraceback`` (what ipywidgets calls when a callback or a
-        widget message fails) to ``report`` + ``show``."""
+        widget message fails) to ``report`` + every live dashboard's alert line (a kernel
+        rarely holds two dashboards; when it does, both say it, neither stays silent)."""
         if shell is None:
             try:
                 from IPython import get_ipython
@@ -92,15 +98,24 @@ class Boundary:
             shell = get_ipython()
         if shell is None:
             return
+        _LIVE.add(self)
+        if id(shell) in _HOOKED:
+            return
+        _HOOKED.add(id(shell))
         ensure_server_log()
-        boundary, original = self, shell.showtraceback
-        in_cell = [False]  # a notebook cell's own error keeps IPython's report (nbval sees it)
+        original = shell.showtraceback
+        # Installed from the notebook's cell (build_dashboard): until that cell ends, an error
+        # is the cell's own and keeps IPython's report (nbval sees it); afterwards every
+        # error comes from a widget message.
+        in_cell = [True]
         shell.events.register("pre_run_cell", lambda *_a: in_cell.__setitem__(0, True))
         shell.events.register("post_run_cell", lambda *_a: in_cell.__setitem__(0, False))
 
         def showtraceback(exc_tuple=None, *args, **kwargs):
             if in_cell[0]:
                 return original(exc_tuple, *args, **kwargs)
-            boundary.show(report(exc_tuple if exc_tuple and exc_tuple[0] is not None else None))
+            ref = report(exc_tuple if exc_tuple and exc_tuple[0] is not None else None)
+            for boundary in list(_LIVE):
+                boundary.show(ref)
 
         shell.showtraceback = showtraceback

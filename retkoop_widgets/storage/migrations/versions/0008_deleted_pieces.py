@@ -52,21 +52,34 @@ def _fill_from_audit() -> None:
     table = sa.table("deleted_piece", sa.column("exercice_id"), sa.column("piece"), sa.column("entry_date"),
                      sa.column("libelle"), sa.column("amount"), sa.column("deleted_at"),
                      sa.column("deleted_by"), sa.column("reason"))
+    resets = {}  # coop -> time of its last training sandbox reset (contents deleted, numbering anew)
+    for at, coop in bind.execute(sa.text("SELECT at, coop_code FROM audit_log WHERE action = 'training_reset'")):
+        resets[coop] = max(resets.get(coop, at), at)
     out, seen = [], set()
     for at, actor, coop, name, before, reason in rows:
-        before = json.loads(before) if isinstance(before, str) else (before or {})
-        ex_id = exercices.get((coop, name))
-        piece = str(before.get("piece") or "")[:20]
-        if ex_id is None or not piece or (ex_id, piece) in taken or (ex_id, piece) in seen:
+        try:
+            before = json.loads(before) if isinstance(before, str) else before
+            if not isinstance(before, dict) or (coop in resets and at <= resets[coop]):
+                continue
+            ex_id = exercices.get((coop, name))
+            piece = str(before.get("piece") or "")[:20]
+            if ex_id is None or not piece or (ex_id, piece) in taken or (ex_id, piece) in seen:
+                continue
+            postings = [p for p in before.get("ecritures", []) if isinstance(p, (list, tuple)) and len(p) >= 2]
+            bank = sum(int(a) for acc, a, *_ in postings if str(acc) == "512")
+            cash = sum(int(a) for acc, a, *_ in postings if str(acc) == "530")
+            charges = sum(int(a) for acc, a, *_ in postings if str(acc) not in ("512", "530"))
+            # the entry's amount: what came in or went out; for a transfer (no ventilation), what moved
+            amount = abs(bank + cash) if charges else max(abs(bank), abs(cash))
+            day = before.get("date")
+            out.append({"exercice_id": ex_id, "piece": piece,
+                        "entry_date": date.fromisoformat(day) if day else None,
+                        "libelle": str(before.get("libelle") or "")[:200], "amount": amount,
+                        "deleted_at": at if isinstance(at, datetime) else datetime.fromisoformat(str(at)),
+                        "deleted_by": str(actor or "")[:100], "reason": reason or ""})
+            seen.add((ex_id, piece))
+        except (TypeError, ValueError, AttributeError):  # an audit row of another shape: not ours to guess
             continue
-        seen.add((ex_id, piece))
-        treasury = sum(a for acc, a, *_ in before.get("ecritures", []) if str(acc) in ("512", "530"))
-        day = before.get("date")
-        out.append({"exercice_id": ex_id, "piece": piece,
-                    "entry_date": date.fromisoformat(day) if day else None,
-                    "libelle": str(before.get("libelle") or "")[:200], "amount": abs(int(treasury)),
-                    "deleted_at": at if isinstance(at, datetime) else datetime.fromisoformat(str(at)),
-                    "deleted_by": str(actor or "")[:100], "reason": reason or ""})
     if out:
         op.bulk_insert(table, out)
 
