@@ -253,3 +253,16 @@ def test_a_pdf_asked_before_a_change_is_never_offered_after_it(dash, books):
     assert x.crf.link.value == "" and not x.crf.btn.disabled
     asyncio.run(click_then(None))
     assert 'download="CRF_AD76-0421_2025-2026.pdf"' in x.crf.link.value
+
+
+def test_the_dashboards_crf_counts_earlier_years_unpaid_cheques_as_the_books_do(books):
+    """An August cheque not yet cashed when 2025-2026 closes: the new year's Bilan counts it
+    among the lines not on the statement, and expects the same statement balance as the CRF."""
+    books.record_entry(COOP, EX, EntryDraft(date(2026, 8, 25), "Fournitures", mode="chèque", cheque="4521045",
+                                            bank_out=4500, ventilation=(VentilationLine("6064", 4500),)))
+    books.close_exercice(COOP, EX)
+    d = Dashboard(books, COOP, "2026-2027")
+    assert d.ctx.crf().statement_balance == books.crf(COOP, "2026-2027").statement_balance
+    assert [e.cheque for e in d.ctx.crf().outstanding_previous] == ["4521045"]
+    d.tabs.selected_index = 5
+    assert "(1 ligne(s) non pointée(s))" in d.bilan.summary.value

@@ -106,6 +106,7 @@ class Books:
     balances = _entries.balances
     entries = _entries.entries
     point = _pointage.point
+    carried_lines = _pointage.carried_lines
 
     # -- cash, subsidies, attachments --------------------------------------------------
     record_cash_count = _cash.record_cash_count

@@ -51,7 +51,7 @@ def summary_html(crf) -> str:
         "</div>"
         f'<div class="{"rk-ok" if ok else "rk-ko"} rk-equality" style="margin:8px 0">{"✔ Comptes équilibrés" if ok else "✖ Déséquilibre"} : {esc(check)}</div>'
         f'<div class="rk-help">Relevé bancaire attendu : <b>{esc(format_eur(crf.statement_balance))}</b> '
-        f'({len(crf.unpointed)} ligne(s) non pointée(s)) · {crf.entries_count} écritures · '
+        f'({len(crf.unpointed) + len(crf.outstanding_previous)} ligne(s) non pointée(s)) · {crf.entries_count} écritures · '
         f'subventions {esc(format_eur(crf.subsidies_total))} / compte 7410 {esc(format_eur(crf.account_7410))}</div>'
         f'<div style="display:flex;gap:16px;margin-top:6px">{side("Charges", crf.charges, crf.total_charges)}'
         f'{side("Produits", crf.produits, crf.total_produits)}</div>')

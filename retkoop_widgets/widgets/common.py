@@ -84,6 +84,10 @@ class Context:
     def cash_counts(self):
         return self.snapshot().cash_counts
 
+    def carried(self):
+        """Earlier exercices' bank lines not yet in the bank (the CRF's reconciliation)."""
+        return self._get("carried", lambda: self.books.carried_lines(self.coop, self.exercice))
+
     def deleted_pieces(self):
         return self._get("deleted", lambda: self.books.deleted_pieces(self.coop, self.exercice))
 
@@ -102,7 +106,7 @@ class Context:
             b, ex = self.books, self.exercice_obj()
             counts = self.cash_counts()
             return compute_crf(ex, entries, self.chart(), today=b.today(),
-                               cash_count=counts[-1] if counts else None,
+                               cash_count=counts[-1] if counts else None, carried=self.carried(),
                                subsidies=self.subsidies(), goods=self.snapshot().goods,
                                coop_name=self.info["name"],
                                ad=self.info["ad_name"] or self.info["ad"])
