@@ -159,6 +159,31 @@ def books(db_url, clock):
 COOP, EX = "AD76-0421", "2025-2026"
 
 
+@pytest.fixture(params=["fake"] + BACKENDS)
+def svc(request, tmp_path):
+    """``Books`` with AD76 and AD76-0421's 2025-2026 open (1 842,37 € bank, 63,50 € cash),
+    on the in-memory fake (``tests/fakes.py``), then SQLite, then PostgreSQL."""
+    from retkoop_widgets.services.bootstrap import bootstrap
+    clock = Clock()
+    if request.param == "fake":
+        from fakes import fake_uow_factory
+        b = bootstrap(actor="test", uow_factory=fake_uow_factory(), today=clock.today, now=clock.now)
+    else:
+        from retkoop_widgets.storage.db import get_engine
+        from retkoop_widgets.storage.schema import upgrade
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / 'retkoop.sqlite3'}"
+            upgrade(get_engine(url))
+        else:
+            url = _pg_url()
+            _truncate(url)
+        b = bootstrap(url, "test", today=clock.today, now=clock.now)
+    b.add_ad("AD76", "OCCE Seine-Maritime")
+    b.add_coop(COOP, "École des Tilleuls", "AD76")
+    b.open_exercice(COOP, EX, 184237, 6350)
+    return b
+
+
 @pytest.hookimpl(tryfirst=True)
 @pytest.fixture(scope="module")
 def browser():

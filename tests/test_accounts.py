@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 import sys
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 

@@ -26,7 +26,7 @@ def _csv(*rows: str, header: str = HEADER, eol: str = "\r\n") -> str:
 def test_every_accepted_form_is_read():
     text = _csv(
         'R01;12/09/2025;"Participation; classe de CP";"Familles ""CP""";chèque;;1 250,00;;;;oui;;;;1 250,00;',
-        f"D01;03/10/2025;Facture OCCE;OCCE 76;Chèque;4521001;;174,50;;;31/10/2025;150;15,00;9,5;;",
+        "D01;03/10/2025;Facture OCCE;OCCE 76;Chèque;4521001;;174,50;;;31/10/2025;150;15,00;9,5;;",
         f"R02;06/11/2025;Subvention mairie;Mairie;virement;;1{NBSP}200,00;;;;X;;;;;1{NNBSP}200",
         ";15/12/2025;Marché de Noël;;espèces;;;;364,20;;;;;;364,20;",
         "D02;19/12/2025;Remise d'espèces en banque;;;;300,00;;;300,00;;;;;;",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from datetime import date, datetime
 from pathlib import Path
 

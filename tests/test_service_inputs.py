@@ -18,7 +18,6 @@ from retkoop_widgets.domain.entry import EntryDraft, VentilationLine as V
 from retkoop_widgets.domain.errors import Conflict, NotFound, ValidationError
 
 from conftest import COOP, EX
-from test_services_fake import svc  # noqa: F401  (fixture: fake, SQLite, PostgreSQL)
 
 
 def receipt(piece: str = "", amount: int = 1000, day: date = date(2025, 9, 12), libelle: str = "Don") -> EntryDraft:
@@ -73,8 +72,8 @@ def test_books_read_and_write_an_exercice_typed_any_way(svc):
     # what is not a school year gets the domain's French refusal, on every store (a NUL
     # byte reached PostgreSQL's lookup and came back as an English DataError)
     for typed in ("2025-2027", "exercice 2025", "2025\x00-2026", "x" * 300):
-        for call in (lambda: svc.open_exercice(COOP, typed), lambda: svc.entries(COOP, typed),
-                     lambda: svc.record_entry(COOP, typed, receipt()), lambda: svc.crf(COOP, typed)):
+        for call in (lambda t=typed: svc.open_exercice(COOP, t), lambda t=typed: svc.entries(COOP, t),
+                     lambda t=typed: svc.record_entry(COOP, t, receipt()), lambda t=typed: svc.crf(COOP, t)):
             with pytest.raises(ValidationError, match="exercice « .* » invalide : attendu deux années consécutives"):
                 call()
     assert [e.name for e in svc.exercices(COOP)] == [EX]

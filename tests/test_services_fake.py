@@ -15,35 +15,11 @@ from retkoop_widgets.domain.errors import Conflict, Forbidden, LockedExercice, N
 from retkoop_widgets.services import submission as sub
 from retkoop_widgets.services.bootstrap import bootstrap
 
-from conftest import BACKENDS, COOP, EX, Clock
+from conftest import COOP, EX
 from fakes import FakeStore, FakeUnitOfWork, fake_uow_factory
 from known_year import seed_known_year
 
 GOOD = [{"nom": "Claire Martin", "qualite": "parent"}, {"nom": "Paul Durand", "qualite": "enseignant"}]
-
-
-@pytest.fixture(params=["fake"] + BACKENDS)
-def svc(request, tmp_path):
-    """``Books`` with AD76 and AD76-0421's 2025-2026 open (1 842,37 € bank, 63,50 € cash),
-    on the fake, then SQLite, then PostgreSQL."""
-    clock = Clock()
-    if request.param == "fake":
-        b = bootstrap(actor="test", uow_factory=fake_uow_factory(), today=clock.today, now=clock.now)
-    else:
-        from retkoop_widgets.storage.db import get_engine
-        from retkoop_widgets.storage.schema import upgrade
-        import conftest
-        if request.param == "sqlite":
-            url = f"sqlite:///{tmp_path / 'retkoop.sqlite3'}"
-            upgrade(get_engine(url))
-        else:
-            url = conftest._pg_url()
-            conftest._truncate(url)
-        b = bootstrap(url, "test", today=clock.today, now=clock.now)
-    b.add_ad("AD76", "OCCE Seine-Maritime")
-    b.add_coop(COOP, "École des Tilleuls", "AD76")
-    b.open_exercice(COOP, EX, 184237, 6350)
-    return b
 
 
 def receipt(amount=25000, day=date(2025, 9, 12), **kw) -> EntryDraft:

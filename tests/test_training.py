@@ -3,7 +3,6 @@ as the dashboard does) and every checker turns from « à faire » to « réussi
 split is caught precisely; reset restores a clean sandbox. SQLite and PostgreSQL."""
 from __future__ import annotations
 
-from datetime import date
 
 import pytest
 

@@ -2,7 +2,6 @@
 header (no browser; SQLite and PostgreSQL)."""
 from __future__ import annotations
 
-import time
 from datetime import date, datetime, timezone
 
 import pytest

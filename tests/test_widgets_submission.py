@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from retkoop_widgets.domain.actor import Actor
-from retkoop_widgets.domain.entry import EntryDraft, VentilationLine
 from retkoop_widgets.services import submission as sub
 from retkoop_widgets.widgets.app import Dashboard
 from tests.conftest import COOP, EX

@@ -1,7 +1,7 @@
 """Arrêté de caisse: counting the cash box note by note and coin by coin."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from .errors import Problem, ValidationError

@@ -11,7 +11,7 @@ instructions and then says, line by line, what is right and what is not
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Sequence
 

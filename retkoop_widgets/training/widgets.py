@@ -7,7 +7,6 @@ can click buttons without a kernel and read what a person would read.
 from __future__ import annotations
 
 import html
-from typing import Callable
 
 import ipywidgets as W
 

@@ -5,7 +5,6 @@ the login cookies are HttpOnly. The requests go through the real proxy with
 ``X-Forwarded-Proto: https``, as nginx sends them, along the whole login → dashboard path."""
 from __future__ import annotations
 
-import json
 import re
 import time
 import urllib.parse
