@@ -380,7 +380,7 @@ def test_formateur_and_analyste_get_jupyterlab_with_their_workspace(hub, browser
             ctx.close()
     envs = {}
     for p in psutil.process_iter(["cmdline", "environ"]):
-        if "jupyterhub-singleuser" in " ".join(p.info["cmdline"] or []):
+        if re.search(r"jupyterhub[-.]singleuser", " ".join(p.info["cmdline"] or [])):  # isolated: python -m
             e = p.info["environ"] or {}
             envs[e.get("JUPYTERHUB_USER")] = e
     assert envs["ana"]["RETKOOP_READ_ONLY"] == "1" and envs["ana"]["RETKOOP_ROLE"] == "analyste"
