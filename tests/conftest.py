@@ -160,11 +160,10 @@ COOP, EX = "AD76-0421", "2025-2026"
 
 
 @pytest.fixture(params=["fake"] + BACKENDS)
-def svc(request, tmp_path):
+def svc(request, tmp_path, clock):
     """``Books`` with AD76 and AD76-0421's 2025-2026 open (1 842,37 € bank, 63,50 € cash),
     on the in-memory fake (``tests/fakes.py``), then SQLite, then PostgreSQL."""
     from retkoop_widgets.services.bootstrap import bootstrap
-    clock = Clock()
     if request.param == "fake":
         from fakes import fake_uow_factory
         b = bootstrap(actor="test", uow_factory=fake_uow_factory(), today=clock.today, now=clock.now)

@@ -18,31 +18,13 @@ from retkoop_widgets.domain.exercice import Exercice
 from retkoop_widgets.domain.ledger import TreasuryLine, cheque_last_day, review_treasury, stale_cheque_alerts
 from retkoop_widgets.services import statement as releve
 
-from conftest import BACKENDS, COOP, EX
+from conftest import COOP, EX
 
 
-@pytest.fixture(params=["fake"] + BACKENDS)
-def books(request, clock, tmp_path):
-    """``conftest.books`` (AD76, AD76-0421 with 2025-2026 open), on the fake too."""
-    from retkoop_widgets.services.bootstrap import bootstrap
-    from fakes import fake_uow_factory
-    if request.param == "fake":
-        b = bootstrap(actor="test", uow_factory=fake_uow_factory(), today=clock.today, now=clock.now)
-    else:
-        import conftest
-        from retkoop_widgets.storage.db import get_engine
-        from retkoop_widgets.storage.schema import upgrade
-        if request.param == "sqlite":
-            url = f"sqlite:///{tmp_path / 'retkoop.sqlite3'}"
-            upgrade(get_engine(url))
-        else:
-            url = conftest._pg_url()
-            conftest._truncate(url)
-        b = bootstrap(url, "test", today=clock.today, now=clock.now)
-    b.add_ad("AD76", "OCCE Seine-Maritime")
-    b.add_coop(COOP, "École des Tilleuls", "AD76")
-    b.open_exercice(COOP, EX, 184237, 6350)
-    return b
+@pytest.fixture
+def books(svc):
+    """``conftest.svc``: AD76-0421 with 2025-2026 open, on the fake, SQLite and PostgreSQL."""
+    return svc
 
 NEW = "2026-2027"
 

@@ -53,13 +53,12 @@ def test_the_cahier_shows_deleted_pieces_struck(books):
     assert "<s>001</s>" in html and "Pièce 001 supprimée le 15/09/2026 par test (erreur de saisie)" in html
 
 
-def test_migration_0008_fills_deleted_pieces_from_the_audit_log(db_url):
-    """Deletions made before 0008 are found in the audit log; a number a live entry has
-    taken since stays with that entry."""
+def books_before_0008(db_url):
+    """An empty database at revision 0007 with AD76-0421's 2025-2026 open: (engine, Books)."""
     from alembic import command
     from retkoop_widgets.services import Books
     from retkoop_widgets.storage.db import get_engine
-    from retkoop_widgets.storage.schema import alembic_config, upgrade
+    from retkoop_widgets.storage.schema import alembic_config
     from tests.test_migrations import _reset
     engine = get_engine(db_url)
     _reset(engine)
@@ -71,6 +70,14 @@ def test_migration_0008_fills_deleted_pieces_from_the_audit_log(db_url):
     b.add_ad("AD76", "OCCE Seine-Maritime")
     b.add_coop(COOP, "École des Tilleuls", "AD76")
     b.open_exercice(COOP, EX, 0, 0)
+    return engine, b
+
+
+def test_migration_0008_fills_deleted_pieces_from_the_audit_log(db_url):
+    """Deletions made before 0008 are found in the audit log; a number a live entry has
+    taken since stays with that entry."""
+    from retkoop_widgets.storage.schema import upgrade
+    engine, b = books_before_0008(db_url)
     audit = ("INSERT INTO audit_log (at, actor, action, coop_code, exercice, object_type, object_id, before, reason) "
              "VALUES (:at, :actor, 'delete', :coop, :ex, 'entry', :oid, :before, :reason)")
     with engine.begin() as c:  # pièce 043 was deleted, then its number typed again for another entry
@@ -104,21 +111,8 @@ def test_migration_0008_fills_deleted_pieces_from_the_audit_log(db_url):
 def test_migration_0008_forgets_deletions_before_a_training_reset(db_url):
     """A sandbox reset empties the exercice and numbering starts anew: the deletions before it
     must not come back as used numbers."""
-    from alembic import command
-    from retkoop_widgets.services import Books
-    from retkoop_widgets.storage.db import get_engine
-    from retkoop_widgets.storage.schema import alembic_config, upgrade
-    from tests.test_migrations import _reset
-    engine = get_engine(db_url)
-    _reset(engine)
-    cfg = alembic_config(engine)
-    with engine.begin() as c:
-        cfg.attributes["connection"] = c
-        command.upgrade(cfg, "0007")
-    b = Books(engine, "test")
-    b.add_ad("AD76", "OCCE Seine-Maritime")
-    b.add_coop(COOP, "École des Tilleuls", "AD76")
-    b.open_exercice(COOP, EX, 0, 0)
+    from retkoop_widgets.storage.schema import upgrade
+    engine, b = books_before_0008(db_url)
     audit = ("INSERT INTO audit_log (at, actor, action, coop_code, exercice, object_type, object_id, before, reason) "
              "VALUES (:at, 'stagiaire', :action, :coop, :ex, :otype, '5', :before, '')")
     with engine.begin() as c:

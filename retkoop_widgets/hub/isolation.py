@@ -90,11 +90,9 @@ def processes_of(uid: int) -> list[int]:
     return out
 
 
-def kill_processes_of(uid: int, grace: float = 5.0) -> None:
-    """SIGTERM then SIGKILL every process still running as ``uid`` (a kernel left behind)."""
-    if uid == 0:
-        raise ValueError("refusing to kill root's processes")
-    pids = processes_of(uid)
+def stop_processes(pids: list[int], still_running, grace: float = 5.0) -> None:
+    """SIGTERM ``pids``, give them ``grace`` seconds, then SIGKILL what ``still_running(pids)``
+    says is left (the one way the platform stops processes it did not start itself)."""
     for pid in pids:
         try:
             os.kill(pid, signal.SIGTERM)
@@ -103,12 +101,19 @@ def kill_processes_of(uid: int, grace: float = 5.0) -> None:
     deadline = time.monotonic() + grace
     while pids and time.monotonic() < deadline:
         time.sleep(0.1)
-        pids = processes_of(uid)
+        pids = still_running(pids)
     for pid in pids:
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+def kill_processes_of(uid: int, grace: float = 5.0) -> None:
+    """Every process still running as ``uid`` (a kernel left behind), stopped."""
+    if uid == 0:
+        raise ValueError("refusing to kill root's processes")
+    stop_processes(processes_of(uid), lambda _pids: processes_of(uid), grace)
 
 
 def remove_os_user(login: str) -> bool:

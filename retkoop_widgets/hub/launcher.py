@@ -221,22 +221,9 @@ def leftovers(settings: HubSettings) -> list[int]:
 
 def reap_leftovers(settings: HubSettings, grace: float = 5.0) -> list[int]:
     """SIGTERM, then SIGKILL, what ``leftovers`` finds; returns the pids."""
+    from .isolation import stop_processes
     pids = leftovers(settings)
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-    deadline = time.monotonic() + grace
-    alive = pids
-    while alive and time.monotonic() < deadline:
-        time.sleep(0.1)
-        alive = [p for p in alive if _exists(p)]
-    for pid in alive:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    stop_processes(pids, lambda alive: [p for p in alive if _exists(p)], grace)
     return pids
 
 

@@ -5,6 +5,8 @@ calls with a cookie or a token, and code run in a kernel through a single-user s
 REST and websocket API (what an analyst's JupyterLab does)."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import asyncio
 import http.client
 import http.cookiejar
@@ -80,6 +82,22 @@ def make_platform(prefix: str, *, accounts=(), dashboard: str = DASHBOARD):
         acc.add(login, role, coop=scope if role == "mandataire" else None,
                 ad=scope if role in ("admin-ad",) else None, password=PASSWORD)
     return settings
+
+
+@contextmanager
+def running_platform(prefix: str, *, accounts=(), **settings_overrides):
+    """A real hub on a fresh platform (``make_platform``) for one test module; stopped and
+    cleaned up afterwards."""
+    from retkoop_widgets.hub.launcher import HubProcess
+    settings = make_platform(prefix, accounts=accounts)
+    for name, value in settings_overrides.items():
+        setattr(settings, name, value)
+    hub = HubProcess(settings)
+    try:
+        yield hub.start()
+    finally:
+        hub.stop()
+        cleanup_platform(settings)
 
 
 def cleanup_platform(settings) -> None:

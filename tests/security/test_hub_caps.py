@@ -7,22 +7,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from hubkit import Session, cleanup_platform, follow, kernels_of_server, make_platform
-
+from hubkit import Session, follow, kernels_of_server, running_platform
 pytestmark = [pytest.mark.slow, pytest.mark.security]
 DASHBOARD = "/user/tilleuls/voila/render/tableau_de_bord.ipynb"
 
 
 @pytest.fixture(scope="module")
 def platform():
-    from retkoop_widgets.hub.launcher import HubProcess
-    settings = make_platform("retkoop-sec-cap-", accounts=[("tilleuls", "mandataire", "AD76-0421")])
-    hub = HubProcess(settings)
-    try:
-        yield hub.start()
-    finally:
-        hub.stop()
-        cleanup_platform(settings)
+    with running_platform("retkoop-sec-cap-", accounts=[("tilleuls", "mandataire", "AD76-0421")]) as hub:
+        yield hub
 
 
 def test_ten_parallel_dashboard_gets_leave_at_most_three_kernels(platform):

@@ -12,22 +12,16 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
-from hubkit import PASSWORD, Session, cleanup_platform, make_platform
-
+from hubkit import PASSWORD, Session, running_platform
 pytestmark = [pytest.mark.slow, pytest.mark.security]
 
 
 @pytest.fixture(scope="module")
 def platform():
-    from retkoop_widgets.hub.launcher import HubProcess
-    settings = make_platform("retkoop-sec-coo-", accounts=[("tilleuls", "mandataire", "AD76-0421")])
-    settings.public_url = "https://retkoop.example.org/"  # docs/deploy.md: --public-url behind nginx
-    hub = HubProcess(settings)
-    try:
-        yield hub.start()
-    finally:
-        hub.stop()
-        cleanup_platform(settings)
+    # docs/deploy.md: --public-url behind nginx
+    with running_platform("retkoop-sec-coo-", accounts=[("tilleuls", "mandataire", "AD76-0421")],
+                          public_url="https://retkoop.example.org/") as hub:
+        yield hub
 
 
 def test_every_cookie_is_secure_and_samesite_behind_the_https_proxy(platform):

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from hubkit import PASSWORD, Session, cleanup_platform, hub_pid_of_server, make_platform, new_token, \
-    run_in_kernel, start_server
+from hubkit import (PASSWORD, Session, hub_pid_of_server, new_token, run_in_kernel,
+                    running_platform, start_server)
 
 pytestmark = [pytest.mark.slow, pytest.mark.security]
 
@@ -50,16 +50,10 @@ print("RESULT " + json.dumps(out))
 
 @pytest.fixture(scope="module")
 def platform():
-    from retkoop_widgets.hub.launcher import HubProcess
-    settings = make_platform("retkoop-sec-iso-", accounts=[
+    with running_platform("retkoop-sec-iso-", accounts=[
         ("ana", "analyste", None), ("tilleuls", "mandataire", "AD76-0421"),
-        ("formatrice", "formateur", None)])
-    hub = HubProcess(settings)
-    try:
-        yield hub.start()
-    finally:
-        hub.stop()
-        cleanup_platform(settings)
+        ("formatrice", "formateur", None)]) as hub:
+        yield hub
 
 
 def attack_as(platform, login: str) -> dict:

@@ -11,8 +11,7 @@ import uuid
 
 import pytest
 
-from hubkit import BASE, PORT, Session, cleanup_platform, follow, hub_pid_of_server, make_platform
-
+from hubkit import (BASE, PORT, Session, follow, hub_pid_of_server, running_platform)
 pytestmark = [pytest.mark.slow, pytest.mark.security]
 DASHBOARD = "/user/tilleuls/voila/render/tableau_de_bord.ipynb"
 # what a leak looks like: Python's traceback, a source path, the English stock pages
@@ -21,14 +20,8 @@ LEAKS = re.compile(r"Traceback|File \"|site-packages|/work/|/root/|\.py\b|Not Fo
 
 @pytest.fixture(scope="module")
 def platform():
-    from retkoop_widgets.hub.launcher import HubProcess
-    settings = make_platform("retkoop-sec-lea-", accounts=[("tilleuls", "mandataire", "AD76-0421")])
-    hub = HubProcess(settings)
-    try:
-        yield hub.start()
-    finally:
-        hub.stop()
-        cleanup_platform(settings)
+    with running_platform("retkoop-sec-lea-", accounts=[("tilleuls", "mandataire", "AD76-0421")]) as hub:
+        yield hub
 
 
 @pytest.fixture(scope="module")

@@ -12,22 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from hubkit import PASSWORD, Session, cleanup_platform, make_platform
-
+from hubkit import PASSWORD, Session, running_platform
 pytestmark = [pytest.mark.slow, pytest.mark.security]
 RETKOOP = str(Path(sys.executable).parent / "retkoop")
 
 
 @pytest.fixture(scope="module")
 def platform():
-    from retkoop_widgets.hub.launcher import HubProcess
-    settings = make_platform("retkoop-sec-thr-", accounts=[("tilleuls", "mandataire", "AD76-0421")])
-    hub = HubProcess(settings)
-    try:
-        yield hub.start()
-    finally:
-        hub.stop()
-        cleanup_platform(settings)
+    with running_platform("retkoop-sec-thr-", accounts=[("tilleuls", "mandataire", "AD76-0421")]) as hub:
+        yield hub
 
 
 def attempt(source: str, login: str, password: str) -> tuple[int, str]:

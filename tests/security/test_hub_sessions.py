@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from hubkit import PASSWORD, Session, cleanup_platform, hub_pid_of_server, make_platform, new_token, \
-    start_server
+from hubkit import (PASSWORD, Session, hub_pid_of_server, new_token,
+                    running_platform, start_server)
 
 pytestmark = [pytest.mark.slow, pytest.mark.security]
 RETKOOP = str(Path(sys.executable).parent / "retkoop")
@@ -21,16 +21,10 @@ RETKOOP = str(Path(sys.executable).parent / "retkoop")
 
 @pytest.fixture(scope="module")
 def platform():
-    from retkoop_widgets.hub.launcher import HubProcess
-    settings = make_platform("retkoop-sec-ses-", accounts=[
+    with running_platform("retkoop-sec-ses-", accounts=[
         ("tilleuls", "mandataire", "AD76-0421"), ("ferry", "mandataire", "AD76-0102"),
-        ("ad76", "admin-ad", "AD76")])
-    hub = HubProcess(settings)
-    try:
-        yield hub.start()
-    finally:
-        hub.stop()
-        cleanup_platform(settings)
+        ("ad76", "admin-ad", "AD76")]) as hub:
+        yield hub
 
 
 def thief_of(victim: Session) -> Session:
