@@ -196,7 +196,7 @@ def time_notebook(url: str) -> float:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             t = time.perf_counter()
-            pm.execute_notebook(str(ROOT / "notebooks" / "analyse_departementale.ipynb"), f"{tmp}/out.ipynb",
+            pm.execute_notebook(str(ROOT / "retkoop_widgets" / "notebooks" / "analyse_departementale.ipynb"), f"{tmp}/out.ipynb",
                                 parameters={"ad": "AD76", "aujourdhui": "27/11/2026",
                                             "export_xlsx": f"{tmp}/analyse.xlsx"},
                                 cwd=tmp, progress_bar=False, kernel_name="python3")

@@ -39,7 +39,7 @@ RESERVED = 2 * GIB
 
 def setup(root: Path, n: int, port: int) -> HubSettings:
     url = f"sqlite:///{root / 'retkoop.sqlite3'}"
-    settings = HubSettings(db_url=url, port=port, data_dir=root / "hub", notebooks_dir=REPO / "notebooks",
+    settings = HubSettings(db_url=url, port=port, data_dir=root / "hub", notebooks_dir=REPO / "retkoop_widgets" / "notebooks",
                            server_ports=(port + 10, port + 10 + n + 5))
     prepare_database(settings)
     books = Books(url)

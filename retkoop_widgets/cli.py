@@ -25,7 +25,7 @@ COMMAND_MODULES = [
     "retkoop_widgets.commands.hub",
     "retkoop_widgets.commands.reports",
     "retkoop_widgets.commands.training",
-    "retkoop_widgets.commands.releve",
+    "retkoop_widgets.commands.statement",
 ]
 
 

@@ -14,38 +14,16 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .settings import settings
+
 NOTEBOOK_NAME = "tableau_de_bord.ipynb"
 # errors without traceback, and no kernel stderr in the page (hub/kernel_filters.py), as in the hub
 KERNEL_CONNECTION = "retkoop_widgets.hub.kernel_filters.LockedKernelConnection"
 
-# The notebook stays a few lines: everything lives in the package.
-NOTEBOOK_CELLS = [
-    ("code", "from retkoop_widgets.widgets import build_dashboard\n\nbuild_dashboard()"),
-]
-
-
-def notebook_json() -> dict:
-    cells = []
-    for i, (kind, src) in enumerate(NOTEBOOK_CELLS):
-        cell = {"cell_type": kind, "id": f"cell-{i}", "metadata": {}, "source": src}
-        if kind == "code":
-            cell.update(execution_count=None, outputs=[])
-        cells.append(cell)
-    return {"cells": cells, "metadata": {
-        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 5}
-
-
 def notebook_path() -> Path:
-    """The repo's ``notebooks/tableau_de_bord.ipynb``; an installed package (no repo
-    around it) writes the same few cells to a private temp folder instead."""
-    repo_nb = Path(__file__).resolve().parent.parent / "notebooks" / NOTEBOOK_NAME
-    if repo_nb.is_file():
-        return repo_nb
-    folder = Path(tempfile.mkdtemp(prefix="retkoop-dashboard-"))
-    nb = folder / NOTEBOOK_NAME
-    nb.write_text(json.dumps(notebook_json(), ensure_ascii=False, indent=1), encoding="utf-8")
-    return nb
+    """``tableau_de_bord.ipynb`` of the notebooks folder (shipped inside the package, found
+    by ``settings.notebooks_dir``, so a checkout and an installed wheel serve the same file)."""
+    return settings().notebooks_dir / NOTEBOOK_NAME
 
 
 def voila_command(notebook: Path, port: int, *, cull_idle: int = 900, cull_interval: int = 60) -> list[str]:

@@ -27,7 +27,11 @@ from typing import Mapping
 from .domain.errors import RetkoopError
 
 PREFIX = "RETKOOP_"
-REPO = Path(__file__).resolve().parent.parent
+# What ships inside the package (notebooks, hub configuration, templates, migrations, data),
+# so an installed wheel finds them as a checkout does. A real directory, not a
+# ``importlib.resources`` traversable: Voilà, JupyterHub and nbconvert are handed paths, and a
+# wheel installs as files (the wheel test in tests/test_packaging.py runs it from one).
+PACKAGE = Path(__file__).resolve().parent
 
 # Old name -> current name. The old name still works (with a DeprecationWarning) when
 # the current one is not set.
@@ -127,7 +131,7 @@ class Settings:
     hub_server_ports: tuple[int, int] = (8010, 8099)
     """RETKOOP_HUB_SERVER_PORTS "LOW-HIGH": ports for single-user servers (default
     hub_port+10 … hub_port+99), so that several hubs (tests, benches) do not collide."""
-    hub_config_dir: Path = REPO / "hub_config"
+    hub_config_dir: Path = PACKAGE / "hub_config"
     """RETKOOP_HUB_CONFIG: folder of jupyterhub_config.py and the single-user configs."""
     hub_homes_dir: Path = Path("/var/lib/retkoop/homes")
     """RETKOOP_HUB_HOMES_DIR: private homes (0700) of the formateurs' and analysts' OS users,
@@ -138,7 +142,7 @@ class Settings:
     cull_timeout: int = 3600
     """RETKOOP_CULL_TIMEOUT: seconds of inactivity before a user's server is stopped
     (each holds a kernel of ~110-140 MB)."""
-    notebooks_dir: Path = REPO / "notebooks"
+    notebooks_dir: Path = PACKAGE / "notebooks"
     """RETKOOP_NOTEBOOKS_DIR (old name RETKOOP_NOTEBOOKS): the dashboards, the report
     templates and formation/; default the repository's ``notebooks/``."""
     # --- who acts (the hub -> kernel identity contract, see identity.py) -------------
@@ -174,11 +178,11 @@ class Settings:
             hub_port=hub_port,
             hub_server_ports=parse_port_range("RETKOOP_HUB_SERVER_PORTS", env.get("RETKOOP_HUB_SERVER_PORTS"),
                                               (hub_port + 10, hub_port + 99)),
-            hub_config_dir=Path(_text(env, "RETKOOP_HUB_CONFIG") or REPO / "hub_config"),
+            hub_config_dir=Path(_text(env, "RETKOOP_HUB_CONFIG") or PACKAGE / "hub_config"),
             hub_homes_dir=Path(_text(env, "RETKOOP_HUB_HOMES_DIR") or "/var/lib/retkoop/homes"),
             hub_user_python=_text(env, "RETKOOP_HUB_USER_PYTHON"),
             cull_timeout=parse_int("RETKOOP_CULL_TIMEOUT", env.get("RETKOOP_CULL_TIMEOUT"), 3600, minimum=1),
-            notebooks_dir=Path(_text(env, "RETKOOP_NOTEBOOKS_DIR") or REPO / "notebooks"),
+            notebooks_dir=Path(_text(env, "RETKOOP_NOTEBOOKS_DIR") or PACKAGE / "notebooks"),
             user=_text(env, "RETKOOP_USER"),
             role=_text(env, "RETKOOP_ROLE"),
             coop=_code(env, "RETKOOP_COOP"),

@@ -214,7 +214,7 @@ def test_notebook_runs_under_papermill(seeded, db_url, tmp_path, monkeypatch):
     monkeypatch.setenv("RETKOOP_DB_URL", db_url)
     out = tmp_path / "out.ipynb"
     xlsx = tmp_path / "export.xlsx"
-    nb = pm.execute_notebook(os.path.join(ROOT, "notebooks", "analyse_departementale.ipynb"), str(out),
+    nb = pm.execute_notebook(os.path.join(ROOT, "retkoop_widgets", "notebooks", "analyse_departementale.ipynb"), str(out),
                              parameters={"ad": "AD76", "aujourdhui": "27/11/2026", "export_xlsx": str(xlsx)},
                              cwd=str(tmp_path), progress_bar=False, kernel_name="python3")
     texts = []

@@ -76,7 +76,7 @@ def make_platform(root: Path, port: int = PORT):
     nb = root / "notebooks"
     nb.mkdir()
     write_stand_in(nb / "tableau_de_bord.ipynb")
-    shutil.copy(REPO / "notebooks" / "ad.ipynb", nb / "ad.ipynb")
+    shutil.copy(REPO / "retkoop_widgets" / "notebooks" / "ad.ipynb", nb / "ad.ipynb")
     (nb / "secret.ipynb").write_text((nb / "tableau_de_bord.ipynb").read_text())
     (nb / "formation").mkdir()
     shutil.copy(nb / "secret.ipynb", nb / "formation" / "01_premiere_recette.ipynb")

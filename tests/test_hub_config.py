@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-CONFIG = Path(__file__).resolve().parent.parent / "hub_config"
+CONFIG = Path(__file__).resolve().parent.parent / "retkoop_widgets" / "hub_config"
 
 
 def load(name: str, monkeypatch, **env):

@@ -26,7 +26,7 @@ def hub(tmp_path_factory):
     from retkoop_widgets.services.accounts import Accounts
     root = tmp_path_factory.mktemp("hub_dashboard")
     url = f"sqlite:///{root / 'retkoop.sqlite3'}"
-    settings = HubSettings(db_url=url, port=PORT, data_dir=root / "hub", notebooks_dir=REPO / "notebooks",
+    settings = HubSettings(db_url=url, port=PORT, data_dir=root / "hub", notebooks_dir=REPO / "retkoop_widgets" / "notebooks",
                            server_ports=(18080, 18099))
     prepare_database(settings)
     seed_demo(Books(url))

@@ -309,7 +309,7 @@ def open_tab(books, actor=None):
     assert [d.tabs.get_title(i) for i in range(len(d._factories))] == [
         "Saisie", "Cahier", "Caisse", "Subventions", "Pièces justificatives", "Bilan", "Exports", "Inventaire"]
     d.tabs.selected_index = INVENTAIRE
-    return d, d.inventaire
+    return d, d.inventory
 
 
 def test_tab_shows_the_68_alert_and_the_form_inscribes_a_good_from_its_pièce(books):

@@ -87,7 +87,7 @@ def test_notebooks_run_under_nbval(notebook, tmp_path, clock):
     seed_demo(Books(url, "demo", today=clock.today, now=clock.now), extra_coops=False)
     env = dict(os.environ, RETKOOP_DB_URL=url)
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
-                        "--rootdir", str(tmp_path), "-c", os.devnull, str(ROOT / "notebooks" / notebook)],
+                        "--rootdir", str(tmp_path), "-c", os.devnull, str(ROOT / "retkoop_widgets" / "notebooks" / notebook)],
                        env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
     assert "passed" in r.stdout

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from retkoop_widgets.domain.errors import RetkoopError
-from retkoop_widgets.settings import REPO, Settings, SettingsError, parse_bool, settings
+from retkoop_widgets.settings import PACKAGE, Settings, SettingsError, parse_bool, settings
 
 
 def test_defaults_need_no_configuration(tmp_path):
@@ -16,7 +16,7 @@ def test_defaults_need_no_configuration(tmp_path):
     assert s.read_only is False and s.demo is False and s.debug is False
     assert s.hub_data_dir == tmp_path / "hub"  # one default for the hub's state, under data_dir
     assert (s.hub_ip, s.hub_port, s.hub_server_ports, s.cull_timeout) == ("127.0.0.1", 8000, (8010, 8099), 3600)
-    assert s.notebooks_dir == REPO / "notebooks" and s.hub_config_dir == REPO / "hub_config"
+    assert s.notebooks_dir == PACKAGE / "notebooks" and s.hub_config_dir == PACKAGE / "hub_config"
     assert s.hub_homes_dir == Path("/var/lib/retkoop/homes") and s.hub_user_python == ""
     assert (s.user, s.role, s.coop, s.ad) == ("", "", None, None)
     assert s.chromium == "/usr/bin/chromium"
@@ -109,4 +109,4 @@ def test_report_templates_folder_uses_the_one_name(monkeypatch, tmp_path):
     monkeypatch.setenv("RETKOOP_NOTEBOOKS_DIR", str(tmp_path))
     assert notebooks_dir() == tmp_path
     monkeypatch.delenv("RETKOOP_NOTEBOOKS_DIR")
-    assert notebooks_dir() == Path(REPO / "notebooks")
+    assert notebooks_dir() == Path(PACKAGE / "notebooks")

@@ -27,11 +27,11 @@ def test_formation_tab_only_on_training_coops(books, sandbox):
 
 def test_trainee_sees_checkers_turn_from_todo_to_fixed_to_done(books, sandbox):
     dash = Dashboard(books.as_user(Actor("stagiaire", "mandataire", coop=sandbox)), sandbox)
-    formation = dash.formation
+    formation = dash.training
     facture = next(c for c in formation.sequence.checkers if c.exercise.id == "facture_occe")
     assert facture.status == TODO and "à faire" in facture.result.value
     d = sc.Dates.of(dash.ctx.exercice)
-    form = dash.saisie.form
+    form = dash.entry.form
 
     def type_invoice(dues: str):
         form.libelle.value = "Facture OCCE"

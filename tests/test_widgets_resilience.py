@@ -29,7 +29,7 @@ def fill(form, libelle="Papeterie", amount="12,40", account="6064"):
 
 
 def test_a_double_click_on_valider_records_one_entry_and_no_error(dash, books):
-    form = dash.saisie.form
+    form = dash.entry.form
     fill(form)
     form.valider.click()
     form.valider.click()  # the second click of a double click reaches the kernel after the save
@@ -46,7 +46,7 @@ def test_a_double_click_on_valider_records_one_entry_and_no_error(dash, books):
 @pytest.mark.parametrize("typed, code", [("cotisation", "6281"), ("Assurance", "61681"),
                                          ("fournitures", "6064"), ("6281 — Cotisation OCCE (adhésion)", "6281")])
 def test_an_account_typed_as_words_of_its_label(dash, books, typed, code):
-    form = dash.saisie.form
+    form = dash.entry.form
     fill(form, account=typed)
     form.valider.click()
     [e] = books.entries(COOP, EX)
@@ -54,7 +54,7 @@ def test_an_account_typed_as_words_of_its_label(dash, books, typed, code):
 
 
 def test_an_unknown_or_ambiguous_word_is_refused_with_the_candidates(dash, books):
-    form = dash.saisie.form
+    form = dash.entry.form
     fill(form, account="cotisatoin")
     form.valider.click()
     msg = form.errors["ventilation"].value
@@ -83,7 +83,7 @@ def test_impossible_dates_are_refused_by_name(typed, message):
 
 
 def test_an_impossible_date_stays_in_the_field(dash, books):
-    form = dash.saisie.form
+    form = dash.entry.form
     fill(form)
     form.date.text.value = "31/02/2026"
     form.valider.click()
@@ -97,13 +97,13 @@ def _upload(w, name, content):
 
 
 def test_a_message_goes_with_what_it_spoke_of(dash, books):
-    form = dash.saisie.form
+    form = dash.entry.form
     fill(form)
     form.valider.click()
     fill(form, "Gommes", "3,10")
     form.valider.click()
     dash.tabs.selected_index = 4  # Pièces justificatives
-    p = dash.pieces
+    p = dash.attachments
     first, second = sorted(books.entries(COOP, EX), key=lambda e: e.piece)
     p.entry.value = first.id
     _upload(p.upload, "facture.pdf", PDF)
@@ -118,7 +118,7 @@ def test_a_message_goes_with_what_it_spoke_of(dash, books):
 
 
 def test_the_confirmation_warns_of_cash_below_zero_a_duplicate_and_a_used_cheque(dash, books):
-    form = dash.saisie.form
+    form = dash.entry.form
     fill(form, "Sortie au musée", "88,40")  # 63,50 € in the cash box
     form.treso.value = "caisse"
     form.valider.click()
@@ -169,7 +169,7 @@ def test_a_receipt_can_be_removed_with_confirmation_and_names_are_clean(dash, bo
     assert a["filename"] == "facture.pdf"
     dash.ctx.changed("entries")
     dash.tabs.selected_index = 4
-    p = dash.pieces
+    p = dash.attachments
     p.entry.value = e.id
     [remove] = p.removals.children
     remove.click()
@@ -186,7 +186,7 @@ def test_a_file_over_the_limit_is_refused_naming_its_size(dash, books):
                                                 ventilation=(VentilationLine("6064", 1240),)))
     dash.ctx.changed("entries")
     dash.tabs.selected_index = 4
-    p = dash.pieces
+    p = dash.attachments
     p.entry.value = e.id
     _upload(p.upload, "scan.pdf", b"%PDF-" + b"0" * (12 * 1024 * 1024))
     assert "« scan.pdf » pèse 12,0 Mo : la limite est de 10 Mo" in p.status.value
@@ -208,7 +208,7 @@ def test_an_impossible_date_is_refused_by_name_in_every_section_and_points_nothi
     assert "31/11/2025 n'existe pas" in s.status.value
     assert not books.entry(e.id).pointed  # nothing pointed without a date
     dash.tabs.selected_index = 3  # Subventions
-    sub = dash.subventions
+    sub = dash.subsidies
     sub.grantor.value, sub.object.value, sub.amount.value = "Mairie", "Classe de mer", "100"
     sub.date.text.value = "31/11/2025"
     sub.save.click()
@@ -219,7 +219,7 @@ def test_an_impossible_date_is_refused_by_name_in_every_section_and_points_nothi
     dash.tabs.selected_index = 3
     assert sub.date.text.value == "31/11/2025"
     dash.tabs.selected_index = 2  # Caisse
-    k = dash.caisse
+    k = dash.cash
     k.date.text.value = "31/11/2025"
     k.save.click()
     assert "31/11/2025 n'existe pas" in k.status.value and books.cash_counts(COOP, EX) == []
@@ -265,4 +265,4 @@ def test_the_dashboards_crf_counts_earlier_years_unpaid_cheques_as_the_books_do(
     assert d.ctx.crf().statement_balance == books.crf(COOP, "2026-2027").statement_balance
     assert [e.cheque for e in d.ctx.crf().outstanding_previous] == ["4521045"]
     d.tabs.selected_index = 5
-    assert "(1 ligne(s) non pointée(s))" in d.bilan.summary.value
+    assert "(1 ligne(s) non pointée(s))" in d.summary.summary.value

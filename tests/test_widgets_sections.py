@@ -126,7 +126,7 @@ def test_anomaly_is_explained_in_words(books):
 
 def test_cash_count_live_total_gap_save_and_history(dash, books):
     dash.tabs.selected_index = 2
-    k = dash.caisse
+    k = dash.cash
     assert len(k.inputs) == 15
     k.date.value = date(2025, 9, 30)
     assert "63,50" in k.total.value
@@ -153,7 +153,7 @@ def test_cash_count_live_total_gap_save_and_history(dash, books):
 
 def test_subsidies_add_edit_remove_and_reconciliation_with_7410(dash, books):
     dash.tabs.selected_index = 3
-    s = dash.subventions
+    s = dash.subsidies
     assert "écart de 800,00 €" in s.recon.value
     s.grantor.value = "Mairie de Rouen"
     s.gtype.value = "commune"
@@ -191,7 +191,7 @@ def _upload(w, name, content):
 
 def test_upload_receipt_refusals_list_and_download(dash, books):
     dash.tabs.selected_index = 4
-    p = dash.pieces
+    p = dash.attachments
     e = next(e for e in books.entries(COOP, EX) if e.libelle == "Papeterie")
     p.entry.value = e.id
     _upload(p.upload, "facture.pdf", PDF)
@@ -210,7 +210,7 @@ def test_upload_receipt_refusals_list_and_download(dash, books):
 
 def test_bilan_shows_result_equality_alerts_and_charts(dash, books):
     dash.tabs.selected_index = 5
-    b = dash.bilan
+    b = dash.summary
     assert "1 054,50 €" in b.summary.value  # 300 + 800 − 45,50
     assert "Comptes équilibrés" in b.summary.value
     assert b.charts.value.count('role="img"') == 2 and 'aria-label="' in b.charts.value  # described SVG charts
@@ -221,7 +221,7 @@ def test_bilan_shows_result_equality_alerts_and_charts(dash, books):
     assert "954,50 €" in b.summary.value
     [btn] = [w for box in b.alerts.children for w in getattr(box, "children", ()) if hasattr(w, "on_click")][:1]
     btn.click()
-    assert dash.tabs.selected_index == 0 and dash.saisie.form.libelle.value == "Sortie"
+    assert dash.tabs.selected_index == 0 and dash.entry.form.libelle.value == "Sortie"
 
 
 def test_exports_csv_and_xlsx_downloads(dash, books):
@@ -275,4 +275,4 @@ def test_exercice_selector_switches_the_books(books):
     assert d.header.exercice.options == ("2025-2026", "2026-2027")
     d.header.exercice.value = "2026-2027"
     assert d.ctx.exercice == "2026-2027" and "1,00 €" in d.header.kpis.value
-    assert d.saisie.form.date.value == date(2026, 9, 15)
+    assert d.entry.form.date.value == date(2026, 9, 15)

@@ -35,7 +35,7 @@ def test_checklist_lists_what_is_missing_in_french(books):
     seed_known_year(books, cash_count=False, subsidy=False)
     d = Dashboard(mandataire(books), COOP, EX)
     d.tabs.selected_index = BILAN
-    p = d.bilan.submission
+    p = d.summary.submission
     html = p.checks.value
     assert html.count("rk-check ok") == 3 and html.count("rk-check ko") == 2
     assert 'data-check="caisse"' in html and "arrêté de caisse de clôture" in html
@@ -52,7 +52,7 @@ def test_submission_refused_with_reasons_beside_the_fields_and_nothing_locked(bo
     seed_known_year(books)
     d = Dashboard(mandataire(books), COOP, EX)
     d.tabs.selected_index = BILAN
-    p = d.bilan.submission
+    p = d.summary.submission
     # the place is required before any confirmation is asked
     fill(p, [("Claire Martin", "parent"), ("Paul Durand", "enseignant")], lieu="")
     p.submit_btn.click()
@@ -74,7 +74,7 @@ def test_cancel_leaves_the_exercice_open(books):
     seed_known_year(books)
     d = Dashboard(mandataire(books), COOP, EX)
     d.tabs.selected_index = BILAN
-    p = d.bilan.submission
+    p = d.summary.submission
     fill(p, [("Claire Martin", "parent"), ("Paul Durand", "enseignant")])
     p.submit_btn.click()
     next(w for w in p.confirm.children if getattr(w, "description", "") == "Annuler").click()
@@ -86,7 +86,7 @@ def test_submission_locks_the_dashboard_read_only(books, clock):
     d = Dashboard(mandataire(books), COOP, EX)
     d.tabs.selected_index = 1  # the cahier is built before the lock and must be locked too
     d.tabs.selected_index = BILAN
-    p = d.bilan.submission
+    p = d.summary.submission
     fill(p, [("Claire Martin", "parent"), ("Paul Durand", "enseignant")])
     confirm(p)
     assert books.exercice(COOP, EX).state == "soumis"
@@ -98,15 +98,15 @@ def test_submission_locks_the_dashboard_read_only(books, clock):
     assert f"soumis le {today}" in d.banner.value and "Seule l’AD peut rouvrir" in d.banner.value
     assert "soumis" in d.header.kpis.value
     # forms are disabled, reading stays possible
-    f = d.saisie.form
+    f = d.entry.form
     assert f.valider.disabled and f.libelle.disabled and f.amount.disabled
     assert d.cahier.del_btn.disabled and d.cahier.point_btn.disabled and not d.cahier.text.disabled
     d.tabs.selected_index = 2
-    assert d.caisse.save.disabled
+    assert d.cash.save.disabled
     d.tabs.selected_index = 3
-    assert d.subventions.save.disabled
+    assert d.subsidies.save.disabled
     d.tabs.selected_index = 4
-    assert d.pieces.upload.disabled and not d.pieces.entry.disabled
+    assert d.attachments.upload.disabled and not d.attachments.entry.disabled
     d.tabs.selected_index = 6
     assert not d.exports.csv.btn.disabled
     d.exports.csv.btn.click()
@@ -119,13 +119,13 @@ def test_a_new_dashboard_on_a_submitted_exercice_opens_read_only_and_reopening_u
                                              {"nom": "Paul Durand", "qualite": "enseignant"}],
                lieu="Rouen", signed_on=date(2026, 9, 12), reconciliation_confirmed=True)
     d = Dashboard(mandataire(books), COOP, EX)
-    assert "soumis le" in d.banner.value and d.saisie.form.valider.disabled
+    assert "soumis le" in d.banner.value and d.entry.form.valider.disabled
     # the AD reopens: a fresh page is writable again, with no banner
     books.reopen_exercice(COOP, EX, "erreur de ventilation")  # the fixture's system actor stands for the AD
     d2 = Dashboard(mandataire(books), COOP, EX)
     assert d2.banner.value == "" and not d2.saisie.form.valider.disabled
     d2.tabs.selected_index = BILAN
-    assert "Tout est prêt" in d2.bilan.submission.state.value and d2.bilan.submission.form.layout.display is None
+    assert "Tout est prêt" in d2.summary.submission.state.value and d2.bilan.submission.form.layout.display is None
 
 
 def test_switching_to_a_writable_exercice_gives_the_inputs_back(books):
@@ -133,10 +133,10 @@ def test_switching_to_a_writable_exercice_gives_the_inputs_back(books):
     books.submit_exercice(COOP, EX, [])
     books.open_exercice(COOP, "2026-2027", 100, 0)
     d = Dashboard(mandataire(books), COOP, EX)
-    assert d.saisie.form.valider.disabled and d.banner.value
+    assert d.entry.form.valider.disabled and d.banner.value
     d.header.exercice.value = "2026-2027"
-    assert not d.saisie.form.valider.disabled and d.banner.value == ""
-    f = d.saisie.form
+    assert not d.entry.form.valider.disabled and d.banner.value == ""
+    f = d.entry.form
     f.libelle.value, f.amount.value = "Achat", "1"
     f.rows[0].account.value, f.rows[0].amount.value = "6064", "1"
     f.valider.click()

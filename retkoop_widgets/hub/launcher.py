@@ -21,11 +21,11 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..settings import settings
 from ..storage.db import data_dir, get_engine, redact, resolve_url
 from ..storage.schema import upgrade
 
-REPO = Path(__file__).resolve().parents[2]
-HUB_CONFIG_DIR = Path(os.environ.get("RETKOOP_HUB_CONFIG", REPO / "hub_config"))
+HUB_CONFIG_DIR = settings().hub_config_dir
 BIN = Path(sys.executable).parent
 
 # Documented in docs/deploy.md and printed by ``retkoop hub --demo``.
@@ -46,7 +46,7 @@ class HubSettings:
     port: int = 8000
     ip: str = "127.0.0.1"
     data_dir: Path = field(default_factory=lambda: data_dir() / "hub")
-    notebooks_dir: Path = REPO / "notebooks"
+    notebooks_dir: Path = field(default_factory=lambda: settings().notebooks_dir)
     analyst_db_url: str = ""
     cull_timeout: int = 3600
     server_ports: tuple[int, int] | None = None  # default: port+10 … port+99

@@ -9,15 +9,15 @@ from __future__ import annotations
 import ipywidgets as W
 
 from ..domain.errors import RetkoopError
-from .bilan import BilanSection
+from .summary import SummarySection
 from .cahier import CahierSection
-from .caisse import CaisseSection
+from .cash import CashSection
 from .common import GENERIC_ERROR, Context, clear_messages, esc, ko_html
 from .exports import ExportsSection
 from .header import Header
 from .lock import ReadOnly, banner_html
-from .pieces import PiecesSection
-from .saisie import SaisieSection
+from .attachments import AttachmentsSection
+from .entry_form import EntrySection
 from .style import CSS
 
 
@@ -35,23 +35,23 @@ class Dashboard:
         self.boundary = Boundary()  # every callback's unexpected error lands here, with a reference
         self.boundary.install()
         self._read_only = ReadOnly()
-        from .inventaire import InventaireSection
-        from .subventions import SubventionsSection
+        from .inventory import InventorySection
+        from .subsidies import SubsidiesSection
         # Sections other than Saisie are built the first time they are shown: the first
         # widget appears sooner and an unvisited Bilan never imports matplotlib.
         self._factories = [
-            ("saisie", SaisieSection.title, lambda: SaisieSection(ctx)),
+            ("entry", EntrySection.title, lambda: EntrySection(ctx)),
             ("cahier", CahierSection.title, lambda: CahierSection(ctx, on_edit=self.open_entry)),
-            ("caisse", CaisseSection.title, lambda: CaisseSection(ctx)),
-            ("subventions", SubventionsSection.title, lambda: SubventionsSection(ctx)),
-            ("pieces", PiecesSection.title, lambda: PiecesSection(ctx)),
-            ("bilan", BilanSection.title, lambda: BilanSection(ctx, on_open_entry=self.open_entry)),
+            ("cash", CashSection.title, lambda: CashSection(ctx)),
+            ("subsidies", SubsidiesSection.title, lambda: SubsidiesSection(ctx)),
+            ("attachments", AttachmentsSection.title, lambda: AttachmentsSection(ctx)),
+            ("summary", SummarySection.title, lambda: SummarySection(ctx, on_open_entry=self.open_entry)),
             ("exports", ExportsSection.title, lambda: ExportsSection(ctx)),
-            ("inventaire", InventaireSection.title, lambda: InventaireSection(ctx)),  # Formation, if any, stays last
+            ("inventory", InventorySection.title, lambda: InventorySection(ctx)),  # Formation, if any, stays last
         ]
         if ctx.info.get("training"):  # a training sandbox: the guided sequence's checkers
-            from .formation import FormationSection
-            self._factories.append(("formation", FormationSection.title, lambda: FormationSection(ctx)))
+            from .training import TrainingSection
+            self._factories.append(("training", TrainingSection.title, lambda: TrainingSection(ctx)))
         self._built: dict[int, object] = {}
         self._slots = [W.VBox() for _ in self._factories]
         self.tabs = W.Tab(children=self._slots)
@@ -86,7 +86,7 @@ class Dashboard:
         built = {self._factories[i][0]: sec for i, sec in self._built.items()}
         self._read_only.apply(built, self.locked)
 
-    def __getattr__(self, name):  # dash.cahier, dash.bilan…: built on first use
+    def __getattr__(self, name):  # dash.cahier, dash.summary…: built on first use
         for i, (key, _t, _f) in enumerate(self.__dict__.get("_factories", ())):
             if key == name:
                 return self._section(i)
@@ -131,15 +131,15 @@ class Dashboard:
             sec.stale = True
             if what == "exercice":  # a message about last year's books must not stay on this year's
                 clear_messages(sec.root)
-        self.saisie.stale = False  # the form keeps what is being typed; it refreshes its own lists
+        self.entry.stale = False  # the form keeps what is being typed; it refreshes its own lists
         if what == "exercice":
-            self.saisie.refresh(full=True)
+            self.entry.refresh(full=True)
         else:
-            self.saisie.refresh()
+            self.entry.refresh()
         self.header.refresh()
         self.apply_lock()
         cur = self.current()
-        if cur is not self.saisie:
+        if cur is not self.entry:
             self._show_current()
 
     def _exercice_changed(self, name: str) -> None:
@@ -147,8 +147,8 @@ class Dashboard:
 
     def open_entry(self, entry) -> None:
         """Reopen an entry in the form (from the cahier or an alert)."""
-        self.saisie.edit(entry)
-        self.show(self.saisie)
+        self.entry.edit(entry)
+        self.show(self.entry)
 
 
 def build_dashboard(books=None, coop: str | None = None, exercice: str | None = None) -> W.Widget:

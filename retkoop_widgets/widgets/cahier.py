@@ -28,7 +28,7 @@ from .common import (
     status_line,
 )
 from .datefield import DateField
-from .releve import ReleveImport
+from .statement import StatementImport
 
 PAGE_SIZE = 50
 SORTS = [("Date, récentes d'abord", "date_desc"), ("Date, anciennes d'abord", "date_asc"),
@@ -252,20 +252,20 @@ class CahierSection(Section):
         self.point_btn.on_click(lambda _b: self._ask_point())
         self.session = PointageSession(ctx, self.refresh)
         self.session_btn.observe(self._toggle_session, "value")
-        # Bank statement import (widgets/releve.py): proposes the pointage from the bank's CSV.
+        # Bank statement import (widgets/statement.py): proposes the pointage from the bank's CSV.
         self.releve_btn = W.ToggleButton(description="Relevé bancaire", icon="file-text",
                                          tooltip="Importer un relevé bancaire (CSV)", layout=W.Layout(width="auto"))
         self.releve_btn.add_class("rk-rtoggle")
-        self.releve = ReleveImport(ctx, self.refresh)
+        self.releve = StatementImport(ctx, self.refresh)
         self.releve_box = W.VBox()
         self.releve_btn.observe(self._toggle_releve, "value")
-        # Starting mid-year from a spreadsheet cahier (widgets/reprise.py).
+        # Starting mid-year from a spreadsheet cahier (widgets/takeover.py).
         self.reprise_btn = W.ToggleButton(description="Reprendre un cahier tableur", icon="table",
                                           tooltip="Importer le cahier tenu jusqu'ici dans Excel ou LibreOffice",
                                           layout=W.Layout(width="auto"))
         self.reprise_btn.add_class("rk-mtoggle")
-        from .reprise import CahierImport
-        self.reprise = CahierImport(ctx, self.refresh)
+        from .takeover import TakeoverImport
+        self.reprise = TakeoverImport(ctx, self.refresh)
         self.reprise_btn.observe(self._toggle_reprise, "value")
         self.confirm = W.HBox()
         self.status = status_line("rk-cstatus")

@@ -16,12 +16,12 @@ from .common import esc, fdate
 # Widgets kept usable while locked, by section attribute name (reading, not writing).
 # Everything else in a section's tree is disabled — in the cahier that includes the
 # "Session de pointage" and "Relevé bancaire" toggles and, when open, their panels (the
-# relevé panel, widgets/releve.py, also disables its own inputs and the checkboxes it
+# relevé panel, widgets/statement.py, also disables its own inputs and the checkboxes it
 # draws later, since they are made after this runs).
 KEEP = {
     "cahier": ("month", "account", "mode", "unpointed", "text", "sort", "prev", "next", "pick"),
-    "pieces": ("entry",),
-    "inventaire": ("show_disposed", "pick", "export_btn"),  # the register stays readable and downloadable
+    "attachments": ("entry",),
+    "inventory": ("show_disposed", "pick", "export_btn"),  # the register stays readable and downloadable
 }
 KEEP_ALL = ("exports",)
 KEEP_CLASSES = {"rk-alert-open"}  # "Ouvrir D014" shows the entry (in a disabled form)

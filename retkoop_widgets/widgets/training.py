@@ -12,7 +12,7 @@ import ipywidgets as W
 from .common import Context, Section
 
 
-class FormationSection(Section):
+class TrainingSection(Section):
     title = "Formation"
 
     def __init__(self, ctx: Context):

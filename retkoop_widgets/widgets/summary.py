@@ -57,7 +57,7 @@ def summary_html(crf) -> str:
         f'{side("Produits", crf.produits, crf.total_produits)}</div>')
 
 
-class BilanSection(Section):
+class SummarySection(Section):
     title = "Bilan"
 
     def __init__(self, ctx: Context, on_open_entry=None):

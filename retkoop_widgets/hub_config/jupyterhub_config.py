@@ -25,19 +25,22 @@ import os
 import sys
 from pathlib import Path
 
+from retkoop_widgets.settings import settings
+
 c = get_config()  # noqa: F821
+_settings = settings()
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
+PACKAGE = HERE.parent  # retkoop_widgets/
 BIN = Path(sys.executable).parent
 DB_URL = os.environ["RETKOOP_DB_URL"]
-DATA = Path(os.environ.get("RETKOOP_HUB_DATA_DIR", REPO / ".hub"))
+DATA = _settings.hub_data_dir
 os.umask(0o077)  # everything the hub writes (its database, secret, logs): owner only
 DATA.mkdir(parents=True, exist_ok=True)
 DATA.chmod(0o700)
 IP = os.environ.get("RETKOOP_HUB_IP", "127.0.0.1")
 PORT = int(os.environ.get("RETKOOP_HUB_PORT", "8000"))
-NOTEBOOKS = Path(os.environ.get("RETKOOP_NOTEBOOKS_DIR", REPO / "notebooks"))
+NOTEBOOKS = _settings.notebooks_dir
 CULL_TIMEOUT = int(os.environ.get("RETKOOP_CULL_TIMEOUT", "3600"))
 SERVER_PORTS = tuple(int(x) for x in os.environ.get(
     "RETKOOP_HUB_SERVER_PORTS", f"{PORT + 10}-{PORT + 99}").split("-"))

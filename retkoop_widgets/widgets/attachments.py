@@ -23,7 +23,7 @@ from .common import (
 ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 
 
-class PiecesSection(Section):
+class AttachmentsSection(Section):
     title = "Pièces justificatives"
 
     def __init__(self, ctx: Context):

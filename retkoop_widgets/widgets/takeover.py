@@ -20,7 +20,7 @@ ACCEPT = ".xlsx,.ods,.csv,application/vnd.openxmlformats-officedocument.spreadsh
 SHOWN_PROBLEMS = 30
 
 
-class CahierImport:
+class TakeoverImport:
     def __init__(self, ctx: Context, on_done):
         self.ctx, self.on_done = ctx, on_done
         self.grid = None

@@ -22,7 +22,7 @@ def verdict_html(total: int, book: int) -> str:
     return (f'<span class="rk-reste over rk-verdict">Écart de {esc(format_eur(abs(gap)))} ({kind})</span>')
 
 
-class CaisseSection(Section):
+class CashSection(Section):
     title = "Caisse"
 
     def __init__(self, ctx: Context):

@@ -26,7 +26,7 @@ from .datefield import DateField
 FIELDS = ("grantor", "grantor_type", "object", "amount", "date_received", "entry_piece", "proof")
 
 
-class SubventionsSection(Section):
+class SubsidiesSection(Section):
     title = "Subventions"
 
     def __init__(self, ctx: Context):

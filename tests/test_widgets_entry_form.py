@@ -33,7 +33,7 @@ def fill_occe(form, amounts=("150", "15", "9,50"), total="174,50"):
 
 
 def test_occe_invoice_split_is_saved_with_the_allocated_piece(dash, books):
-    form = dash.saisie.form
+    form = dash.entry.form
     assert form.piece.value == "001"
     fill_occe(form)
     assert "zero" in form.reste.value and "0,00" in form.reste.value
@@ -49,7 +49,7 @@ def test_occe_invoice_split_is_saved_with_the_allocated_piece(dash, books):
 
 
 def test_unbalanced_split_is_refused_beside_the_ventilation_and_nothing_is_saved(dash, books):
-    form = dash.saisie.form
+    form = dash.entry.form
     fill_occe(form, amounts=("150", "15", "5"))
     assert "todo" in form.reste.value and "4,50" in form.reste.value
     form.valider.click()
@@ -60,7 +60,7 @@ def test_unbalanced_split_is_refused_beside_the_ventilation_and_nothing_is_saved
 
 
 def test_errors_go_beside_their_fields(dash, books):
-    form = dash.saisie.form
+    form = dash.entry.form
     form.libelle.value = ""
     form.amount.value = "12,345"
     form.valider.click()
@@ -76,7 +76,7 @@ def test_errors_go_beside_their_fields(dash, books):
 
 
 def test_untouched_piece_is_allocated_at_save_time_never_twice(dash, books):
-    form = dash.saisie.form
+    form = dash.entry.form
     assert form.piece.value == "001"
     fill_occe(form)
     # someone else saves while this form is open with "001" pre-filled
@@ -89,7 +89,7 @@ def test_untouched_piece_is_allocated_at_save_time_never_twice(dash, books):
 
 
 def test_typed_piece_is_kept_and_a_taken_one_is_refused(dash, books):
-    form = dash.saisie.form
+    form = dash.entry.form
     fill_occe(form)
     form.piece.value = "F-12"
     form.valider.click()
@@ -101,7 +101,7 @@ def test_typed_piece_is_kept_and_a_taken_one_is_refused(dash, books):
 
 
 def test_account_picker_offers_charges_for_an_expense_and_produits_for_a_receipt(dash):
-    form = dash.saisie.form
+    form = dash.entry.form
     assert form.rows[0].account.options and all(o.startswith("6") for o in form.rows[0].account.options)
     form.sens.value = "recette"
     assert all(o.startswith("7") for o in form.rows[0].account.options)
@@ -109,7 +109,7 @@ def test_account_picker_offers_charges_for_an_expense_and_produits_for_a_receipt
 
 
 def test_remove_row_and_reste_a_ventiler_live(dash):
-    form = dash.saisie.form
+    form = dash.entry.form
     form.amount.value = "100"
     form.rows[0].amount.value = "60"
     assert "40,00" in form.reste.value
@@ -126,7 +126,7 @@ def test_known_libelle_offers_last_split_as_template(dash, books):
                                             ventilation=(VentilationLine("6281", 15000), VentilationLine("61681", 1500),
                                                          VentilationLine("6181", 950))))
     dash.ctx.changed()
-    form = dash.saisie.form
+    form = dash.entry.form
     form.libelle.value = "cotisation occe"
     [tpl] = form.template_box.children
     assert "6281" in tpl.description and "150,00" in tpl.description
@@ -142,7 +142,7 @@ def test_cheque_mode_prefills_next_cheque_and_cash_is_green_side(dash, books):
     books.record_entry(COOP, EX, EntryDraft(date(2025, 9, 20), "Livres", mode="chèque", cheque="4521009",
                                             bank_out=1000, ventilation=(VentilationLine("6181", 1000),)))
     dash.ctx.changed()
-    form = dash.saisie.form
+    form = dash.entry.form
     form.mode.value = "chèque"
     assert form.cheque.value == "4521010"
     form.mode.value = "espèces"
@@ -150,7 +150,7 @@ def test_cheque_mode_prefills_next_cheque_and_cash_is_green_side(dash, books):
 
 
 def test_enter_in_a_field_validates(dash, books):
-    form = dash.saisie.form
+    form = dash.entry.form
     fill_occe(form)
     form.amount._handle_msg({"content": {"data": {"method": "custom", "content": {"event": "submit"}}}}) \
         if hasattr(form.amount, "_handle_msg") else None
@@ -164,7 +164,7 @@ def test_edit_reopens_the_form_and_a_stale_edit_shows_the_conflict(dash, books):
                                                 cheque="100", bank_out=1000, ventilation=(VentilationLine("6181", 1000),)))
     dash.ctx.changed()
     dash.open_entry(dash.ctx.entry_by_id(e.id))
-    form = dash.saisie.form
+    form = dash.entry.form
     assert dash.tabs.selected_index == 0 and form.editing[0] == e.id
     assert form.libelle.value == "Livres" and form.amount.value == "10,00" and form.piece.value == e.piece
     form.libelle.value = "Livres de prix"
@@ -185,7 +185,7 @@ def test_unexpected_error_shows_a_generic_french_message(dash, books, monkeypatc
     def boom(*a, **k):
         raise RuntimeError("connexion postgresql://user:secret@db/x refusée")
     monkeypatch.setattr(books, "record_entry", boom)
-    form = dash.saisie.form
+    form = dash.entry.form
     fill_occe(form)
     form.valider.click()
     assert "erreur inattendue" in form.status.value
@@ -193,9 +193,9 @@ def test_unexpected_error_shows_a_generic_french_message(dash, books, monkeypatc
 
 
 def test_transfer_form_moves_money_without_ventilation(dash, books):
-    dash.saisie.mode.value = "transfer"
-    t = dash.saisie.transfer
-    assert dash.saisie.body.children == (t.box,)
+    dash.entry.mode.value = "transfer"
+    t = dash.entry.transfer
+    assert dash.entry.body.children == (t.box,)
     t.kind.value = "depot"
     t.date.value = date(2025, 10, 1)
     t.amount.value = "50"

@@ -562,7 +562,7 @@ class TransferForm:
                 self.on_saved(entry)
 
 
-class SaisieSection(Section):
+class EntrySection(Section):
     title = "Saisie"
 
     def __init__(self, ctx: Context):

@@ -44,7 +44,7 @@ def _typed(cents: int) -> str:
     return format_plain(cents)
 
 
-class InventaireSection(Section):
+class InventorySection(Section):
     title = "Inventaire"
 
     def __init__(self, ctx: Context):

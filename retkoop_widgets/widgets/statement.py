@@ -76,7 +76,7 @@ def _td(html_text: str, cls: str = "") -> str:
     return f'<td class="{cls}">{html_text}</td>' if cls else f"<td>{html_text}</td>"
 
 
-class ReleveImport:
+class StatementImport:
     """The "Importer un relevé bancaire" panel (CSV, OFX, QIF, CFONB 120): upload, lines to ignore, proposal
     with a checkbox per pair, what is left on each side, and one "Pointer" button."""
 
