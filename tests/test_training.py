@@ -210,3 +210,35 @@ def test_reset_refuses_a_real_coop_and_non_trainers(books, session):
     with pytest.raises(Forbidden):
         sb.reset_sandbox(trainee(books, result.trainees[0]["coop"]), result.trainees[0]["coop"])
     assert books.exercice("AD76-0421", EX).state == "ouvert"
+
+
+def test_each_checker_grades_only_its_own_exercise(books, session):
+    """A wrong exercise 1 (230,00 € in cash on 7080, on exercise 1's date) is exercise 1 « à
+    corriger », with what is wrong; exercise 3, never started, stays « à faire »."""
+    trainer, result = session
+    coop = result.trainees[0]["coop"]
+    trainee(books, coop).record_entry(coop, EX, EntryDraft(D.families, "Participation des familles", mode="espèces",
+                                                           cash_in=23000, ventilation=(V("7080", 23000),)))
+    first = status(trainer, coop, "premiere_recette")
+    assert first.status == TO_FIX, first.text()
+    assert f"le montant de la recette devrait être {eur(32000)} : vous avez saisi {eur(23000)}" in first.problems
+    assert any("7560" in p and "7080" in p for p in first.problems)
+    assert any("entrée banque" in p for p in first.problems)
+    third = status(trainer, coop, "especes")
+    assert third.status == TODO, third.text()
+    assert "rien n'est encore saisi" in third.summary
+
+
+def test_an_entry_without_evidence_goes_to_the_earliest_exercise_not_attempted(books, session):
+    """Exercise 1 done right; then a receipt with a wrong amount, date and account is
+    exercise 3's attempt (the next receipt of the sequence), not exercise 6's."""
+    trainer, result = session
+    coop = result.trainees[0]["coop"]
+    b = trainee(books, coop)
+    do_premiere_recette(b, coop)
+    b.record_entry(coop, EX, EntryDraft(D.cash_sale.replace(day=11), "Gâteaux", mode="espèces", cash_in=5840,
+                                        ventilation=(V("7580", 5840),)))
+    assert status(trainer, coop, "premiere_recette").status == DONE
+    third = status(trainer, coop, "especes")
+    assert third.status == TO_FIX and any(eur(5840) in p for p in third.problems), third.text()
+    assert status(trainer, coop, "subvention").status == TODO

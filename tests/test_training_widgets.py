@@ -93,3 +93,51 @@ def test_duplicate_session_is_refused_in_french(books):
     view.session.value = "pas bon!"
     view.create_button.click()
     assert "nom de session « pas bon! » invalide" in view.created.value
+
+
+def test_trainer_reads_a_trainees_detail_and_corrects_under_their_own_name(books):
+    """The progress table opens each trainee's detail; the trainee's dashboard opens in the
+    trainer's view and what the trainer saves there is audited as the trainer's."""
+    trainer = books.as_user(Actor("f.dupont", "formateur"))
+    view = TrainerView(trainer, "AD76")
+    view.session.value, view.count.value, view.exercice.value = "Detail", 2, EX
+    view.create_button.click()
+    coop = "FORM-DETAIL-02"
+    books.as_user(Actor("form-detail-02", "mandataire", coop=coop)).record_entry(
+        coop, EX, EntryDraft(D.families, "Participation", mode="chèque", bank_in=23000, ventilation=(V("7560", 23000),)))
+    view.refresh_button.click()
+    assert view.trainee.options == ("FORM-DETAIL-01", "FORM-DETAIL-02")
+    view.trainee.value = coop
+    view.detail_button.click()
+    assert "Exercice 1" in view.detail.value and "à corriger" in view.detail.value
+    assert "vous avez saisi 230,00" in view.detail.value.replace("\u202f", " ").replace("\xa0", " ")
+
+    view.open_button.click()
+    assert "ouvert par <b>f.dupont</b>" in view.dashboard_box.children[0].value
+    form = view.dashboard.entry.form
+    form.libelle.value, form.date.value, form.amount.value = "Frais de tenue de compte", D.statement, "6"
+    form.mode.value = "prélèvement"
+    form.rows[0].account.value, form.rows[0].amount.value = "6270", "6"
+    form.valider.click()
+    assert "enregistrée" in form.status.value, form.status.value
+    created = [a for a in trainer.audit_log(coop) if a["action"] == "create" and a["object"].startswith("entry")]
+    assert sorted(a["actor"] for a in created) == ["f.dupont", "form-detail-02"]  # newest first in the log
+
+
+def test_temporary_passwords_are_shown_once_then_leave_the_page(books):
+    ad = books.as_user(Actor("ad76", "admin-ad", ad="AD76"))
+    view = TrainerView(ad, "AD76")
+    view.session.value, view.count.value, view.exercice.value = "Mdp", 1, EX
+    view.create_button.click()
+    import re
+    password = re.search(r"form-mdp-01</td>\s*<td>([^<]+)</td>", view.created.value).group(1)
+    assert password and password in view.created.value and view.hide_button.layout.display is None
+
+    view.hide_button.click()
+    assert password not in view.created.value and "masqués" in view.created.value
+
+    def states(w):  # every widget's synced state: what a saved notebook could keep
+        yield str(w.get_state())
+        for c in getattr(w, "children", ()) or ():
+            yield from states(c)
+    assert not any(password in s for s in states(view))

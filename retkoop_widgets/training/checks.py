@@ -127,11 +127,51 @@ def _single_account_check(e: Entry, account: str, label: str) -> Check:
     return Check(False, f"la ventilation devrait être sur le compte {account} ({label}) : vous avez choisi {others}")
 
 
+# -- which entry is an attempt at which exercise ------------------------------------
+# A checker grades only its own exercise: every entry of the sandbox is first given to the
+# one exercise it most plausibly attempts, so a wrong first receipt (230,00 € in cash on
+# 7080, say) is graded, and corrected, as exercise 1, not as someone else's exercise 3.
+# Evidence, strongest first: the exact amount the exercise asks for, its date, an account
+# only that exercise uses; an entry with none of these goes to the earliest exercise of
+# its kind not yet attempted (the sequence is done in order).
+_CLAIMS = (  # exercise, kinds it records, amount, date attribute of scenario.Dates, its accounts
+    ("premiere_recette", (RECEIPT,), sc.FAMILIES_AMOUNT, ("families",), {"7560"}),
+    ("facture_occe", (EXPENSE,), sc.INVOICE_TOTAL, ("invoice",), {c for c, _, _ in sc.INVOICE_SPLIT}),
+    ("especes", (RECEIPT, TRANSFER), sc.CASH_SALE_AMOUNT, ("cash_sale", "deposit"), {"7080"}),
+    ("pointage", (EXPENSE,), sc.BANK_FEES_AMOUNT, ("statement",), {"6270"}),
+    ("subvention", (RECEIPT,), sc.SUBSIDY_AMOUNT, ("subsidy",), {"7410"}),
+)
+_SEQUENCE_ORDER = ("premiere_recette", "facture_occe", "especes", "subvention", "pointage")
+
+
+def attribute(s: Sandbox) -> dict[str, tuple[Entry, ...]]:
+    """Each entry of the sandbox → the exercise it attempts (at most one); pure."""
+    d = sc.Dates.of(s.exercice.name)
+    tests = (lambda e, c: e.amount == c[2],
+             lambda e, c: e.date in {getattr(d, a) for a in c[3]},
+             lambda e, c: bool(c[4] & set(_vent(e))))
+    out: dict[str, list[Entry]] = {c[0]: [] for c in _CLAIMS}
+    left = []
+    for e in sorted(s.entries, key=lambda e: e.id or 0):
+        for test in tests:
+            hit = next((c for c in _CLAIMS if e.kind in c[1] and test(e, c)), None)
+            if hit is not None:
+                out[hit[0]].append(e)
+                break
+        else:
+            left.append(e)
+    for e in left:  # no evidence: the earliest exercise of its kind not yet attempted
+        kinds = {c[0]: c[1] for c in _CLAIMS}
+        target = next((x for x in _SEQUENCE_ORDER if e.kind in kinds[x] and not out[x]), None)
+        if target is not None:
+            out[target].append(e)
+    return {k: tuple(v) for k, v in out.items()}
+
+
 # -- exercise 1: first receipt --------------------------------------------------------
 def check_premiere_recette(s: Sandbox) -> Verdict:
     d = sc.Dates.of(s.exercice.name)
-    cands = [e for e in s.entries if e.kind == RECEIPT
-             and ("7560" in _vent(e) or e.amount == sc.FAMILIES_AMOUNT)]
+    cands = attribute(s)["premiere_recette"]
     e = _best(cands, lambda e: 2 * (e.amount == sc.FAMILIES_AMOUNT) + ("7560" in _vent(e))
               + (e.bank > 0) + (e.mode == "chèque") + (e.date == d.families))
     if e is None:
@@ -151,8 +191,7 @@ def check_premiere_recette(s: Sandbox) -> Verdict:
 def check_facture_occe(s: Sandbox) -> Verdict:
     d = sc.Dates.of(s.exercice.name)
     codes = {code for code, _, _ in sc.INVOICE_SPLIT}
-    cands = [e for e in s.entries if e.kind == EXPENSE
-             and (codes & set(_vent(e)) or e.amount == sc.INVOICE_TOTAL)]
+    cands = attribute(s)["facture_occe"]
     e = _best(cands, lambda e: len(codes & set(_vent(e))) + 2 * (e.amount == sc.INVOICE_TOTAL)
               + sum(_vent(e).get(c) == a for c, _, a in sc.INVOICE_SPLIT))
     if e is None:
@@ -182,18 +221,18 @@ def check_facture_occe(s: Sandbox) -> Verdict:
 
 
 # -- exercise 3: cash receipt, then its deposit ----------------------------------------
-def _deposits(s: Sandbox) -> list[Entry]:
-    return [e for e in s.entries if e.kind == TRANSFER and e.bank > 0 and e.cash < 0]
+def _deposits(mine: Sequence[Entry]) -> list[Entry]:
+    return [e for e in mine if e.kind == TRANSFER and e.bank > 0 and e.cash < 0]
 
 
 def check_especes(s: Sandbox) -> Verdict:
     d = sc.Dates.of(s.exercice.name)
-    receipts = [e for e in s.entries if e.kind == RECEIPT
-                and ("7080" in _vent(e) or e.amount == sc.CASH_SALE_AMOUNT)]
+    mine = attribute(s)["especes"]
+    receipts = [e for e in mine if e.kind == RECEIPT]
     sale = _best([e for e in receipts if e.cash > 0] or receipts,
                  lambda e: 2 * (e.amount == sc.CASH_SALE_AMOUNT) + (e.cash > 0) + ("7080" in _vent(e))
                  + (e.mode == "espèces"))
-    deposits = _deposits(s)
+    deposits = _deposits(mine)
     deposit = _best(deposits, lambda e: 2 * (e.amount == sc.CASH_SALE_AMOUNT) + (e.date == d.deposit))
     if sale is None and deposit is None:
         return _todo("especes", f"ni la vente de gâteaux en espèces ({format_eur(sc.CASH_SALE_AMOUNT)}, "
@@ -212,8 +251,7 @@ def check_especes(s: Sandbox) -> Verdict:
                    _mode_check(sale, "espèces"),
                    _date_check(sale, d.cash_sale, "de la vente")]
     if deposit is None:
-        doubled = [e for e in s.entries if e.kind == RECEIPT and e.bank > 0 and e is not sale
-                   and e.amount == sc.CASH_SALE_AMOUNT]
+        doubled = [e for e in receipts if e.bank > 0 and e is not sale and e.amount == sc.CASH_SALE_AMOUNT]
         if doubled:
             checks.append(Check(False, f"la remise en banque (pièce {doubled[0].piece}) est saisie comme une "
                                        "recette ventilée : c'est un virement interne (sortie caisse, entrée "
@@ -302,8 +340,7 @@ def check_arrete_caisse(s: Sandbox) -> Verdict:
 # -- exercise 6: the public subsidy --------------------------------------------------
 def check_subvention(s: Sandbox) -> Verdict:
     d = sc.Dates.of(s.exercice.name)
-    cands = [e for e in s.entries if e.kind == RECEIPT
-             and ("7410" in _vent(e) or e.amount == sc.SUBSIDY_AMOUNT)]
+    cands = attribute(s)["subvention"]
     e = _best(cands, lambda e: 2 * ("7410" in _vent(e)) + 2 * (e.amount == sc.SUBSIDY_AMOUNT)
               + (e.mode == "virement"))
     if e is None and not s.subsidies:

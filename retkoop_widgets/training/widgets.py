@@ -112,7 +112,15 @@ def _table_html(df) -> str:
 
 
 class TrainerView(W.VBox):
-    """Create a session, follow progress (trainees × exercises), reset one sandbox."""
+    """Create a session, follow progress (trainees × exercises, then one trainee's detail and
+    dashboard), reset one sandbox.
+
+    Temporary passwords are shown once, in a widget the trainer clears after noting them
+    (and JupyterLab saves no widget state: ``hub_config/lab_settings/overrides.json``), so they
+    never stay in the notebook. A trainee's dashboard opens *here*, in the trainer's kernel,
+    with the trainer's own ``Books``: what the trainer changes is theirs, audited under their
+    name, never the trainee's.
+    """
 
     def __init__(self, books: Books, ad: str):
         self.books, self.ad = books, ad
@@ -129,6 +137,18 @@ class TrainerView(W.VBox):
         self.refresh_button.on_click(lambda _: self.show_progress())
         self.picker.observe(lambda ch: self.show_progress(), names="value")
         self.table = W.HTML()
+        self.trainee = W.Dropdown(description="Stagiaire", options=[])
+        self.detail_button = W.Button(description="Voir le détail", icon="search")
+        self.detail_button.on_click(lambda _: self.show_detail())
+        self.open_button = W.Button(description="Ouvrir son tableau de bord", icon="external-link")
+        self.open_button.on_click(lambda _: self.open_dashboard())
+        self.detail = W.HTML()
+        self.detail.add_class("retkoop-detail")
+        self.dashboard_box = W.VBox()
+        self.dashboard = None
+        self.hide_button = W.Button(description="J'ai noté les mots de passe : les masquer", icon="eye-slash",
+                                    layout=W.Layout(width="auto", display="none"))
+        self.hide_button.on_click(lambda _: self.hide_passwords())
         # -- reset
         self.sandbox = W.Dropdown(description="Bac à sable", options=[])
         self.reason = W.Text(description="Raison", value="nouvelle séance")
@@ -140,8 +160,9 @@ class TrainerView(W.VBox):
         self.message.add_class("retkoop-message")
         super().__init__([
             W.HTML("<h3>Créer une session de formation</h3>"),
-            W.HBox([self.session, self.count, self.exercice]), self.create_button, self.created,
+            W.HBox([self.session, self.count, self.exercice]), self.create_button, self.created, self.hide_button,
             W.HTML("<h3>Progression des stagiaires</h3>"), W.HBox([self.picker, self.refresh_button]), self.table,
+            W.HBox([self.trainee, self.detail_button, self.open_button]), self.detail, self.dashboard_box,
             W.HTML("<h3>Réinitialiser un bac à sable</h3>"), W.HBox([self.sandbox, self.reason]), self.confirm,
             self.reset_button, self.message])
         self._load_sessions()
@@ -170,12 +191,23 @@ class TrainerView(W.VBox):
         except RetkoopError as e:
             self.created.value = f'<p style="color:#b91c1c">{_esc(_error_text(e))}</p>'
             return
-        note = (f'<p style="color:#b45309">{_esc(result.accounts_note)}</p>' if result.accounts_note else
-                "<p>Notez les mots de passe provisoires : ils ne seront plus affichés.</p>")
-        self.created.value = (f"<p>Session <b>{_esc(result.session)}</b> créée "
-                              f"({len(result.trainees)} bacs à sable, exercice {_esc(result.exercice)}).</p>"
-                              + note + result.frame().to_html(index=False))
+        head = (f"<p>Session <b>{_esc(result.session)}</b> créée "
+                f"({len(result.trainees)} bacs à sable, exercice {_esc(result.exercice)}).</p>")
+        self._summary = head
+        if result.accounts_note or not any(t.get("password") for t in result.trainees):
+            note = f'<p style="color:#b45309">{_esc(result.accounts_note)}</p>' if result.accounts_note else ""
+            self.created.value = head + note + result.frame().drop(columns="Mot de passe provisoire").to_html(index=False)
+        else:
+            self.created.value = (head + "<p><b>Notez les mots de passe provisoires maintenant</b> : ils ne seront "
+                                  "plus jamais affichés (chaque stagiaire en choisit un à sa première connexion).</p>"
+                                  + result.frame().to_html(index=False))
+            self.hide_button.layout.display = None
         self._load_sessions(result.session)
+
+    def hide_passwords(self) -> None:
+        """The passwords leave the page (and the widget state) for good."""
+        self.created.value = getattr(self, "_summary", "") + "<p>Mots de passe provisoires masqués.</p>"
+        self.hide_button.layout.display = "none"
 
     def show_progress(self) -> None:
         name = self.picker.value
@@ -191,6 +223,40 @@ class TrainerView(W.VBox):
         self.progress_frame = df
         self.table.value = _table_html(df)
         self.sandbox.options = list(df.index)
+        self.trainee.options = list(df.index)
+
+    def show_detail(self) -> None:
+        """One trainee: every exercise's verdict, line by line, as the trainee reads it."""
+        coop = self.trainee.value
+        if not coop:
+            self.detail.value = '<p style="color:#b91c1c">choisissez un stagiaire</p>'
+            return
+        try:
+            verdicts = sb.verdicts_for(self.books, coop)
+        except RetkoopError as e:
+            self.detail.value = f'<p style="color:#b91c1c">{_esc(_error_text(e))}</p>'
+            return
+        self.detail.value = f"<h4>{_esc(coop)}</h4>" + "".join(
+            f"<h5>Exercice {sc.exercise(k).number} — {_esc(sc.exercise(k).title)}</h5>{verdict_html(v)}"
+            for k, v in verdicts.items())
+
+    def open_dashboard(self) -> None:
+        """The trainee's dashboard, here, acting as the trainer (audited under the trainer's name)."""
+        coop = self.trainee.value
+        if not coop:
+            self.detail.value = '<p style="color:#b91c1c">choisissez un stagiaire</p>'
+            return
+        from ..widgets.app import Dashboard
+        try:
+            self.dashboard = Dashboard(self.books, coop)
+        except RetkoopError as e:
+            self.detail.value = f'<p style="color:#b91c1c">{_esc(_error_text(e))}</p>'
+            return
+        who = _esc(self.books.actor.login)
+        self.dashboard_box.children = [
+            W.HTML(f"<p class='rk-help'>Tableau de bord de <b>{_esc(coop)}</b> ouvert par <b>{who}</b> : ce que "
+                   f"vous modifiez est enregistré à votre nom ({who}), pas à celui du stagiaire.</p>"),
+            self.dashboard.root]
 
     def reset(self) -> None:
         coop = self.sandbox.value
