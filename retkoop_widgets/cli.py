@@ -30,7 +30,23 @@ COMMAND_MODULES = [
 
 
 class FrenchParser(argparse.ArgumentParser):
-    """argparse speaking French: section titles, usage line and common refusals."""
+    """argparse speaking French: section titles, usage line, help and its refusals."""
+
+    # argparse's own sentences (Python 3.11–3.13), most specific first
+    FRENCH = (("the following arguments are required", "arguments obligatoires manquants"),
+              ("invalid choice", "choix invalide"), ("(choose from", "(valeurs possibles :"),
+              ("unrecognized arguments", "arguments inconnus"),
+              ("expected at least one argument", "au moins une valeur est attendue"),
+              ("expected at most one argument", "au plus une valeur est attendue"),
+              ("expected one argument", "une valeur est attendue"),
+              ("ignored explicit argument", "valeur ignorée"),
+              ("not allowed with argument", "incompatible avec l'argument"),
+              ("ambiguous option", "option ambiguë"), ("could match", "peut désigner"),
+              ("invalid int value", "nombre entier invalide"), ("invalid float value", "nombre invalide"),
+              ("one of the arguments", "l'un des arguments"), ("is required", "est obligatoire"),
+              ("argument ", "argument "))
+    HELP = (("show this help message and exit", "afficher cette aide et quitter"),
+            ("usage:", "utilisation :"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -41,12 +57,13 @@ class FrenchParser(argparse.ArgumentParser):
         return super().format_usage().replace("usage:", "utilisation :", 1)
 
     def format_help(self):
-        return super().format_help().replace("usage:", "utilisation :", 1)
+        text = super().format_help()
+        for en, fr in self.HELP:
+            text = text.replace(en, fr)
+        return text
 
-    def error(self, message):  # argparse's own refusals, translated where they are common
-        for en, fr in (("the following arguments are required", "arguments obligatoires manquants"),
-                       ("invalid choice", "choix invalide"), ("unrecognized arguments", "arguments inconnus"),
-                       ("expected one argument", "une valeur est attendue"), ("argument", "argument")):
+    def error(self, message):
+        for en, fr in self.FRENCH:
             message = message.replace(en, fr)
         self.print_usage(sys.stderr)
         self.exit(2, f"retkoop : erreur : {message}\n")

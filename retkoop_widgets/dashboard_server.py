@@ -14,6 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from . import voila_page
 from .settings import settings
 
 NOTEBOOK_NAME = "tableau_de_bord.ipynb"
@@ -55,7 +56,8 @@ def config_dir() -> str:
     if _CONFIG_DIR is None:
         folder = Path(tempfile.mkdtemp(prefix="retkoop-voila-"))
         (folder / "voila.json").write_text(json.dumps(
-            {"Voila": {"tornado_settings": {"websocket_max_message_size": WEBSOCKET_MAX_MESSAGE}}}),
+            {"Voila": {"tornado_settings": {"websocket_max_message_size": WEBSOCKET_MAX_MESSAGE}},
+             **voila_page.exporter_config()}),  # French, titled, offline page (voila_page.py)
             encoding="utf-8")
         _CONFIG_DIR = str(folder)
     return _CONFIG_DIR
@@ -71,7 +73,7 @@ def start(db_url: str, port: int, *, demo: bool = False, env: dict | None = None
     ``demo=True`` (``retkoop demo``, tests, benches) lets a kernel with no identity act as
     the demo mandataire (``RETKOOP_DEMO=1``, see identity.py); otherwise such a page
     refuses, whatever the caller's environment says."""
-    e = dict(os.environ if env is None else env)
+    e = voila_page.use_template(dict(os.environ if env is None else env))
     e["RETKOOP_DB_URL"] = db_url
     e.pop("RETKOOP_DEMO", None)
     if demo:

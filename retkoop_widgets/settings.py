@@ -154,6 +154,9 @@ class Settings:
     """RETKOOP_COOP: the mandataire's cooperative code (upper case)."""
     ad: str | None = None
     """RETKOOP_AD: the admin-ad's (or analyst's) AD code (upper case)."""
+    hub_base_url: str = ""
+    """JUPYTERHUB_BASE_URL, set by JupyterHub for the servers it starts (``/``): where the
+    dashboards' « Se déconnecter » leads (``<base>hub/logout``); empty outside a hub."""
     demo: bool = False
     """RETKOOP_DEMO: set only by ``retkoop demo``; without it a kernel with no identity
     refuses to show anything instead of acting as the demo mandataire."""
@@ -187,6 +190,7 @@ class Settings:
             role=_text(env, "RETKOOP_ROLE"),
             coop=_code(env, "RETKOOP_COOP"),
             ad=_code(env, "RETKOOP_AD"),
+            hub_base_url=_text(env, "JUPYTERHUB_BASE_URL"),
             demo=parse_bool("RETKOOP_DEMO", env.get("RETKOOP_DEMO")),
             debug=parse_bool("RETKOOP_DEBUG", env.get("RETKOOP_DEBUG")),
             chromium=_text(env, "RETKOOP_CHROMIUM") or "/usr/bin/chromium",
@@ -199,7 +203,7 @@ class Settings:
 
 
 # What the default data directory depends on besides RETKOOP_* (platformdirs).
-_ALSO = ("HOME", "XDG_DATA_HOME")
+_ALSO = ("HOME", "XDG_DATA_HOME", "JUPYTERHUB_BASE_URL")
 _cached: tuple[tuple, Settings] | None = None
 
 

@@ -5,6 +5,7 @@ run as a notebook under papermill. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -357,3 +358,20 @@ def test_queries_read_the_covering_indexes(books, db_url, monkeypatch):
     assert "deposit.cash != 0" in sql["cash"]
     assert plans["cash"].count("COVERING INDEX ix_entry_cash_lines") == 2  # the lines and each deposit search
     assert "FOR ORDER BY" not in plans["cash"], plans["cash"]
+
+
+def test_the_default_export_lands_beside_the_notebook_in_the_file_browser(seeded, db_url, tmp_path, monkeypatch):
+    """Under the hub the kernel runs in the analyst's workspace, the folder their JupyterLab
+    file browser shows: the XLSX goes to its exports/ (downloadable), never to a hidden data
+    folder; run from inside the package (nbval) it never writes into the package."""
+    from retkoop_widgets.analysis import notebook as nb
+    from retkoop_widgets.settings import PACKAGE
+    a = analyse_ad(db_url, "AD76", EX, TODAY)
+    workspace = tmp_path / "analyste"
+    workspace.mkdir()
+    monkeypatch.chdir(workspace)
+    path = nb.export(a)
+    assert Path(path) == workspace / "exports" / f"analyse_AD76_{EX}.xlsx" and Path(path).stat().st_size > 0
+    monkeypatch.setenv("RETKOOP_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(PACKAGE / "notebooks")
+    assert nb.export_folder() == tmp_path / "data" / "exports"

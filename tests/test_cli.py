@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -100,3 +101,17 @@ def test_unexpected_errors_never_print_the_password(tmp_path):
     url = "postgresql://retkoop:s3cret-pw@127.0.0.1:1/nowhere"
     p = run(url, "coop", "list", check=False)
     assert p.returncode == 2 and "s3cret-pw" not in p.stderr + p.stdout and "Traceback" not in p.stderr
+
+
+@pytest.mark.parametrize("args, french", [
+    (("user", "frobnicate"), "choix invalide: 'frobnicate' (valeurs possibles : 'add'"),
+    (("exercice", "open", "AD76-0421"), "arguments obligatoires manquants"),
+    (("coop", "list", "--bogus"), "arguments inconnus: --bogus"),
+])
+def test_argparse_refusals_and_help_are_french(db_url, args, french):
+    """argparse's own sentences (« choose from », « show this help message ») in French."""
+    p = run(db_url, *args, check=False)
+    assert p.returncode == 2 and french in p.stderr, p.stderr
+    assert not re.search(r"choose from|required|unrecognized|usage:", p.stderr), p.stderr
+    h = run(db_url, "user", "--help").stdout
+    assert "afficher cette aide et quitter" in h and "show this help" not in h

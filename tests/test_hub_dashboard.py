@@ -92,3 +92,70 @@ def test_admin_ad_opens_its_coops_not_another_ads(hub, browser):
         assert page.query_selector(".rk-valider") is None
     finally:
         ctx.close()
+
+
+def test_the_page_is_french_titled_offline_and_has_a_way_out(hub, browser):
+    """lang="fr", « Retkoop — École des Tilleuls » as the title, not one request leaves the
+    platform (icons served locally: a school network may be offline), and « Se déconnecter »
+    ends the session on a shared computer."""
+    ctx, page = login(browser, "tilleuls")
+    outside = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((BASE, "data:", "blob:")) else None)
+    try:
+        page.wait_for_url(re.compile(r".*/voila/render/tableau_de_bord\.ipynb"), wait_until="commit", timeout=90_000)
+        page.wait_for_selector(".rk-valider", timeout=90_000)
+        assert page.title() == "Retkoop — École des Tilleuls"
+        assert page.evaluate("document.documentElement.lang") == "fr"
+        icon = page.evaluate("getComputedStyle(document.querySelector('.rk-valider i'), '::before').fontFamily")
+        assert "Font Awesome" in icon, icon  # the icon font loaded, from the platform itself
+        page.wait_for_timeout(1000)
+        assert outside == [], outside
+        page.click("a.rk-logout")
+        page.wait_for_url(re.compile(r".*/hub/(login|logout).*"), timeout=30_000)
+        page.goto(f"{BASE}/user/tilleuls/voila/render/tableau_de_bord.ipynb", wait_until="commit")
+        page.wait_for_url(re.compile(r".*/hub/login.*"), timeout=30_000)
+    finally:
+        ctx.close()
+
+
+def test_the_ad_page_is_titled_for_the_ad(hub, browser):
+    ctx, page = login(browser, "ad76")
+    try:
+        page.wait_for_url(re.compile(r".*/voila/render/ad\.ipynb"), wait_until="commit", timeout=90_000)
+        page.wait_for_selector(".ad-overview", timeout=90_000)
+        assert page.title() == "Retkoop — AD76"
+        assert page.evaluate("document.documentElement.lang") == "fr"
+    finally:
+        ctx.close()
+
+
+ENGLISH = re.compile(r"\b(Forbidden|Not Found|Unauthorized|Bad Request|Internal Server Error|choose from|"
+                     r"You are requesting|does not exist|Method Not Allowed|Traceback|not authorized|"
+                     r"No access|[Rr]equires any of|scopes?)\b")
+
+
+def test_every_page_and_api_error_a_mandataire_can_meet_is_in_french(hub, browser):
+    """The URLs a curious teacher types by hand, pages and API alike: each answer in French,
+    none in English (« 403 : Forbidden » was seen), none with a traceback."""
+    ctx, page = login(browser, "tilleuls")
+    try:
+        page.wait_for_url(re.compile(r".*/voila/render/tableau_de_bord\.ipynb"), wait_until="commit", timeout=90_000)
+        page.wait_for_selector(".rk-valider", timeout=90_000)
+        paths = ["/hub/token", "/hub/admin", "/hub/nope", "/nope", "/hub/api/users", "/hub/api/users/ad76",
+                 "/user/tilleuls/tree", "/user/tilleuls/lab", "/user/tilleuls/voila/render/nope.ipynb",
+                 "/user/tilleuls/voila/render/ad.ipynb", "/user/tilleuls/api/contents",
+                 "/user/tilleuls/api/kernels", "/user/tilleuls/files/x.txt", "/user/tilleuls/nope",
+                 "/user/ad76/voila/render/ad.ipynb"]
+        seen = {}
+        for path in paths:
+            resp = page.goto(BASE + path, wait_until="load")
+            body = page.content() if resp is None or "html" in (resp.headers.get("content-type") or "") \
+                else resp.text()
+            seen[path] = (resp.status if resp else None, body)
+        english = {p: ENGLISH.findall(b) for p, (_s, b) in seen.items() if ENGLISH.search(b)}
+        assert english == {}, english
+        for path, (status, body) in seen.items():
+            assert status is None or status < 500, (path, status)
+            assert re.search(r"accès refusé|introuvable|Accès refusé|Page introuvable|connexion", body), (path, body[:200])
+    finally:
+        ctx.close()

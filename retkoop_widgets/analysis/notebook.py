@@ -5,7 +5,9 @@ can never change the books.
 """
 from __future__ import annotations
 
+import os
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 from IPython.display import HTML, Markdown, display
@@ -69,14 +71,27 @@ def show_charts(a: AdAnalysis) -> None:
         plt.close(fig)
 
 
+def export_folder() -> Path:
+    """Where the XLSX goes by default: ``exports/`` beside the notebook, i.e. in the kernel's
+    working directory, which is what the analyst's JupyterLab file browser shows (and lets
+    them download). Run from inside the package itself (nbval, a checkout), the user's data
+    folder instead: never write into the installed package."""
+    from ..settings import PACKAGE, settings
+    here = Path.cwd().resolve()
+    if here == PACKAGE or PACKAGE in here.parents:
+        return settings().data_dir / "exports"
+    return here / "exports"
+
+
 def export(a: AdAnalysis, path: str | None = None) -> str:
     from .export import export_xlsx
-    if not path:  # by default next to the user's data, never inside the notebooks' folder
-        from ..storage.db import data_dir
-        folder = data_dir() / "exports"
+    if not path:
+        folder = export_folder()
         folder.mkdir(parents=True, exist_ok=True)
         path = str(folder / f"analyse_{a.ad}_{a.exercice}.xlsx")
     export_xlsx(a, path)
-    display(Markdown(f"Classeur enregistré : `{path}` (feuilles Coopératives, Anomalies, Rubriques, "
-                     "Flux mensuels, Distributions)."))
+    shown = os.path.relpath(path) if not os.path.relpath(path).startswith("..") else path
+    display(Markdown(f"Classeur enregistré : `{shown}` (feuilles Coopératives, Anomalies, Rubriques, "
+                     "Flux mensuels, Distributions) ; dans le navigateur de fichiers, clic droit → "
+                     "Télécharger."))
     return path

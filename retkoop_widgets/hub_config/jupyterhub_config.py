@@ -170,3 +170,8 @@ c.JupyterHub.template_vars = {
     "retkoop_viewer": lambda user: user.name if user else "",
 }
 c.JupyterHub.tornado_settings = {"serve_traceback": False, "cookie_options": COOKIE_OPTIONS}
+
+# --- the hub's REST API answers in French too (a person may type /hub/api/… by hand) ------
+from jupyterhub.apihandlers.base import APIHandler as _HubAPIHandler  # noqa: E402
+from retkoop_widgets.hub.api_errors import french_api_errors  # noqa: E402
+french_api_errors(_HubAPIHandler)

@@ -55,8 +55,12 @@ c.MappingKernelManager.cull_connected = False
 
 c.VoilaConfiguration.show_tracebacks = False
 c.VoilaConfiguration.file_allowlist = []
-# The lab template asks a CDN for fonts offline: harmless, but keep the page light.
-c.VoilaConfiguration.template = "lab"
+# Our page (retkoop_widgets/voila_page.py): lang="fr", « Retkoop — École des Tilleuls » as its
+# title, icons served locally (no CDN: schools are not always online).
+from retkoop_widgets import voila_page  # noqa: E402
+from traitlets.config import Config  # noqa: E402
+voila_page.use_template()
+c.merge(Config(voila_page.exporter_config()))
 
 # Cookies as the Hub's (hub_config/jupyterhub_config.py: SameSite=Lax, Secure behind https):
 # JupyterHub passes them as JUPYTERHUB_COOKIE_OPTIONS for the OAuth cookie; the XSRF cookie
@@ -66,7 +70,11 @@ _COOKIE_OPTIONS = _json.loads(os.environ.get("JUPYTERHUB_COOKIE_OPTIONS") or "{}
 # A pièce justificative (10 Mo) is ONE websocket message: tornado's 10 MiB default closed the
 # page's websocket on it (the page froze); the kernel must receive it to refuse it in French.
 from retkoop_widgets.dashboard_server import WEBSOCKET_MAX_MESSAGE  # noqa: E402
-_TORNADO = {"websocket_max_message_size": WEBSOCKET_MAX_MESSAGE}
+_TORNADO = {"websocket_max_message_size": WEBSOCKET_MAX_MESSAGE,
+            # No MathJax: Voilà's page asks cdnjs for it on every load unless both settings are
+            # present and empty (as the standalone page has them); a dashboard typesets no
+            # LaTeX, and « 5 $ » in a libellé must stay text.
+            "mathjax_url": None, "mathjax_config": None}
 if _COOKIE_OPTIONS:
     _TORNADO["xsrf_cookie_kwargs"] = {"path": os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/"), **_COOKIE_OPTIONS}
 c.ServerApp.tornado_settings = _TORNADO
@@ -74,3 +82,8 @@ c.ServerApp.tornado_settings = _TORNADO
 # Error pages in French, without the server's API token (jupyter_server's page.html puts it
 # in every page, error pages included): hub_config/singleuser_templates/.
 c.ServerApp.extra_template_paths = [str(Path(__file__).resolve().parent / "singleuser_templates")]
+
+# API errors in French (a teacher may type /user/<login>/api/… by hand): retkoop_widgets/hub/api_errors.py
+from jupyter_server.base.handlers import APIHandler as _APIHandler  # noqa: E402
+from retkoop_widgets.hub.api_errors import french_api_errors  # noqa: E402
+french_api_errors(_APIHandler)

@@ -295,3 +295,15 @@ class Section:
         if self.stale:
             self.refresh()
             self.stale = False
+
+
+def logout_html() -> str:
+    """« Se déconnecter » (a shared school computer must be left logged out): the hub's
+    logout, which ends the session server-side (docs/security.md). Nothing outside a hub."""
+    from ..settings import settings
+    base = settings().hub_base_url
+    if not base:
+        return ""
+    href = esc(base.rstrip("/") + "/hub/logout")
+    return (f'<a class="rk-logout" href="{href}" target="_top" '
+            'title="Fermer la session sur cet ordinateur">Se déconnecter</a>')

@@ -5,7 +5,7 @@ import ipywidgets as W
 
 from ..domain.exercice import STATE_LABELS
 from ..domain.money import format_eur
-from .common import Context, esc, name_input
+from .common import Context, esc, logout_html, name_input
 
 
 class Header:
@@ -19,8 +19,9 @@ class Header:
         self.kpis = W.HTML(layout=W.Layout(flex="1"))
         self.kpis.add_class("rk-kpis-box")
         self.exercice.observe(lambda c: on_exercice(c["new"]), "value")
+        self.logout = W.HTML(logout_html())  # « Se déconnecter », under the hub
         self.box = W.HBox([self.title, W.VBox([W.HTML('<span style="font-size:11px;color:#94a3b8">EXERCICE</span>'),
-                                               self.exercice]), self.kpis],
+                                               self.exercice]), self.kpis, self.logout],
                           layout=W.Layout(align_items="center"))
         self.box.add_class("rk-header")
 

@@ -21,6 +21,9 @@ body, .jp-Notebook, .widget-html-content {{ font-family: system-ui, -apple-syste
 .rk-coop {{ font-size: 18px; font-weight: 650; line-height: 1.2; }}
 .rk-coop small {{ display: block; font-size: 12px; font-weight: 400; color: #94a3b8; }}
 .rk-kpis {{ display: flex; gap: 10px; }}
+.rk-header a.rk-logout {{ color: #f8fafc; border: 1px solid #64748b; border-radius: 6px; padding: 6px 10px;
+  margin-left: 12px; white-space: nowrap; text-decoration: none; font-size: 13px; }}
+.rk-header a.rk-logout:hover, .rk-header a.rk-logout:focus {{ background: #1e293b; outline: 2px solid #93c5fd; }}
 .rk-kpi {{ background: #1e293b; border-radius: 8px; padding: 3px 12px; min-width: 118px; line-height: 1.25; }}
 .rk-kpi b {{ display: block; font-size: 16px; }}
 .rk-kpi span {{ font-size: 11px; color: #94a3b8; text-transform: uppercase; letter-spacing: .04em; }}
