@@ -193,8 +193,10 @@ class AuditRow(Base):
 # partial ones hold the cash lines (cash balance and deposit searches, in date order) and
 # the charge/produit postings (per-account sums). A query uses a partial index only when
 # its WHERE repeats the predicate as written here (inline constants, not parameters).
+# Migration 0013 added piece, cheque and changed_after_pointage: the CRF's balance walk and
+# the filter of its review read the index only (a coop's entries are scattered in the heap).
 Index("ix_entry_exercice_scan", EntryRow.exercice_id, EntryRow.date, EntryRow.id, EntryRow.bank, EntryRow.cash,
-      EntryRow.pointed, EntryRow.statement_date)
+      EntryRow.pointed, EntryRow.statement_date, EntryRow.piece, EntryRow.cheque, EntryRow.changed_after_pointage)
 Index("ix_entry_cash_lines", EntryRow.exercice_id, EntryRow.date, EntryRow.cash, EntryRow.bank,
       sqlite_where=text("cash <> 0"), postgresql_where=text("cash <> 0"))
 Index("ix_posting_ventilation", PostingRow.entry_id, PostingRow.account, PostingRow.amount,

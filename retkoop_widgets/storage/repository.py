@@ -23,6 +23,7 @@ from ..domain.numbering import DeletedPiece
 from ..domain.exercice import Exercice
 from ..domain.subsidy import Subsidy
 from . import orm
+from .aggregates import ventilation_postings
 from .inventory_repo import InventoryRepository
 from .records import Ad, Attachment, AuditRecord, Coop, StoredEntry, Submission
 
@@ -333,14 +334,15 @@ class Repository(InventoryRepository):
         entry.id END`` keeps the 68 postings per entry at no extra cost, then the few
         entries found are read by primary key. (A separate 68 query made PostgreSQL read
         the 68 postings of the WHOLE database.)"""
-        e, p = orm.EntryRow, orm.PostingRow
+        e = orm.EntryRow
         totals: dict[int, dict[str, int]] = {i: {} for i in ids}
         parts: list[tuple[int, str, int, int]] = []
-        on_durable = case((p.account.in_(list(durable_codes) or ["-"]), e.id)).label("durable_entry")
+        v = ventilation_postings(self.s.connection().dialect.name)  # cost ∝ entries asked (aggregates.py)
+        on_durable = case((v.account.in_(list(durable_codes) or ["-"]), e.id)).label("durable_entry")
         for chunk in _chunks(ids):
-            q = (select(e.exercice_id, p.account, on_durable, func.sum(p.amount)).join(e, e.id == p.entry_id)
-                 .where(_among(e.exercice_id, chunk), orm.is_ventilation(p))
-                 .group_by(e.exercice_id, p.account, on_durable))
+            q = (select(e.exercice_id, v.account, on_durable, func.sum(v.amount)).select_from(v.source)
+                 .where(_among(e.exercice_id, chunk), v.where)
+                 .group_by(e.exercice_id, v.account, on_durable))
             for xid, account, entry_id, total in self.s.connection().execute(q).all():
                 by_account = totals[xid]
                 by_account[account] = by_account.get(account, 0) + int(total)
