@@ -213,16 +213,17 @@ def bench_import_scaling(url: str, sizes: list[int]) -> None:
                 path = Path(tmp) / f"cahier-{n}.csv"
                 path.write_text(generate_cahier(n, seed=n), encoding="utf-8", newline="")
                 out = io.StringIO()
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 stdout, sys.stdout = sys.stdout, out
                 try:
                     rc = cli(["import", coop, EX, str(path)])
                 finally:
                     sys.stdout = stdout
-                dt = time.perf_counter() - t0
+                dt, cpu = time.perf_counter() - t0, time.process_time() - c0
                 rates.append(n / dt)
                 print(f"retkoop import {n:,} entries ({path.stat().st_size / 1e6:.1f} MB): {dt:.2f} s, "
-                      f"{n / dt:,.0f} entries/s (rc {rc}: {out.getvalue().strip()})")
+                      f"{n / dt:,.0f} entries/s; this process's CPU {cpu:.2f} s = {n / cpu:,.0f} entries/s "
+                      f"(load average {os.getloadavg()[0]:.1f}) — rc {rc}: {out.getvalue().strip()}")
     finally:
         if before is None:
             os.environ.pop("RETKOOP_DB_URL", None)
