@@ -86,20 +86,24 @@ def test_0004_covering_indexes_downgrade_and_upgrade(db_url):
 
 def test_0013_treasury_scan_covers_the_crf_review(db_url):
     """0013 appends piece, cheque and changed_after_pointage to ix_entry_exercice_scan (the
-    CRF's balance walk and review filter read the index only); downgrading to 0008 gives
-    back the 0004 columns, and the data is untouched both ways."""
+    CRF's balance walk and review filter read the index only) and drops ix_entry_exercice_id;
+    downgrading to 0008 gives back the 0004 columns and that index."""
     engine = get_engine(db_url)
     before = ["exercice_id", "date", "id", "bank", "cash", "pointed", "statement_date"]
-    assert _indexes(engine)["ix_entry_exercice_scan"]["column_names"] == before + [
-        "piece", "cheque", "changed_after_pointage"]
+    idx = _indexes(engine)
+    assert idx["ix_entry_exercice_scan"]["column_names"] == before + ["piece", "cheque", "changed_after_pointage"]
+    assert "ix_entry_exercice_id" not in idx  # redundant with the covering index, and misled the planner
     cfg = alembic_config(engine)
     with engine.begin() as c:
         cfg.attributes["connection"] = c
         command.downgrade(cfg, "0008")
-    assert _indexes(engine)["ix_entry_exercice_scan"]["column_names"] == before
+    idx = _indexes(engine)
+    assert idx["ix_entry_exercice_scan"]["column_names"] == before
+    assert idx["ix_entry_exercice_id"]["column_names"] == ["exercice_id"]
     upgrade(engine)
-    assert _indexes(engine)["ix_entry_exercice_scan"]["column_names"][7:] == ["piece", "cheque",
-                                                                               "changed_after_pointage"]
+    idx = _indexes(engine)
+    assert idx["ix_entry_exercice_scan"]["column_names"][7:] == ["piece", "cheque", "changed_after_pointage"]
+    assert "ix_entry_exercice_id" not in idx
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
 

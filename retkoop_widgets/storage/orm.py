@@ -70,7 +70,8 @@ class ExerciceRow(Base):
 class EntryRow(Base):
     __tablename__ = "entry"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    exercice_id: Mapped[int] = mapped_column(ForeignKey("exercice.id"), index=True)
+    # no index of its own: ix_entry_exercice_scan leads with it (migration 0013)
+    exercice_id: Mapped[int] = mapped_column(ForeignKey("exercice.id"))
     piece: Mapped[str] = mapped_column(String(20))
     date: Mapped[date] = mapped_column(Date)
     libelle: Mapped[str] = mapped_column(String(200))
