@@ -5,7 +5,9 @@
                                                           # (re)creates that database
 
 1. import speed: a generated 5,000-entry cahier CSV through ``parse_cahier`` +
-   ``Books.import_drafts`` (one transaction);
+   ``Books.import_drafts`` (one transaction); then ``retkoop import`` (the CLI command,
+   in-process) of 2,000- and 20,000-entry cahiers: the rate must stay flat (linear), target
+   ≥ 3,000 entries/s at 20,000 (``--import-sizes``);
 2. CRF time at 5,000 entries (target ≤ 50 ms), split into loading and computing, with the
    top of a profile;
 3. per-coop totals for 500 coops × 400 entries (target ≤ 1 s) with
@@ -73,39 +75,70 @@ def vacuum_analyze(engine) -> None:
             conn.execute(text("VACUUM ANALYZE"))
 
 
-def generate_cahier(n: int, seed: int = 42) -> str:
-    """A plausible cahier CSV: 55 % receipts, 35 % expenses (some split), 10 % transfers."""
-    rng = random.Random(seed)
-    codes = PRODUITS + CHARGES
-    header = list(FIXED_HEADERS) + ["Action"] + codes
-    lines = [";".join(header)]
-    days = sorted(START + timedelta(days=rng.randrange(365)) for _ in range(n))
+def year_entries(n: int, rng: random.Random, start: date = START) -> list[dict]:
+    """One school year of ``n`` plausible entries, in date order: 55 % receipts, 35 %
+    expenses (a fifth of both split over 2–3 accounts), 10 % cash deposits at the bank; a
+    quarter of receipts and expenses in cash; 90 % of the bank lines (deposits included) dated
+    before mid-July pointed on a statement 20 days later.
+    Each item says what a cahier line says (``kind``, ``date``, ``amount`` in cents,
+    ``parts``: [(account, cents)], ``cash``, ``tiers``, ``mode``, ``action``, ``pointed``);
+    ``generate_cahier`` writes them as CSV, ``bench/national.py`` as postings for COPY."""
+    end = date(start.year + 1, 8, 31)
+    days = sorted(start + timedelta(days=rng.randrange(365)) for _ in range(n))
+    out = []
     for i, d in enumerate(days):
-        row = dict.fromkeys(header, "")
-        row["Pièce"] = f"{i + 1:05d}" if rng.random() < 0.7 else ""
-        row["Date"] = f"{d:%d/%m/%Y}"
         r = rng.random()
         amount = rng.randrange(100, 80_000)
+        item = {"i": i, "date": d, "amount": amount, "piece": f"{i + 1:05d}" if rng.random() < 0.7 else "",
+                "tiers": "", "mode": "", "action": "", "pointed": None, "cash": False, "parts": []}
         if r < 0.10:
-            row["Libellé"] = "Remise d'espèces en banque"
-            row["Banque entrée"] = row["Caisse sortie"] = format_plain(amount)
+            item["kind"] = "deposit"
         else:
             receipt = r < 0.65
             k = 1 if rng.random() < 0.8 else rng.randrange(2, 4)
             accounts = rng.sample(PRODUITS if receipt else CHARGES, k)
             parts = [amount // k] * k
             parts[0] += amount - sum(parts)
-            for a, c in zip(accounts, parts):
-                row[a] = format_plain(c)
             cash = rng.random() < 0.25
+            item.update(kind="receipt" if receipt else "expense", parts=list(zip(accounts, parts)), cash=cash,
+                        tiers=rng.choice(["Familles", "Mairie", "OCCE 76", "Cultura", ""]),
+                        mode="espèces" if cash else rng.choice(["chèque", "virement", "carte"]))
+            item["action"] = rng.choice(["", "", "Classe verte", "Noël"])
+        # bank lines are pointed on the next statement, most of them (the last weeks' are not yet)
+        if not item["cash"] and d < end - timedelta(days=45) and rng.random() < 0.9:
+            item["pointed"] = min(d + timedelta(days=20), end)
+        out.append(item)
+    return out
+
+
+def generate_cahier(n: int, seed: int = 42) -> str:
+    """A plausible cahier CSV of ``year_entries``."""
+    rng = random.Random(seed)
+    codes = PRODUITS + CHARGES
+    header = list(FIXED_HEADERS) + ["Action"] + codes
+    lines = [";".join(header)]
+    for item in year_entries(n, rng):
+        row = dict.fromkeys(header, "")
+        row["Pièce"] = item["piece"]
+        row["Date"] = f"{item['date']:%d/%m/%Y}"
+        amount, i = item["amount"], item["i"]
+        if item["kind"] == "deposit":
+            row["Libellé"] = "Remise d'espèces en banque"
+            row["Banque entrée"] = row["Caisse sortie"] = format_plain(amount)
+            if item["pointed"]:
+                row["Pointé"] = f"{item['pointed']:%d/%m/%Y}"
+        else:
+            receipt = item["kind"] == "receipt"
+            for a, c in item["parts"]:
+                row[a] = format_plain(c)
             row["Libellé"] = ("Recette " if receipt else "Dépense ") + f"n° {i}"
-            row["Tiers"] = rng.choice(["Familles", "Mairie", "OCCE 76", "Cultura", ""])
-            col = ("Caisse " if cash else "Banque ") + ("entrée" if receipt else "sortie")
+            row["Tiers"] = item["tiers"]
+            col = ("Caisse " if item["cash"] else "Banque ") + ("entrée" if receipt else "sortie")
             row[col] = format_plain(amount)
-            row["Mode"] = "espèces" if cash else rng.choice(["chèque", "virement", "carte"])
-            row["Action"] = rng.choice(["", "", "Classe verte", "Noël"])
-            if not cash and rng.random() < 0.6:
-                row["Pointé"] = f"{min(d + timedelta(days=20), date(2026, 8, 31)):%d/%m/%Y}"
+            row["Mode"] = item["mode"]
+            row["Action"] = item["action"]
+            if item["pointed"]:
+                row["Pointé"] = f"{item['pointed']:%d/%m/%Y}"
         lines.append(";".join(row[h] for h in header))
     return "\ufeff" + "\r\n".join(lines) + "\r\n"
 
@@ -158,6 +191,47 @@ def bench_import_and_crf(url: str, n: int) -> None:
     for line in out.getvalue().splitlines():
         if line.strip() and (line.lstrip()[:1].isdigit() or "ncalls" in line):
             print("   ", line.rstrip()[:150])
+
+
+def bench_import_scaling(url: str, sizes: list[int]) -> None:
+    """``retkoop import`` (the CLI command, in-process: parse_cahier + Books.import_drafts, one
+    transaction) of cahiers of growing size, each into a coop of its own: the rate must not
+    fall as the cahier grows (linear; target ≥ 3,000 entries/s at 20,000 entries)."""
+    import os
+    from retkoop_widgets.cli import main as cli
+    books = Books(url, "bench", today=lambda: date(2026, 9, 15))
+    books.add_ad("AD27", "OCCE Eure")
+    before = os.environ.get("RETKOOP_DB_URL")
+    os.environ["RETKOOP_DB_URL"] = url
+    rates = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="retkoop-import-") as tmp:
+            for n in sizes:
+                coop = f"AD27-{n:06d}"
+                books.add_coop(coop, f"Import {n}", "AD27")
+                books.open_exercice(coop, EX, 184237, 6350)
+                path = Path(tmp) / f"cahier-{n}.csv"
+                path.write_text(generate_cahier(n, seed=n), encoding="utf-8", newline="")
+                out = io.StringIO()
+                t0, c0 = time.perf_counter(), time.process_time()
+                stdout, sys.stdout = sys.stdout, out
+                try:
+                    rc = cli(["import", coop, EX, str(path)])
+                finally:
+                    sys.stdout = stdout
+                dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+                rates.append(n / dt)
+                print(f"retkoop import {n:,} entries ({path.stat().st_size / 1e6:.1f} MB): {dt:.2f} s, "
+                      f"{n / dt:,.0f} entries/s; this process's CPU {cpu:.2f} s = {n / cpu:,.0f} entries/s "
+                      f"(load average {os.getloadavg()[0]:.1f}) — rc {rc}: {out.getvalue().strip()}")
+    finally:
+        if before is None:
+            os.environ.pop("RETKOOP_DB_URL", None)
+        else:
+            os.environ["RETKOOP_DB_URL"] = before
+    if len(rates) > 1:
+        print(f"  rate at {sizes[-1]:,} / rate at {sizes[0]:,}: {rates[-1] / rates[0]:.2f} "
+              f"(1.0 = linear; target ≥ 3,000 entries/s at 20,000)")
 
 
 def bench_totals(url: str, coops: int, per_coop: int) -> None:
@@ -230,6 +304,8 @@ def main(argv=None) -> int:
     ap.add_argument("--entries", type=int, default=5000)
     ap.add_argument("--coops", type=int, default=500)
     ap.add_argument("--per-coop", type=int, default=400)
+    ap.add_argument("--import-sizes", default="2000,20000",
+                    help="cahier sizes for the retkoop import scaling (comma-separated; empty: skip)")
     args = ap.parse_args(argv)
     tmp = None
     if not args.db:
@@ -238,6 +314,8 @@ def main(argv=None) -> int:
     url = prepare(args.db)
     print(f"database: {redact(url)}")
     bench_import_and_crf(url, args.entries)
+    if args.import_sizes:
+        bench_import_scaling(url, [int(n) for n in args.import_sizes.split(",")])
     bench_totals(url, args.coops, args.per_coop)
     # the same CRF once the database also holds the other coops' 200,000 entries: one
     # coop's CRF must not depend on the size of the whole database (index use, not scans)

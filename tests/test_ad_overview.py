@@ -101,3 +101,28 @@ def test_overviews_of_more_coops_than_one_in_list_holds(books):
     crfs = books.crfs([(c, EX) for c in codes])
     assert len(crfs) == 1201 and crfs[(codes[700], EX)].closing_bank == 700
     assert len(books.exercice_dates([(c, EX) for c in codes])) == 1201
+
+
+def test_the_national_summary_adds_up_each_coops_crf_by_ad_and_rubric(ad):
+    """``storage.aggregates.national_summary`` (bench/national.py's national figure): per AD
+    and CRF rubric, the sum of the rubric totals of every real coop's CRF of the exercice;
+    training sandboxes left out (they are not real money), other exercices left out."""
+    from collections import Counter
+
+    from retkoop_widgets.storage.aggregates import national_summary
+    ad.open_exercice("FORM-01", EX, 0, 0)
+    ad.record_entry("FORM-01", EX, EntryDraft(date(2025, 10, 2), "Jeu", bank_in=9900,
+                                              ventilation=(V("7080", 9900),)))
+    expected: Counter = Counter()
+    for code, ad_code in (("AD76-0102", "AD76"), ("AD76-0333", "AD76"), ("AD76-0450", "AD76"), (COOP, "AD76"),
+                          ("AD27-0001", "AD27")):
+        crf = ad.crf(code, EX)
+        for side, classe in (("charges", "charge"), ("produits", "produit")):
+            for rubric, amount in crf.rubrics(side):
+                expected[(ad_code, classe, rubric)] += amount
+    got = {(r.ad, r.classe, r.rubric): r.amount for r in national_summary(ad, EX)}
+    assert got == {k: v for k, v in expected.items() if v}
+    assert {a for a, _, _ in got} == {"AD76", "AD27"} and all(r.amount > 0 for r in national_summary(ad, EX))
+    with_training = {(r.ad, r.classe, r.rubric): r.amount for r in national_summary(ad, EX, include_training=True)}
+    assert sum(with_training.values()) - sum(got.values()) == 9900  # the sandbox's receipt
+    assert all(r.ad == "AD76" for r in national_summary(ad, "2026-2027"))  # AD76-0450's next year only

@@ -68,7 +68,7 @@ def test_0004_covering_indexes_downgrade_and_upgrade(db_url):
     new = {"ix_entry_exercice_scan", "ix_entry_cash_lines", "ix_posting_ventilation"}
     idx = _indexes(engine)
     assert new <= set(idx) and "ix_entry_exercice_date" not in idx
-    assert idx["ix_entry_exercice_scan"]["column_names"] == [
+    assert idx["ix_entry_exercice_scan"]["column_names"][:7] == [  # 0013 appends three columns
         "exercice_id", "date", "id", "bank", "cash", "pointed", "statement_date"]
     assert "cash <> 0" in _predicate(idx["ix_entry_cash_lines"])
     assert "'512'" in _predicate(idx["ix_posting_ventilation"]) and "'530'" in _predicate(idx["ix_posting_ventilation"])
@@ -81,6 +81,30 @@ def test_0004_covering_indexes_downgrade_and_upgrade(db_url):
     upgrade(engine)
     assert new <= set(_indexes(engine))
     with get_engine(db_url).connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+def test_0013_treasury_scan_covers_the_crf_review(db_url):
+    """0013 appends piece, cheque and changed_after_pointage to ix_entry_exercice_scan (the
+    CRF's balance walk and review filter read the index only) and drops ix_entry_exercice_id;
+    downgrading to 0008 gives back the 0004 columns and that index."""
+    engine = get_engine(db_url)
+    before = ["exercice_id", "date", "id", "bank", "cash", "pointed", "statement_date"]
+    idx = _indexes(engine)
+    assert idx["ix_entry_exercice_scan"]["column_names"] == before + ["piece", "cheque", "changed_after_pointage"]
+    assert "ix_entry_exercice_id" not in idx  # redundant with the covering index, and misled the planner
+    cfg = alembic_config(engine)
+    with engine.begin() as c:
+        cfg.attributes["connection"] = c
+        command.downgrade(cfg, "0008")
+    idx = _indexes(engine)
+    assert idx["ix_entry_exercice_scan"]["column_names"] == before
+    assert idx["ix_entry_exercice_id"]["column_names"] == ["exercice_id"]
+    upgrade(engine)
+    idx = _indexes(engine)
+    assert idx["ix_entry_exercice_scan"]["column_names"][7:] == ["piece", "cheque", "changed_after_pointage"]
+    assert "ix_entry_exercice_id" not in idx
+    with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
 
 

@@ -70,7 +70,8 @@ class ExerciceRow(Base):
 class EntryRow(Base):
     __tablename__ = "entry"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    exercice_id: Mapped[int] = mapped_column(ForeignKey("exercice.id"), index=True)
+    # no index of its own: ix_entry_exercice_scan leads with it (migration 0013)
+    exercice_id: Mapped[int] = mapped_column(ForeignKey("exercice.id"))
     piece: Mapped[str] = mapped_column(String(20))
     date: Mapped[date] = mapped_column(Date)
     libelle: Mapped[str] = mapped_column(String(200))
@@ -193,8 +194,10 @@ class AuditRow(Base):
 # partial ones hold the cash lines (cash balance and deposit searches, in date order) and
 # the charge/produit postings (per-account sums). A query uses a partial index only when
 # its WHERE repeats the predicate as written here (inline constants, not parameters).
+# Migration 0013 added piece, cheque and changed_after_pointage: the CRF's balance walk and
+# the filter of its review read the index only (a coop's entries are scattered in the heap).
 Index("ix_entry_exercice_scan", EntryRow.exercice_id, EntryRow.date, EntryRow.id, EntryRow.bank, EntryRow.cash,
-      EntryRow.pointed, EntryRow.statement_date)
+      EntryRow.pointed, EntryRow.statement_date, EntryRow.piece, EntryRow.cheque, EntryRow.changed_after_pointage)
 Index("ix_entry_cash_lines", EntryRow.exercice_id, EntryRow.date, EntryRow.cash, EntryRow.bank,
       sqlite_where=text("cash <> 0"), postgresql_where=text("cash <> 0"))
 Index("ix_posting_ventilation", PostingRow.entry_id, PostingRow.account, PostingRow.amount,
