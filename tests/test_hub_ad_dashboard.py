@@ -69,15 +69,19 @@ def test_ad_unlocks_a_submitted_crf_with_a_reason(two_ads):
 def test_ad_creates_and_resets_mandataire_accounts(two_ads):
     page = build(two_ads, Accounts(two_ads.engine), AD76)
     find(page, "new-login").value = "ferry"
-    coop_dd = [c for c in page.children[2].children if getattr(c, "description", "") == "Coopérative"][0]
-    coop_dd.value = "AD76-0102"
+    find(page, "new-coop").value = "AD76-0102"
     find(page, "create-account").click()
     status = find(page, "ad-status").value
     temp = status.rsplit(" ", 1)[-1].split("<")[0]
     r = Accounts(two_ads.engine).verify_login("ferry", temp)
     assert r.ok and r.profile.coop == "AD76-0102" and r.profile.must_change_password
+    find(page, "account-choice").value = "ferry"
     find(page, "reset-account").click()
+    assert "Réinitialiser le mot de passe de ferry" in find(page, "confirm-text").value
+    assert Accounts(two_ads.engine).verify_login("ferry", temp).ok  # nothing done before confirming
+    find(page, "confirm-action").click()
     assert "réinitialisé" in find(page, "ad-status").value
+    assert not Accounts(two_ads.engine).verify_login("ferry", temp).ok
 
 
 def test_page_is_refused_to_a_mandataire(two_ads):
