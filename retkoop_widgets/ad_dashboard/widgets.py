@@ -110,8 +110,8 @@ def _alert_cells(row: CoopNeed) -> str:
         found = [f for f in row.findings if f.kind == kind]
         if found:
             tip = _e(" ; ".join(f.message for f in found))
-            cells.append(f"<td class='alert' data-kind='{kind}' title='{tip}' "
-                         f"style='text-align:center;color:#b00;font-weight:bold'>{len(found)}</td>")
+            cells.append(f"<td class='alert' data-kind='{kind}' title='{tip}' style='text-align:center'>"
+                         f"<b style='color:#b00'>{len(found)}</b></td>")
         else:
             cells.append(f"<td data-kind='{kind}' style='text-align:center;color:#999'>·</td>")
     return "".join(cells)
@@ -367,10 +367,9 @@ def build(books: Books, accounts: Accounts, actor: Actor) -> w.Widget:
     return w.VBox([
         summary, w.HBox([show, kind, search]), w.HBox([export_csv, export_xlsx, exported]), table,
         w.HTML("<h3>Comptes des mandataires</h3>"), accounts_table,
-        w.HBox([users_dd, unlock_acc, reset, deactivate, reactivate]), confirm_box,
+        w.HBox([users_dd, unlock_acc, reset, deactivate, reactivate]), confirm_box, status,
         w.HBox([login, coop_dd, create]),
-        w.HTML("<h3>Rouvrir un compte rendu financier soumis</h3>"), w.HBox([locked_dd, reason, unlock]),
-        status])
+        w.HTML("<h3>Rouvrir un compte rendu financier soumis</h3>"), w.HBox([locked_dd, reason, unlock])])
 
 
 def page() -> w.Widget:
