@@ -217,27 +217,31 @@ def build(books: Books, accounts: Accounts, actor: Actor) -> w.Widget:
         if state["view"] is not None:
             table.value = overview_html(state["view"], shown(), ad_name)
 
-    def refresh() -> None:
+    def refresh(view: bool = True) -> None:
+        """Accounts always; the morning view (a few seconds for 500 coops) only when asked:
+        an account action changes no coop's figures."""
         profiles = accounts.list()
         state["profiles"] = profiles
-        names: dict[str, list[str]] = {}
-        for p in profiles:
-            if p.role == MANDATAIRE and p.coop:
-                names.setdefault(p.coop, []).append(p.full_name or p.login)
-        view = morning_view(books, actor.ad, mandataires={k: tuple(v) for k, v in names.items()})
-        state["view"] = view
-        summary.value = summary_html(view, ad_name)
-        redraw()
-        by_code = sorted(view.rows, key=lambda r: r.code)
-        _fill(coop_dd, [(f"{r.code} {r.name}", r.code) for r in by_code])
-        locked = [r for r in by_code if r.state == "soumis"]
-        _fill(locked_dd, [(f"{r.code} {r.exercice} (soumis)", (r.code, r.exercice)) for r in locked]
-              or [("aucun exercice soumis", None)])
         accounts_table.value = accounts_html(profiles)
         current = users_dd.value
         _fill(users_dd, [(f"{p.login} — {p.state}", p.login) for p in profiles if p.role == MANDATAIRE])
         if current in [v for _, v in users_dd.options]:
             users_dd.value = current
+        if not view:
+            return
+        names: dict[str, list[str]] = {}
+        for p in profiles:
+            if p.role == MANDATAIRE and p.coop:
+                names.setdefault(p.coop, []).append(p.full_name or p.login)
+        mv = morning_view(books, actor.ad, mandataires={k: tuple(v) for k, v in names.items()})
+        state["view"] = mv
+        summary.value = summary_html(mv, ad_name)
+        redraw()
+        by_code = sorted(mv.rows, key=lambda r: r.code)
+        _fill(coop_dd, [(f"{r.code} {r.name}", r.code) for r in by_code])
+        locked = [r for r in by_code if r.state == "soumis"]
+        _fill(locked_dd, [(f"{r.code} {r.exercice} (soumis)", (r.code, r.exercice)) for r in locked]
+              or [("aucun exercice soumis", None)])
 
     for control in (show, kind, search):
         control.observe(redraw, names="value")
@@ -315,7 +319,7 @@ def build(books: Books, accounts: Accounts, actor: Actor) -> w.Widget:
                 say(f"Compte {who} débloqué.")
         except RetkoopError as e:
             return say(str(e), False)
-        refresh()
+        refresh(view=False)
 
     def on_create(_):
         try:
@@ -323,7 +327,7 @@ def build(books: Books, accounts: Accounts, actor: Actor) -> w.Widget:
         except RetkoopError as e:
             return say(str(e), False)
         say(f"Compte {login.value.strip().lower()} créé. Mot de passe provisoire à transmettre : {temp}")
-        refresh()
+        refresh(view=False)
 
     def on_confirm(_):
         pending = state["pending"]
