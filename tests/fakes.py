@@ -29,7 +29,7 @@ from retkoop_widgets.domain.inventory import DurableExpense, DurableGood
 from retkoop_widgets.domain.numbering import DeletedPiece
 from retkoop_widgets.domain.subsidy import Subsidy
 from retkoop_widgets.storage.records import (Ad, Attachment, AuditRecord, Coop, StoredEntry, StoredGood,
-                                             Submission)
+                                             Submission, UserRecord)
 from retkoop_widgets.storage.uow import DuplicateKey
 
 
@@ -41,6 +41,7 @@ class FakeStore:
         self.charts: dict[str, Chart] = {}
         self.coops: dict[str, Coop] = {}
         self.users: dict[str, tuple[str, str | None, str]] = {}  # login -> (role, coop, full name)
+        self.accounts: dict[str, UserRecord] = {}  # app_user (``storage.accounts_repo``)
         self.exercices: dict[int, Exercice] = {}
         self.submissions: dict[int, Submission] = {}
         self.entries: dict[int, StoredEntry] = {}
@@ -92,7 +93,8 @@ class FakeRepository:
         return {c: self.d.coops[c] for c in codes if c in self.d.coops}
 
     def mandataire_names(self, coop: str) -> list[str]:
-        return [name or login for login, (role, c, name) in sorted(self.d.users.items())
+        users = {**self.d.users, **{u.login: (u.role, u.coop, u.full_name) for u in self.d.accounts.values()}}
+        return [name or login for login, (role, c, name) in sorted(users.items())
                 if role == "mandataire" and c == coop]
 
     # -- exercices -------------------------------------------------------------------
@@ -373,6 +375,31 @@ class FakeRepository:
     def last_audit(self, coop: str, exercice: str, action: str) -> AuditRecord | None:
         return next((r for c, r in reversed(self.d.audit)
                      if c == coop and r.exercice == exercice and r.action == action), None)
+
+
+    # -- accounts (``storage.accounts_repo``) ----------------------------------------------
+    def user(self, login: str) -> UserRecord | None:
+        return self.d.accounts.get(login) if login else None
+
+    def users(self) -> list[UserRecord]:
+        return [self.d.accounts[k] for k in sorted(self.d.accounts)]
+
+    def add_user(self, u: UserRecord) -> None:
+        if u.login in self.d.accounts:
+            raise DuplicateKey(f"compte {u.login} en double")
+        self.d.accounts[u.login] = u
+
+    def save_user(self, u: UserRecord) -> None:
+        old = self.d.accounts[u.login]
+        self.d.accounts[u.login] = replace(u, created_at=old.created_at, created_by=old.created_by)
+
+    def user_audit_events(self, after_id: int, actions: tuple[str, ...]) -> list[tuple[int, str]]:
+        """Audit ids are 1-based positions in the append-only list."""
+        return [(i, r.object_id) for i, (_, r) in enumerate(self.d.audit, start=1)
+                if i > after_id and r.object_type == "user" and r.action in actions]
+
+    def last_audit_id(self) -> int:
+        return len(self.d.audit)
 
 
 class FakeUnitOfWork:

@@ -125,6 +125,7 @@ def test_the_ad_page_is_titled_for_the_ad(hub, browser):
         page.wait_for_selector(".ad-overview", timeout=90_000)
         assert page.title() == "Retkoop — AD76"
         assert page.evaluate("document.documentElement.lang") == "fr"
+        assert page.inner_text("a.rk-logout") == "Se déconnecter"
     finally:
         ctx.close()
 
@@ -159,3 +160,91 @@ def test_every_page_and_api_error_a_mandataire_can_meet_is_in_french(hub, browse
             assert re.search(r"accès refusé|introuvable|Accès refusé|Page introuvable|connexion", body), (path, body[:200])
     finally:
         ctx.close()
+
+
+def _server_pid(user: str) -> int | None:
+    """The pid of ``user``'s single-user server of THIS hub (its API port), if running."""
+    import psutil
+    for p in psutil.process_iter(["cmdline", "environ"]):
+        try:
+            cmd = " ".join(p.info["cmdline"] or [])
+            env = p.info["environ"] or {}
+        except Exception:
+            continue
+        if "singleuser" in cmd and env.get("JUPYTERHUB_USER") == user and f":{PORT + 2}/" in env.get(
+                "JUPYTERHUB_API_URL", ""):
+            return p.pid
+    return None
+
+
+def _eventually(predicate, timeout: float = 60) -> bool:
+    import time
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.5)
+    return predicate()
+
+
+def test_ad_morning_view_ranks_late_coops_and_deactivates_a_mandataire(hub, browser):
+    """Issue 15: the demo's 2025-2026 CRFs (due 30/09/2026) show as late, the coop with
+    anomalies first and not ready, with its reasons and alerts; the AD deactivates a
+    mandataire (confirmed), whose running server stops and who can no longer log in;
+    reactivated, she can."""
+    from datetime import date
+    from retkoop_widgets.services.accounts import Accounts
+    assert date.today() > date(2026, 9, 30), "the demo's CRFs are late only after 30/09/2026"
+    mandataire, m_page = login(browser, "tilleuls")
+    m_page.wait_for_selector(".rk-valider", timeout=90_000)
+    ctx, page = login(browser, "ad76")
+    try:
+        assert _server_pid("tilleuls") is not None
+        page.wait_for_url(re.compile(r".*/voila/render/ad\.ipynb"), wait_until="commit", timeout=90_000)
+        page.wait_for_selector(".ad-overview", timeout=90_000)
+        summary = page.inner_text(".ad-summary")
+        assert re.search(r"0 soumis, \d prêts, 4 en retard", summary), summary
+        first = page.locator(".coop-row").first
+        assert first.get_attribute("data-coop") == "AD76-0550"
+        assert first.get_attribute("data-status") == "en retard"
+        assert "pas prêt" in first.inner_text() and "arrêté de caisse de clôture" in first.inner_text()
+        assert [page.locator(".coop-row").nth(i).get_attribute("data-status") for i in range(4)] == ["en retard"] * 4
+        assert "AD27" not in page.inner_text(".ad-overview")
+        cells = first.locator("td.alert")
+        assert cells.count() == 5  # the analysis notebook's 5 anomalies of AD76-0550, by kind
+        page.locator(".ad-search input").fill("tilleuls")
+        page.wait_for_function("document.querySelectorAll('.coop-row').length === 1")
+        assert page.locator(".coop-row").first.get_attribute("data-coop") == "AD76-0421"
+        page.locator(".ad-search input").fill("")
+        page.wait_for_function("document.querySelectorAll('.coop-row').length === 4")
+        page.screenshot(path=str(hub.settings.data_dir / "ad-morning.png"), full_page=True)
+
+        page.locator(".account-choice select").select_option(label="tilleuls — actif")
+        page.click(".deactivate-account")
+        page.wait_for_selector(".confirm-text:has-text('Désactiver le compte tilleuls')")
+        assert Accounts(hub.settings.db_url).profile("tilleuls").active  # not before the confirmation
+        page.click(".confirm-action")
+        page.wait_for_selector(".ad-status:has-text('tilleuls désactivé')", timeout=30_000)
+        page.wait_for_selector(".account-row[data-login='tilleuls'] .account-state[data-state='désactivé']")
+        page.screenshot(path=str(hub.settings.data_dir / "ad-accounts.png"), full_page=True)
+        assert _eventually(lambda: _server_pid("tilleuls") is None), "the deactivated mandataire's server runs on"
+        m_page.goto(f"{BASE}/hub/home")
+        assert "/hub/login" in m_page.url
+        again, again_page = login(browser, "tilleuls")
+        try:
+            again_page.wait_for_selector("p.login_error", timeout=30_000)
+            assert "Ce compte est désactivé : contactez votre AD." in again_page.content()
+            assert "/hub/login" in again_page.url
+        finally:
+            again.close()
+
+        page.click(".reactivate-account")
+        page.wait_for_selector(".ad-status:has-text('tilleuls réactivé')", timeout=30_000)
+        back, back_page = login(browser, "tilleuls")
+        try:
+            back_page.wait_for_selector(".rk-valider", timeout=90_000)
+        finally:
+            back.close()
+    finally:
+        ctx.close()
+        mandataire.close()

@@ -24,31 +24,18 @@ import pandas as pd
 
 from ..domain.chart import Chart
 from ..domain.exercice import STATE_LABELS, parse_name
+from ..domain.follow_up import (ALERT_LABELS, BANKING_DAYS, CASH_COUNT_MONTHS, UNPOINTED_DAYS,  # noqa: F401
+                                coop_findings, crf_due)
 from ..domain.money import format_eur
+from ..services.follow_up import facts_from_frames
 from ..storage import analysis_queries as q
 from ..storage.analysis import analysis_connection
 
-UNPOINTED_DAYS = 60
-CASH_COUNT_MONTHS = 6
-BANKING_DAYS = 30
+# The thresholds, the alert kinds and the CRF's due date are ``domain.follow_up``'s (the AD
+# dashboard uses the same); re-exported here under their old names.
+ANOMALY_LABELS = ALERT_LABELS
 MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
              "octobre", "novembre", "décembre")
-
-ANOMALY_LABELS = {
-    "caisse_negative": "caisse négative",
-    "pointage_en_retard": "lignes non pointées depuis plus de 60 jours",
-    "arrete_caisse": "pas d'arrêté de caisse depuis 6 mois",
-    "crf_manquant": "compte rendu non soumis",
-    "crf_en_retard": "compte rendu soumis en retard",
-    "exercice_absent": "exercice absent",
-    "subventions_7410": "tableau des subventions ≠ compte 7410",
-    "especes_remise_tardive": "espèces remises en banque tardivement",
-}
-
-
-def crf_due(exercice: str) -> date:
-    """The CRF is due on 30 September after the exercice's end."""
-    return date(parse_name(exercice)[1].year, 9, 30)
 
 
 @dataclass
@@ -146,74 +133,16 @@ def _day_map(iso: pd.Series) -> pd.Series:
     return q.dates(iso).dt.date
 
 
-def _anomaly(code: str, name: str, kind: str, message: str, day=None) -> dict:
-    return {"code": code, "nom": name, "type": kind, "anomalie": ANOMALY_LABELS[kind], "detail": message,
-            "date": day}
-
-
 def _d(day) -> str:
     return f"{day:%d/%m/%Y}" if day is not None and not pd.isna(day) else ""
 
 
 def _anomalies(raw: dict, coops: pd.DataFrame, exercice: str, today: date) -> pd.DataFrame:
-    start, end = parse_name(exercice)
-    due = crf_due(exercice)
-    names = dict(zip(coops["code"], coops["nom"]))
-    out: list[dict] = []
-    cash = raw["cash"]
-    neg = cash[cash["negatif_jours"] > 0]
-    neg = neg.assign(premier_jour=q.dates(neg["negatif_premier_jour"]).dt.date)
-    for r in neg.sort_values("code").itertuples():
-        out.append(_anomaly(r.code, names.get(r.code, ""), "caisse_negative",
-                            f"la caisse est négative en fin de journée le {_d(r.premier_jour)} "
-                            f"(au plus bas {format_eur(int(r.negatif_plus_bas))}, {r.negatif_jours} jour(s) au total)",
-                            r.premier_jour))
-    stale = raw["stats"][raw["stats"]["non_pointees"] > 0]
-    stale = stale.assign(premiere=q.dates(stale["non_pointee_premiere"]).dt.date)
-    for r in stale.sort_values("code").itertuples():
-        out.append(_anomaly(r.code, names.get(r.code, ""), "pointage_en_retard",
-                            f"{r.non_pointees} ligne(s) de banque non pointée(s) depuis plus de {UNPOINTED_DAYS} jours "
-                            f"(la plus ancienne du {_d(r.premiere)}, solde net {format_eur(int(r.non_pointees_solde))})",
-                            r.premiere))
-    ref = min(today, end)
-    limit = ref - timedelta(days=round(CASH_COUNT_MONTHS * 30.44))
-    for r in coops.itertuples():
-        if r.etat == "absent":
-            if today > due:
-                out.append(_anomaly(r.code, r.nom, "exercice_absent",
-                                    f"l'exercice {exercice} n'existe pas pour cette coopérative : compte rendu "
-                                    f"manquant (échéance du {_d(due)})", due))
-            continue
-        has_cash = r.ouverture_caisse != 0 or r.mouvement_caisse != 0 or r.caisse != 0
-        last = r.dernier_arrete if r.dernier_arrete is not None and not pd.isna(r.dernier_arrete) else None
-        if has_cash and limit > start and (last is None or last < limit):
-            what = f"dernier arrêté le {_d(last)}" if last else "aucun arrêté de caisse enregistré"
-            out.append(_anomaly(r.code, r.nom, "arrete_caisse",
-                                f"{what} : plus de {CASH_COUNT_MONTHS} mois au {_d(ref)} "
-                                f"(caisse au livre : {format_eur(int(r.caisse))})", last))
-        submitted = r.soumis_le if r.soumis_le is not None and not pd.isna(r.soumis_le) else None
-        if r.etat in ("ouvert", "rouvert") and today > due:
-            out.append(_anomaly(r.code, r.nom, "crf_manquant",
-                                f"compte rendu {exercice} non soumis ({STATE_LABELS.get(r.etat, r.etat)}) : "
-                                f"échéance du {_d(due)} dépassée de {(today - due).days} jours", due))
-        elif submitted is not None and submitted.date() > due:
-            out.append(_anomaly(r.code, r.nom, "crf_en_retard",
-                                f"compte rendu soumis le {_d(submitted)}, {(submitted.date() - due).days} jours "
-                                f"après l'échéance du {_d(due)}", submitted.date()))
-        if r.subventions != r.compte_7410:
-            out.append(_anomaly(r.code, r.nom, "subventions_7410",
-                                f"le tableau des subventions totalise {format_eur(int(r.subventions))} mais le "
-                                f"compte 7410 totalise {format_eur(int(r.compte_7410))} (écart "
-                                f"{format_eur(abs(int(r.subventions - r.compte_7410)))})"))
-    late = cash[cash["tardives"] > 0]
-    late = late.assign(premiere=q.dates(late["tardives_premiere"]).dt.date)
-    for r in late.sort_values("code").itertuples():
-        extra = f", dont {r.tardives_jamais} jamais remise(s)" if r.tardives_jamais else ""
-        out.append(_anomaly(r.code, names.get(r.code, ""), "especes_remise_tardive",
-                            f"{r.tardives} recette(s) en espèces remise(s) en banque après plus de {BANKING_DAYS} "
-                            f"jours{extra} (jusqu'à {r.tardives_pire_delai} jours, "
-                            f"{format_eur(int(r.tardives_montant))} au total ; la première du {_d(r.premiere)})",
-                            r.premiere))
+    """One row per finding: the AD dashboard's very rules (``domain.follow_up``), applied
+    to the facts ``services.follow_up.facts_from_frames`` reads from these frames."""
+    facts = facts_from_frames(raw, coops, exercice)
+    out = [{"code": f.code, "nom": f.name, "type": f.kind, "anomalie": f.label, "detail": f.message, "date": f.day}
+           for code in sorted(facts) for f in coop_findings(facts[code], today)]
     df = pd.DataFrame(out, columns=["code", "nom", "type", "anomalie", "detail", "date"])
     return df.sort_values(["code", "type"], kind="stable").reset_index(drop=True)
 

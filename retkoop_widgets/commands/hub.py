@@ -54,16 +54,22 @@ def cmd_user_reset(args) -> int:
 def cmd_user_unlock(args) -> int:
     accounts = _accounts(args)
     accounts.unlock(args.login)
-    if not accounts.profile(args.login).active:
-        accounts.set_active(args.login, True)
+    if not accounts.profile(args.login).active:  # the old « lock » was a deactivation
+        accounts.reactivate(args.login)
     print(f"Compte {args.login.lower()} débloqué.")
     return 0
 
 
-def cmd_user_lock(args) -> int:
-    _accounts(args).lock(args.login)
-    print(f"Compte {args.login.lower()} verrouillé : ses sessions, jetons et serveur sont arrêtés "
-          "(« retkoop user unlock » pour le rouvrir).")
+def cmd_user_deactivate(args) -> int:
+    _accounts(args).deactivate(args.login, args.reason or "")
+    print(f"Compte {args.login.lower()} désactivé : il ne peut plus se connecter ; ses sessions, jetons et "
+          "serveur sont arrêtés (« retkoop user reactivate » pour le rétablir).")
+    return 0
+
+
+def cmd_user_reactivate(args) -> int:
+    _accounts(args).reactivate(args.login, args.reason or "")
+    print(f"Compte {args.login.lower()} réactivé : il peut de nouveau se connecter.")
     return 0
 
 
@@ -74,13 +80,9 @@ def cmd_user_list(args) -> int:
         return 0
     print(f"{'identifiant':<20} {'rôle':<11} {'coop / AD':<12} {'état':<24} dernière connexion")
     for p in rows:
-        state = "actif" if p.active else "désactivé"
-        if p.locked_until:
-            from datetime import datetime
-            if p.locked_until > datetime.now():
-                state = f"verrouillé → {p.locked_until:%H:%M}"
-        if p.must_change_password:
-            state += ", mdp provisoire"
+        state = p.state  # actif, provisoire, verrouillé, désactivé
+        if p.state == "verrouillé":
+            state += f" ({p.failed_logins} échecs)"
         last = f"{p.last_login:%d/%m/%Y %H:%M}" if p.last_login else "jamais"
         print(f"{p.login:<20} {p.role:<11} {(p.coop or p.ad or '—'):<12} {state:<24} {last}")
     return 0
@@ -144,9 +146,14 @@ def register(sub) -> None:
     unlock.add_argument("login")
     unlock.set_defaults(func=cmd_user_unlock)
 
-    lock = us.add_parser("lock", help="verrouiller un compte : fin immédiate de ses sessions")
-    lock.add_argument("login")
-    lock.set_defaults(func=cmd_user_lock)
+    for name, func, what in (("deactivate", cmd_user_deactivate,
+                              "désactiver un compte (départ) : plus de connexion, fin immédiate de ses sessions"),
+                             ("lock", cmd_user_deactivate, "ancien nom de « deactivate »"),
+                             ("reactivate", cmd_user_reactivate, "réactiver un compte désactivé")):
+        sp = us.add_parser(name, help=what)
+        sp.add_argument("login")
+        sp.add_argument("--raison", dest="reason", help="motif, gardé dans le journal")
+        sp.set_defaults(func=func)
 
     ls = us.add_parser("list", help="lister les comptes")
     ls.add_argument("--ad", help="seulement les comptes de cette AD")

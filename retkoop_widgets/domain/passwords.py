@@ -77,3 +77,28 @@ def after_failure(failed_logins: int, now: datetime) -> tuple[int, datetime | No
 def lock_message(locked_until: datetime) -> str:
     return (f"compte verrouillé après {MAX_FAILED_LOGINS} mots de passe erronés : réessayez après "
             f"{locked_until:%H:%M} ou demandez à votre AD de le débloquer")
+
+
+# -- account states, as the AD dashboard and ``retkoop user list`` show them ----------
+# Failures in a row (since the last successful login) from which the hub slows the login
+# down (``RetkoopAuthenticator.free_failures``'s default): the AD sees the account as
+# « verrouillé » and may unlock it (clears the count and the hub's throttle).
+SLOWED_AFTER_FAILURES = 3
+
+ACTIVE, TEMPORARY, LOCKED, DEACTIVATED = "actif", "provisoire", "verrouillé", "désactivé"
+ACCOUNT_STATES = (ACTIVE, TEMPORARY, LOCKED, DEACTIVATED)
+
+
+def account_state(*, active: bool, must_change_password: bool, failed_logins: int,
+                  locked_until: datetime | None, now: datetime) -> str:
+    """One word for an account, the most pressing first: « désactivé » (cannot log in at
+    all), « verrouillé » (wrong passwords in a row: logins slowed down until an AD
+    unlocks it or the person succeeds), « provisoire » (temporary password, to change at
+    the next login), else « actif »."""
+    if not active:
+        return DEACTIVATED
+    if (failed_logins or 0) >= SLOWED_AFTER_FAILURES or is_locked(locked_until, now):
+        return LOCKED
+    if must_change_password:
+        return TEMPORARY
+    return ACTIVE

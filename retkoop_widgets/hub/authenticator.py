@@ -10,7 +10,7 @@ the books (backed up with them, managed by the AD); the Hub's database stays dis
   ``coop-…``, ``ad-…``, ``formation``): with ``manage_groups`` the Hub keeps them in sync
   at every login. Unknown login, wrong password, throttled: one and the same sentence.
 * Sessions end for real (``sessions.py``): logout, and any change of the account's session
-  stamp (reset, lock, role or coop change) seen by ``refresh_user`` or the session watch,
+  stamp (reset, deactivation, role or coop change) seen by ``refresh_user`` or the session watch,
   rotate the cookie id, revoke the tokens and stop the server.
 * ``RetkoopLoginHandler`` shows French refusals and sends a person with a temporary
   password to ``/hub/mot-de-passe`` before anything else.
@@ -103,7 +103,8 @@ class RetkoopAuthenticator(Authenticator):
         return None
 
     async def refresh_user(self, user, handler=None):
-        """A session whose account changed (reset, lock, role/coop) ends at its next request."""
+        """A session whose account changed (reset, deactivation, role/coop) ends at its next request;
+        a deactivated account cannot log in again (``Accounts.verify_login``)."""
         self.watch.start()
         stamps = await asyncio.to_thread(self.accounts().session_stamps)
         if self.watch.changed(user.name, stamps.get(user.name)):

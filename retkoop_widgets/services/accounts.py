@@ -13,7 +13,11 @@ database is disposable state, accounts are data the AD manages and backs up with
 * No lock after wrong passwords (a stranger could keep anyone out): the hub slows failures
   down per (login, source address) (``hub/throttle.py``); every failure is audited here
   (``login_failed``, with the address), ``failed_logins`` counts them for ``user list``.
-  An operator or an AD *disables* an account with ``lock`` (``retkoop user lock``).
+  An operator or an AD *deactivates* an account (a departing mandataire: ``deactivate``,
+  ``retkoop user deactivate``; ``lock`` is its old name) and ``reactivate``s it; the state
+  an AD sees (actif, provisoire, verrouillé, désactivé) is ``domain.passwords.account_state``.
+* Storage is ``storage.accounts_repo`` through the unit of work (``uow.repo.user(…)``):
+  no ORM row here, and the service tests run on the in-memory fake as well.
 * ``session_stamps``: a digest per account of what a session was opened with (password
   hash, role, coop, AD, active); the hub ends every session, token and server of an
   account whose stamp changed (reset, lock, role or coop change: ``hub/sessions.py``).
@@ -21,20 +25,20 @@ database is disposable state, accounts are data the AD manages and backs up with
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from ..domain import passwords as rules
 from ..domain.actor import ADMIN_AD, FORMATEUR, MANDATAIRE, ROLES, SYSTEM, Actor, as_actor
 from ..domain.errors import Conflict, Forbidden, NotFound, ValidationError
-from ..storage import orm
 from ..storage.db import get_engine
-from ..storage.uow import UnitOfWork
+from ..storage.records import Coop, UserRecord
+from ..storage.uow import sql_unit_of_work
 
 _HASHER = PasswordHasher()
 # Verifying against this keeps an unknown login as slow as a wrong password (no user enumeration).
@@ -56,6 +60,7 @@ class Profile:
     failed_logins: int = 0
     locked_until: datetime | None = None
     last_login: datetime | None = None
+    state: str = rules.ACTIVE  # actif, provisoire, verrouillé, désactivé (``passwords.account_state``)
 
     @property
     def actor(self) -> Actor:
@@ -75,6 +80,7 @@ class Profile:
 
 
 REFUSED = "identifiant ou mot de passe incorrect"
+DEACTIVATED_MESSAGE = "ce compte est désactivé : contactez votre AD"
 
 
 def session_stamp(password_hash, role, coop, ad, active) -> str:
@@ -90,30 +96,47 @@ class LoginResult:
 
 
 class Accounts:
-    """Account use cases for one acting user (``system`` for the CLI and the hub)."""
+    """Account use cases for one acting user (``system`` for the CLI and the hub).
+
+    ``uow_factory``: the unit of work to use (``storage.uow.sql_unit_of_work`` over
+    ``url`` by default; the service tests hand in the in-memory fake of ``tests/fakes.py``)."""
 
     def __init__(self, url: str | Engine | None = None, actor: Actor | str | None = None, *,
-                 now: Callable[[], datetime] = datetime.now):
-        self.engine = url if isinstance(url, Engine) else get_engine(url)
+                 now: Callable[[], datetime] = datetime.now, uow_factory: Callable | None = None):
+        if uow_factory is not None:
+            self.engine = getattr(uow_factory, "engine", None)
+            self.uow = uow_factory
+        else:
+            self.engine = url if isinstance(url, Engine) else get_engine(url)
+            self.uow = sql_unit_of_work(self.engine)
         self.actor = as_actor(actor)
         self.now = now
 
+    def as_user(self, actor: Actor | str) -> "Accounts":
+        """The same accounts (same database, clock), acting as ``actor``."""
+        other = Accounts.__new__(Accounts)
+        other.engine, other.uow, other.now, other.actor = self.engine, self.uow, self.now, as_actor(actor)
+        return other
+
     # -- permissions ---------------------------------------------------------------
-    def _may_manage(self, role: str, coop_row: orm.CoopRow | None, ad: str | None) -> None:
+    def _may_manage(self, role: str, coop: Coop | None, ad: str | None) -> None:
         a = self.actor
         if a.role == SYSTEM:
             return
         if a.role == ADMIN_AD and a.ad:
-            target_ad = coop_row.ad_code if coop_row is not None else ad
+            target_ad = coop.ad_code if coop is not None else ad
             if role in (MANDATAIRE, ADMIN_AD) and target_ad == a.ad:
                 return
-        if a.role == FORMATEUR and role == MANDATAIRE and coop_row is not None and coop_row.training:
+        if a.role == FORMATEUR and role == MANDATAIRE and coop is not None and coop.training:
             return  # trainers create and reset their trainees' accounts on sandbox coops only
         raise Forbidden(f"{a.login} ne peut pas gérer ce compte")
 
-    def _audit(self, uow: UnitOfWork, action: str, login: str, *, coop=None, after=None, reason="") -> None:
+    def _may_manage_user(self, uow, u: UserRecord) -> None:
+        self._may_manage(u.role, uow.repo.coop(u.coop) if u.coop else None, u.ad)
+
+    def _audit(self, uow, action: str, login: str, *, coop=None, before=None, after=None, reason="") -> None:
         uow.repo.audit(actor=self.actor.login, action=action, object_type="user", object_id=login,
-                       now=self.now(), coop=coop, after=after, reason=reason)
+                       now=self.now(), coop=coop, before=before, after=after, reason=reason)
 
     # -- use cases -----------------------------------------------------------------
     def add(self, login: str, role: str, *, coop: str | None = None, ad: str | None = None,
@@ -136,20 +159,20 @@ class Accounts:
         if password is not None:
             rules.check_password(password, login)
         temp = None if password is not None else rules.temporary_password()
-        with UnitOfWork(self.engine) as uow:
-            coop_row = None
+        with self.uow() as uow:
+            coop_rec = None
             if coop:
-                coop_row = uow.repo.coop(coop)
-                if coop_row is None:
+                coop_rec = uow.repo.coop(coop)
+                if coop_rec is None:
                     raise NotFound(f"coopérative « {coop} » inconnue")
-                ad_of_coop = coop_row.ad_code
+                ad_of_coop = coop_rec.ad_code
             if ad and uow.repo.ad(ad) is None:
                 raise NotFound(f"AD « {ad} » inconnue")
-            self._may_manage(role, coop_row, ad)
-            if uow.session.get(orm.UserRow, login) is not None:
+            self._may_manage(role, coop_rec, ad)
+            if uow.repo.user(login) is not None:
                 raise Conflict(f"l'identifiant {login} est déjà pris")
-            uow.session.add(orm.UserRow(
-                login=login, role=role, coop_code=coop, ad_code=ad, full_name=full_name.strip(),
+            uow.repo.add_user(UserRecord(
+                login=login, role=role, coop=coop, ad=ad, full_name=full_name.strip(),
                 password_hash=_HASHER.hash(password if password is not None else temp),
                 must_change_password=password is None, failed_logins=0, locked_until=None,
                 active=True, created_at=self.now(), created_by=self.actor.login))
@@ -165,50 +188,56 @@ class Accounts:
         if password is not None:
             rules.check_password(password, login)
         temp = None if password is not None else rules.temporary_password()
-        with UnitOfWork(self.engine) as uow:
-            row = self._row(uow, login)
-            self._may_manage(row.role, uow.repo.coop(row.coop_code) if row.coop_code else None, row.ad_code)
-            row.password_hash = _HASHER.hash(password if password is not None else temp)
-            row.must_change_password = password is None
-            row.failed_logins, row.locked_until = 0, None
-            self._audit(uow, "user_reset", login, coop=row.coop_code,
+        with self.uow() as uow:
+            u = self._user(uow, login)
+            self._may_manage_user(uow, u)
+            uow.repo.save_user(replace(u, password_hash=_HASHER.hash(password if password is not None else temp),
+                                       must_change_password=password is None, failed_logins=0,
+                                       locked_until=None))
+            self._audit(uow, "user_reset", login, coop=u.coop,
                         after={"mot_de_passe": "temporaire" if temp else "définitif"})
             uow.commit()
         return temp
 
     def unlock(self, login: str) -> None:
-        with UnitOfWork(self.engine) as uow:
-            row = self._row(uow, rules.normalize_login(login))
-            self._may_manage(row.role, uow.repo.coop(row.coop_code) if row.coop_code else None, row.ad_code)
-            row.failed_logins, row.locked_until = 0, None
-            self._audit(uow, "user_unlock", row.login, coop=row.coop_code)
+        """Clear the wrong-password count (« verrouillé » → its state before); the hub's
+        session watch clears its login throttle for this login (``unlock_events``)."""
+        with self.uow() as uow:
+            u = self._user(uow, rules.normalize_login(login))
+            self._may_manage_user(uow, u)
+            uow.repo.save_user(replace(u, failed_logins=0, locked_until=None))
+            self._audit(uow, "user_unlock", u.login, coop=u.coop, before={"echecs": u.failed_logins})
             uow.commit()
 
     def lock(self, login: str) -> None:
-        """Disable the account now: the hub ends its sessions, tokens and server."""
-        self.set_active(login, False)
+        """Disable the account now: the hub ends its sessions, tokens and server (old
+        name of ``deactivate``, kept for ``retkoop user lock``)."""
+        self.deactivate(login)
+
+    def deactivate(self, login: str, reason: str = "") -> None:
+        """A departing mandataire: the account cannot log in any more, and the hub's
+        session watch ends its sessions, tokens and server (the session stamp holds
+        ``active``). Nothing is deleted: the audit log keeps naming the person."""
+        self.set_active(login, False, reason)
+
+    def reactivate(self, login: str, reason: str = "") -> None:
+        """The account may log in again, with the password it had."""
+        self.set_active(login, True, reason)
 
     def session_stamps(self) -> dict[str, str]:
         """{login: stamp} of every account (see the module docstring)."""
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            rows = uow.session.execute(select(
-                orm.UserRow.login, orm.UserRow.password_hash, orm.UserRow.role, orm.UserRow.coop_code,
-                orm.UserRow.ad_code, orm.UserRow.active)).all()
-        return {r[0]: session_stamp(*r[1:]) for r in rows}
+        with self.uow(read_only=True) as uow:
+            users = uow.repo.users()
+        return {u.login: session_stamp(u.password_hash, u.role, u.coop, u.ad, u.active) for u in users}
 
     def unlock_events(self, after_id: int = 0) -> tuple[int, list[str]]:
-        """(last audit id, logins unlocked or reset since ``after_id``): the hub clears their
-        login throttles."""
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            rows = uow.session.execute(
-                select(orm.AuditRow.id, orm.AuditRow.object_id)
-                .where(orm.AuditRow.id > after_id, orm.AuditRow.object_type == "user",
-                       orm.AuditRow.action.in_(("user_unlock", "user_reset", "user_enable")))
-                .order_by(orm.AuditRow.id)).all()
+        """(last audit id, logins unlocked, reset or reactivated since ``after_id``): the
+        hub clears their login throttles."""
+        with self.uow(read_only=True) as uow:
+            rows = uow.repo.user_audit_events(after_id, ("user_unlock", "user_reset", "user_enable"))
             last = after_id
             if not rows and after_id == 0:
-                from sqlalchemy import func
-                last = uow.session.scalar(select(func.max(orm.AuditRow.id))) or 0
+                last = uow.repo.last_audit_id()
         if rows:
             last = rows[-1][0]
         return last, [r[1] for r in rows]
@@ -216,69 +245,80 @@ class Accounts:
     def record_login_refusal(self, login: str, action: str, source: str = "", detail: dict | None = None) -> None:
         """Audit a refused login the hub decided (``login_throttled``)."""
         login = rules.normalize_login(login)[:64]
-        with UnitOfWork(self.engine) as uow:
-            row = uow.session.get(orm.UserRow, login) if login else None
+        with self.uow() as uow:
+            u = uow.repo.user(login) if login else None
             uow.repo.audit(actor=login or "?", action=action, object_type="user", object_id=login or "?",
-                           now=self.now(), coop=row.coop_code if row else None,
+                           now=self.now(), coop=u.coop if u else None,
                            after={"adresse": source, **(detail or {})})
             uow.commit()
 
-    def set_active(self, login: str, active: bool) -> None:
-        with UnitOfWork(self.engine) as uow:
-            row = self._row(uow, rules.normalize_login(login))
-            self._may_manage(row.role, uow.repo.coop(row.coop_code) if row.coop_code else None, row.ad_code)
-            row.active = active
-            self._audit(uow, "user_enable" if active else "user_disable", row.login, coop=row.coop_code)
+    def set_active(self, login: str, active: bool, reason: str = "") -> None:
+        """Deactivate or reactivate (audited ``user_disable`` / ``user_enable``); doing
+        what is already done is refused in French (the AD sees the state it expected is
+        not the one stored)."""
+        with self.uow() as uow:
+            u = self._user(uow, rules.normalize_login(login))
+            self._may_manage_user(uow, u)
+            if u.active == active:
+                raise Conflict(f"le compte {u.login} est déjà {'actif' if active else 'désactivé'}")
+            uow.repo.save_user(replace(u, active=active))
+            self._audit(uow, "user_enable" if active else "user_disable", u.login, coop=u.coop,
+                        before={"actif": u.active}, after={"actif": active}, reason=(reason or "").strip())
             uow.commit()
 
     def change_password(self, login: str, old: str, new: str) -> None:
         """The person changes their own password (first login or later)."""
         login = rules.normalize_login(login)
-        with UnitOfWork(self.engine) as uow:
-            row = self._row(uow, login)
-            if not _verify(row.password_hash, old):
+        with self.uow() as uow:
+            u = self._user(uow, login)
+            if not _verify(u.password_hash, old):
                 raise Forbidden("mot de passe actuel incorrect")
             if new == old:
                 raise ValidationError("le nouveau mot de passe doit être différent de l'ancien", "password")
             rules.check_password(new, login)
-            row.password_hash = _HASHER.hash(new)
-            row.must_change_password = False
+            uow.repo.save_user(replace(u, password_hash=_HASHER.hash(new), must_change_password=False))
             uow.repo.audit(actor=login, action="password_change", object_type="user", object_id=login,
-                           now=self.now(), coop=row.coop_code)
+                           now=self.now(), coop=u.coop)
             uow.commit()
 
     def verify_login(self, login: str, password: str, source: str = "") -> LoginResult:
         """Check a password. A failure is audited (``login_failed``, with the source
         address) and counted, never locks: the same answer for an unknown login and a
-        wrong password (throttling is the hub's, per login and address)."""
+        wrong password (throttling is the hub's, per login and address). A deactivated
+        account is refused even with the right password (and only then told so)."""
         login = rules.normalize_login(login)
         refused = LoginResult(False, REFUSED)
         now = self.now()
-        with UnitOfWork(self.engine) as uow:
-            row = uow.session.get(orm.UserRow, login) if login else None
-            if row is None:
+        with self.uow() as uow:
+            u = uow.repo.user(login) if login else None
+            if u is None:
                 _verify(_DUMMY_HASH, password)
                 uow.repo.audit(actor=login[:64] or "?", action="login_failed", object_type="user",
                                object_id=login[:64] or "?", now=now, after={"adresse": source})
                 uow.commit()
                 return refused
-            if not _verify(row.password_hash, password):
-                row.failed_logins = (row.failed_logins or 0) + 1
+            if not _verify(u.password_hash, password):
+                uow.repo.save_user(replace(u, failed_logins=(u.failed_logins or 0) + 1))
                 uow.repo.audit(actor=login, action="login_failed", object_type="user", object_id=login,
-                               now=now, coop=row.coop_code, after={"adresse": source})
+                               now=now, coop=u.coop, after={"adresse": source})
                 uow.commit()
                 return refused
-            if not row.active:
-                return LoginResult(False, "ce compte est désactivé : contactez votre AD")
-            row.failed_logins, row.locked_until, row.last_login = 0, None, now
-            if _HASHER.check_needs_rehash(row.password_hash):
-                row.password_hash = _HASHER.hash(password)
+            if not u.active:
+                uow.repo.audit(actor=login, action="login_refused", object_type="user", object_id=login,
+                               now=now, coop=u.coop, after={"adresse": source, "motif": "compte désactivé"})
+                uow.commit()
+                return LoginResult(False, DEACTIVATED_MESSAGE)
+            u = replace(u, failed_logins=0, locked_until=None, last_login=now,
+                        password_hash=_HASHER.hash(password) if _HASHER.check_needs_rehash(u.password_hash)
+                        else u.password_hash)
+            uow.repo.save_user(u)
+            profile = self._profile(uow, u)
             uow.commit()
-            return LoginResult(True, profile=self._profile(uow, row))
+            return LoginResult(True, profile=profile)
 
     def profile(self, login: str) -> Profile:
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            return self._profile(uow, self._row(uow, rules.normalize_login(login)))
+        with self.uow(read_only=True) as uow:
+            return self._profile(uow, self._user(uow, rules.normalize_login(login)))
 
     def list(self, ad: str | None = None) -> list[Profile]:
         """Accounts the acting user may see (an AD sees its own AD's accounts)."""
@@ -286,36 +326,32 @@ class Accounts:
             ad = self.actor.ad
         elif self.actor.role != SYSTEM:
             raise Forbidden(f"{self.actor.login} ne peut pas lister les comptes")
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            rows = uow.session.scalars(select(orm.UserRow).order_by(orm.UserRow.login)).all()
-            out = [self._profile(uow, r) for r in rows]
+        with self.uow(read_only=True) as uow:
+            users = uow.repo.users()
+            coops = uow.repo.coops_by_code(sorted({u.coop for u in users if u.coop}))
+            out = [self._profile(uow, u, coops.get(u.coop)) for u in users]
         if ad:
-            out = [p for p in out if p.ad == ad or (p.coop and self._coop_ad(p.coop) == ad)]
+            out = [p for p in out if p.ad == ad or (p.coop and coops.get(p.coop) and coops[p.coop].ad_code == ad)]
         return out
 
     # -- helpers -------------------------------------------------------------------
-    def _coop_ad(self, coop: str) -> str | None:
-        with UnitOfWork(self.engine, read_only=True) as uow:
-            row = uow.repo.coop(coop)
-            return row.ad_code if row else None
-
     @staticmethod
-    def _row(uow: UnitOfWork, login: str) -> orm.UserRow:
-        row = uow.session.get(orm.UserRow, login)
-        if row is None:
+    def _user(uow, login: str) -> UserRecord:
+        u = uow.repo.user(login) if login else None
+        if u is None:
             raise NotFound(f"compte « {login} » inconnu")
-        return row
+        return u
 
-    @staticmethod
-    def _profile(uow: UnitOfWork, row: orm.UserRow) -> Profile:
-        training = False
-        if row.coop_code:
-            c = uow.repo.coop(row.coop_code)
-            training = bool(c and c.training)
-        return Profile(login=row.login, role=row.role, coop=row.coop_code, ad=row.ad_code,
-                       full_name=row.full_name, must_change_password=row.must_change_password,
-                       active=row.active, training=training, failed_logins=row.failed_logins,
-                       locked_until=row.locked_until, last_login=row.last_login)
+    def _profile(self, uow, u: UserRecord, coop: Coop | None = None) -> Profile:
+        if u.coop and coop is None:
+            coop = uow.repo.coop(u.coop)
+        return Profile(login=u.login, role=u.role, coop=u.coop, ad=u.ad, full_name=u.full_name,
+                       must_change_password=u.must_change_password, active=u.active,
+                       training=bool(coop and coop.training), failed_logins=u.failed_logins,
+                       locked_until=u.locked_until, last_login=u.last_login,
+                       state=rules.account_state(active=u.active, must_change_password=u.must_change_password,
+                                                 failed_logins=u.failed_logins, locked_until=u.locked_until,
+                                                 now=self.now()))
 
 
 def _verify(hash_: str, password: str) -> bool:

@@ -79,3 +79,22 @@ class AuditRecord:
     before: dict | None
     after: dict | None
     reason: str
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """An account as stored (table ``app_user``): what ``services.accounts`` reads and
+    writes back whole with ``Repository.save_user`` (the hash never leaves the services)."""
+    login: str
+    role: str
+    coop: str | None
+    ad: str | None
+    full_name: str
+    password_hash: str
+    must_change_password: bool
+    failed_logins: int
+    locked_until: datetime | None
+    active: bool
+    created_at: datetime | None
+    created_by: str
+    last_login: datetime | None = None

@@ -23,6 +23,7 @@ from ..domain.numbering import DeletedPiece
 from ..domain.exercice import Exercice
 from ..domain.subsidy import Subsidy
 from . import orm
+from .accounts_repo import AccountsRepository
 from .aggregates import ventilation_postings
 from .inventory_repo import InventoryRepository
 from .records import Ad, Attachment, AuditRecord, Coop, StoredEntry, Submission
@@ -97,7 +98,7 @@ def _among(column, ids: list[int]):
     return column == ids[0] if len(ids) == 1 else column.in_(ids)
 
 
-class Repository(InventoryRepository):
+class Repository(InventoryRepository, AccountsRepository):
     def __init__(self, session: Session):
         self.s = session
 
