@@ -1,7 +1,6 @@
 """``retkoop user …``, ``retkoop hub``, ``retkoop backup``, ``retkoop restore``."""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -12,7 +11,8 @@ ACTOR = "cli"  # the platform operator; audit records say so
 
 
 def _url(args) -> str | None:
-    return getattr(args, "db", None) or os.environ.get("RETKOOP_DB_URL")
+    from ..settings import settings
+    return getattr(args, "db", None) or settings().db_url
 
 
 def _read_password(args) -> str | None:
@@ -88,12 +88,15 @@ def cmd_user_list(args) -> int:
 
 def cmd_hub(args) -> int:
     from ..hub.launcher import HubSettings, run
-    from ..storage.db import data_dir, resolve_url
-    settings = HubSettings(db_url=resolve_url(_url(args)), port=args.port, ip=args.ip,
-                           data_dir=Path(args.data_dir) if args.data_dir else data_dir() / "hub",
-                           analyst_db_url=os.environ.get("RETKOOP_ANALYST_DB_URL", ""),
-                           public_url=args.public_url or os.environ.get("RETKOOP_PUBLIC_URL", ""),
-                           trusted_proxy=args.trusted_proxy or os.environ.get("RETKOOP_TRUSTED_PROXY", ""))
+    from ..storage.db import resolve_url
+    # every default (data folder, role URLs, public URL, proxy, homes…) from the one Settings
+    settings = HubSettings(db_url=resolve_url(_url(args)), port=args.port, ip=args.ip)
+    if args.data_dir:
+        settings.data_dir = Path(args.data_dir)
+    if args.public_url:
+        settings.public_url = args.public_url
+    if args.trusted_proxy:
+        settings.trusted_proxy = args.trusted_proxy
     if args.notebooks:
         settings.notebooks_dir = Path(args.notebooks)
     return run(settings, demo=args.demo, backup_dir=Path(args.backup_dir) if args.backup_dir else None,
