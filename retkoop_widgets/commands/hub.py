@@ -103,6 +103,26 @@ def cmd_hub(args) -> int:
                backup_every_hours=args.backup_every, keep=args.keep)
 
 
+def cmd_roles(args) -> int:
+    """Create or refresh the PostgreSQL roles of the servers (what ``retkoop hub`` does at each
+    start), for a hub started otherwise (Zero to JupyterHub): prints the variables to set."""
+    from ..hub.db_roles import ensure_roles
+    from ..settings import settings
+    from ..storage.db import resolve_url
+    url = resolve_url(_url(args))
+    if not url.startswith("postgresql"):
+        print("retkoop : les rôles n'existent qu'avec PostgreSQL (SQLite : rien à faire)", file=sys.stderr)
+        return 1
+    folder = Path(args.dir) if args.dir else settings().hub_data_dir
+    urls = ensure_roles(url, folder)
+    print(f"Rôles retkoop_tableaux, retkoop_formateur, retkoop_analyste à jour (mots de passe dans {folder}, "
+          "mode 0600). Variables du hub (à garder secrètes) :")
+    for var, key in (("RETKOOP_DASHBOARD_DB_URL", "tableaux"), ("RETKOOP_FORMATEUR_DB_URL", "formateur"),
+                     ("RETKOOP_ANALYST_DB_URL", "analyste")):
+        print(f"{var}={urls[key]}")
+    return 0
+
+
 def cmd_backup(args) -> int:
     from ..backup import backup
     from ..storage.db import data_dir
@@ -168,6 +188,11 @@ def register(sub) -> None:
                      help="heures entre deux sauvegardes (0 : aucune ; défaut : 6)")
     hub.add_argument("--keep", type=int, default=28, help="sauvegardes conservées (défaut : 28)")
     hub.set_defaults(func=cmd_hub)
+
+    roles = sub.add_parser("roles", help="créer ou mettre à jour les rôles PostgreSQL des serveurs "
+                                         "(tableaux de bord, formateurs, analystes)")
+    roles.add_argument("--dir", help="dossier des mots de passe des rôles (défaut : dossier d'état du Hub)")
+    roles.set_defaults(func=cmd_roles)
 
     bk = sub.add_parser("backup", help="sauvegarder la base maintenant")
     bk.add_argument("--dir", help="dossier des sauvegardes (défaut : <données>/sauvegardes)")

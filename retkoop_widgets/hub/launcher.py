@@ -290,6 +290,8 @@ def run(settings: HubSettings, *, demo: bool = False, backup_dir: Path | None = 
     prepare_database(settings)
     if demo:
         rows = create_demo(settings)
+        # the demo's "analyste" has no AD: it reads every AD only because it is declared so
+        settings.national_analysts = tuple(sorted({*settings.national_analysts, "analyste"}))
         print("Comptes de démonstration (mot de passe : " + DEMO_PASSWORD + ") :")
         for login, role, scope in rows:
             print(f"  {login:<10} {role:<11} {scope}")

@@ -173,3 +173,18 @@ def test_roles_are_idempotent_and_follow_a_new_column(books, db_url, tmp_path):
     finally:
         with create_engine(resolve_url(db_url)).begin() as c:
             c.execute(text("ALTER TABLE app_user DROP COLUMN phone"))
+
+
+def test_retkoop_roles_command_creates_them_for_a_hub_started_elsewhere(books, db_url, tmp_path, capsys):
+    """Zero to JupyterHub: no ``retkoop hub`` to create the roles; ``retkoop roles`` does it
+    (same function) and prints the variables the hub needs."""
+    from retkoop_widgets import cli
+    _pg_only(db_url)
+    assert cli.main(["--db", db_url, "roles", "--dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    lines = dict(line.split("=", 1) for line in out.splitlines() if line.startswith("RETKOOP_"))
+    assert set(lines) == {"RETKOOP_DASHBOARD_DB_URL", "RETKOOP_FORMATEUR_DB_URL", "RETKOOP_ANALYST_DB_URL"}
+    raw = create_engine(resolve_url(lines["RETKOOP_DASHBOARD_DB_URL"]))
+    assert "permission denied" in _refused(raw, "SELECT password_hash FROM app_user")
+    raw.dispose()
+    assert oct((tmp_path / "retkoop_tableaux.password").stat().st_mode & 0o777) == "0o600"
