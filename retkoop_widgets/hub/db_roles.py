@@ -21,9 +21,9 @@ here: fail closed). Idempotent: every grant is reset first (REVOKE ALL) then giv
 policies are dropped and recreated. Passwords are generated once and kept in the hub's data
 directory (``<role>.password``, 0600).
 
-Row-level security is enabled on the ledger tables with two permissive policies: one for
-``retkoop_formateur`` (training coops only) and one for every other role (all rows), so the
-dashboards and analysts see what they saw; the tables' owner bypasses RLS.
+Row-level security is enabled on the ledger tables with one policy each: every role but
+``retkoop_formateur`` sees all rows (the dashboards and analysts see what they saw), that
+one only training coops' rows; the tables' owner bypasses RLS.
 """
 from __future__ import annotations
 
@@ -66,15 +66,9 @@ _TRAINING = {
 _REAL_COOP = """CREATE OR REPLACE FUNCTION retkoop_real_coop(c varchar) RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public
 AS $$ SELECT EXISTS (SELECT 1 FROM coop WHERE code = c AND NOT training) $$"""
-# (table, command, USING, WITH CHECK) for tables whose reading and writing differ: a file's
-# content is shared by every coop that attached it (content-addressed); a formateur reads
-# those attached in training coops and may add any.
-_TRAINING_SPLIT = [
-    ("blob", "SELECT", "sha256 IN (SELECT sha256 FROM attachment)", None),
-    ("blob", "INSERT", None, "true"),
-]
-
-
+# A file's content is shared by every coop that attached it (content-addressed): a formateur
+# reads those attached in training coops (USING) and may add any (WITH CHECK).
+_TRAINING_READ_ONLY_FILTER = {"blob": "sha256 IN (SELECT sha256 FROM attachment)"}
 def _password(secret_dir: Path, role: str) -> str:
     secret_dir.mkdir(parents=True, exist_ok=True)
     pw_file = secret_dir / f"{role}.password"
@@ -131,29 +125,26 @@ def _writer(c, role: str, tables: list[str]) -> None:
 
 
 def _row_security(c, tables: list[str]) -> None:
-    """RLS on the ledger: formateurs see training coops only, every other role all rows."""
-    filtered = set(_TRAINING) | {t for t, *_ in _TRAINING_SPLIT}
+    """RLS on the ledger: formateurs see training coops only, every other role all rows.
+
+    One policy per table, for everyone, naming the formateurs' role only as a string: a
+    ``pg_dump`` of the books (policies included) restores into a cluster where that role
+    does not exist yet (``TO retkoop_formateur`` would make the restore fail)."""
     if "coop" in tables:
         c.execute(text(_REAL_COOP))  # owned by the tables' owner: it sees every coop
-        c.execute(text("REVOKE ALL ON FUNCTION retkoop_real_coop(varchar) FROM PUBLIC"))
-        c.execute(text(f"GRANT EXECUTE ON FUNCTION retkoop_real_coop(varchar) TO {FORMATEUR}"))
-    for t in sorted(filtered & set(tables)):
+        # every role evaluates the policy (its OR is not a permission short-cut); it only
+        # says whether a code is a real coop, which every role but the formateurs reads anyway
+        c.execute(text("GRANT EXECUTE ON FUNCTION retkoop_real_coop(varchar) TO PUBLIC"))
+    others = f"current_user <> '{FORMATEUR}'"
+    for t in sorted((set(_TRAINING) | set(_TRAINING_READ_ONLY_FILTER)) & set(tables)):
         c.execute(text(f'ALTER TABLE "{t}" ENABLE ROW LEVEL SECURITY'))
         for old in c.execute(text("SELECT policyname FROM pg_policies WHERE schemaname = 'public' "
                                   "AND tablename = :t AND policyname LIKE 'retkoop_%'"), {"t": t}).scalars().all():
             c.execute(text(f'DROP POLICY "{old}" ON "{t}"'))
-        c.execute(text(f'CREATE POLICY retkoop_others ON "{t}" USING (current_user <> \'{FORMATEUR}\') '
-                       f"WITH CHECK (current_user <> '{FORMATEUR}')"))
-        if t in _TRAINING:
-            cond = _TRAINING[t]
-            c.execute(text(f'CREATE POLICY retkoop_training ON "{t}" TO {FORMATEUR} USING ({cond}) '
-                           f"WITH CHECK ({cond})"))
-    for t, command, using, check in _TRAINING_SPLIT:
-        if t not in tables:
-            continue
-        clause = f"USING ({using})" if using else f"WITH CHECK ({check})"
-        c.execute(text(f'CREATE POLICY retkoop_training_{command.lower()} ON "{t}" FOR {command} '
-                       f"TO {FORMATEUR} {clause}"))
+        using = _TRAINING.get(t) or _TRAINING_READ_ONLY_FILTER[t]
+        check = _TRAINING.get(t, "true")
+        c.execute(text(f'CREATE POLICY retkoop_rows ON "{t}" USING ({others} OR ({using})) '
+                       f"WITH CHECK ({others} OR ({check}))"))
 
 
 def _url(url, role: str, password: str) -> str:

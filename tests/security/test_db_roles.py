@@ -188,3 +188,19 @@ def test_retkoop_roles_command_creates_them_for_a_hub_started_elsewhere(books, d
     assert "permission denied" in _refused(raw, "SELECT password_hash FROM app_user")
     raw.dispose()
     assert oct((tmp_path / "retkoop_tableaux.password").stat().st_mode & 0o777) == "0o600"
+
+
+def test_books_with_the_roles_policies_back_up_and_restore(books, db_url, tmp_path):
+    """The row-level security (policies, their function) travels in a ``pg_dump`` and
+    restores; the hub's next start re-grants the roles."""
+    from retkoop_widgets.backup import backup, restore
+    from retkoop_widgets.hub.db_roles import ensure_roles
+    _pg_only(db_url)
+    ensure_roles(db_url, tmp_path / "secrets")
+    dump = backup(db_url, tmp_path / "sauvegardes")
+    restore(db_url, dump)
+    urls = ensure_roles(db_url, tmp_path / "secrets")
+    raw = create_engine(resolve_url(urls["formateur"]))
+    assert _refused(raw, "SELECT count(*) FROM coop") == "done: [(0,)]"  # AD76-0421 is real
+    raw.dispose()
+    assert [c["code"] for c in books.coops()] == ["AD76-0421"]
