@@ -152,6 +152,20 @@ def test_analyst_role_reads_nothing_of_the_accounts(books, db_url, tmp_path):
         assert "permission denied" in _refused(raw, sql)
     assert _refused(raw, "SELECT count(*) FROM coop") == "done: [(1,)]"
     raw.dispose()
+    # the whole map, table by table, as the database itself answers it (no hub table lives in
+    # the books' database: the Hub's state is its own SQLite file, 0600, or its own database)
+    with create_engine(resolve_url(db_url)).connect() as c:
+        tables = set(c.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars())
+
+        def may(role, priv):
+            return {t for t in tables if c.execute(text("SELECT has_table_privilege(:r, :t, :p)"),
+                                                   {"r": role, "t": f"public.{t}", "p": priv}).scalar()}
+        assert may("retkoop_analyste", "SELECT") == tables - {"app_user"}
+        assert not may("retkoop_analyste", "INSERT") | may("retkoop_analyste", "UPDATE")
+        for writer, fixed in (("retkoop_tableaux", set()), ("retkoop_formateur", {"ad", "ad_account"})):
+            assert may(writer, "UPDATE") == tables - {"audit_log", "alembic_version"} - fixed
+            assert may(writer, "DELETE") == tables - {"audit_log", "alembic_version", "app_user"} - fixed
+        assert not {t for t in tables if t.startswith(("oauth", "api_token", "spawner", "users"))}
 
 
 def test_roles_are_idempotent_and_follow_a_new_column(books, db_url, tmp_path):
