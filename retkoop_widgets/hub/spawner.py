@@ -126,7 +126,10 @@ async def identity_hook(spawner) -> None:
     (``RETKOOP_DB_URL``, ``RETKOOP_DASHBOARD_DB_URL``, ``RETKOOP_FORMATEUR_DB_URL``,
     ``RETKOOP_ANALYST_DB_URL``, ``RETKOOP_NATIONAL_ANALYSTS``)."""
     s = settings()
-    db_url = s.db_url or ""
+    if not s.db_url:  # never a default database picked on the hub's own machine
+        raise refusal(503, "RETKOOP_DB_URL is not set on the hub",
+                      "la plateforme n'est pas configurée (base de données) : prévenez l'administrateur")
+    db_url = s.db_url
     profile = await asyncio.to_thread(checked_profile, spawner.user.name, db_url)
     spawner.environment.update(server_env(
         profile, db_url, s.analyst_db_url, dashboard_db_url=s.dashboard_db_url,
