@@ -86,3 +86,29 @@ def test_the_analysis_notebook_reads_the_analysts_own_ad_only():
         require_analysis_of("AD76", {**hub, **_identity(user="ana", role="analyste")})
     require_analysis_of("AD27", {**hub, **_identity(user="nat", role="analyste", national="1")})
     require_analysis_of("AD27", {})  # the operator's own Jupyter on the platform's URL: their database
+
+
+def test_the_kubernetes_hook_gives_role_urls_from_settings_and_refuses_without(books, db_url, monkeypatch, tmp_path):
+    """``identity_hook`` (KubeSpawner's pre_spawn_hook) reads the hub's settings: a
+    mandataire's pod gets the dashboards' URL; on PostgreSQL with no such URL configured, or
+    with no database at all, the start is refused instead of handing out the owner's URL."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from retkoop_widgets.hub.spawner import identity_hook
+    from retkoop_widgets.services.accounts import Accounts
+    Accounts(db_url).add("tilleuls", "mandataire", coop="AD76-0421", password="un-secret-de-classe-42")
+    pod = SimpleNamespace(user=SimpleNamespace(name="tilleuls"), environment={})  # KubeSpawner's surface
+    monkeypatch.setenv("RETKOOP_DB_URL", db_url)
+    monkeypatch.setenv("RETKOOP_DASHBOARD_DB_URL", "postgresql://retkoop_tableaux:t@h/db" if "postgresql" in db_url else "")
+    asyncio.run(identity_hook(pod))
+    expected = "postgresql://retkoop_tableaux:t@h/db" if "postgresql" in db_url else db_url
+    assert pod.environment["RETKOOP_DB_URL"] == expected and pod.environment["RETKOOP_COOP"] == "AD76-0421"
+    if "postgresql" in db_url:
+        monkeypatch.setenv("RETKOOP_DASHBOARD_DB_URL", "")
+        with pytest.raises(Exception, match="no database role"):
+            asyncio.run(identity_hook(SimpleNamespace(user=pod.user, environment={})))
+    monkeypatch.delenv("RETKOOP_DB_URL")
+    monkeypatch.setenv("RETKOOP_DATA_DIR", str(tmp_path))
+    with pytest.raises(Exception, match="RETKOOP_DB_URL is not set"):
+        asyncio.run(identity_hook(SimpleNamespace(user=pod.user, environment={})))
