@@ -129,11 +129,16 @@ def _main(argv: list[str] | None) -> int:
             return 1
         from .storage.db import redact
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
-        url = os.environ.get("RETKOOP_DB_URL")
+        from .settings import settings
+        try:
+            current = settings()
+        except RetkoopError:  # a malformed RETKOOP_* must not hide the error being reported
+            current = None
+        url = current.db_url if current else None
         if url:
             msg = msg.replace(url, redact(url))
         print(f"retkoop : erreur inattendue ({type(e).__name__}) : {msg}", file=sys.stderr)
-        if os.environ.get("RETKOOP_DEBUG"):
+        if current is not None and current.debug:
             raise
         return 2
 

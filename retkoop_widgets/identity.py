@@ -23,7 +23,7 @@ import os
 from typing import Mapping
 from urllib.parse import parse_qs
 
-from .domain.actor import ADMIN_AD, FORMATEUR, MANDATAIRE, Actor
+from .domain.actor import ADMIN_AD, ANALYSTE, FORMATEUR, MANDATAIRE, Actor
 from .domain.errors import Forbidden
 from .settings import Settings, settings
 
@@ -64,6 +64,40 @@ def current_actor(env: Mapping[str, str] | None = None) -> Actor:
         return Actor(user, FORMATEUR)
     raise Forbidden(f"rôle « {role} » inconnu : le tableau de bord est réservé aux mandataires, "
                     "à l'AD et aux formateurs")
+
+
+NO_AD = ("accès refusé : ce compte analyste n'est rattaché à aucune AD. Un analyste lit les "
+         "coopératives de son AD (« retkoop user add … --role analyste --ad AD76 ») ; la lecture de "
+         "toutes les AD est réservée aux analystes nationaux déclarés sur le hub "
+         "(RETKOOP_NATIONAL_ANALYSTS).")
+
+
+def analyst_actor(env: Mapping[str, str] | None = None) -> Actor:
+    """The analyst of this server, fail closed: no identity, another role, or no AD without
+    the hub's explicit ``RETKOOP_NATIONAL=1`` is a French refusal, never "every AD"."""
+    s = settings() if env is None else Settings.from_env(env)
+    if not s.user:
+        raise Forbidden(NO_IDENTITY)
+    if s.role != ANALYSTE:
+        raise Forbidden(f"accès refusé : l'analyse départementale est réservée aux analystes "
+                        f"(compte {s.user}, rôle « {s.role or MANDATAIRE} »)")
+    if s.ad is None and not s.national:
+        raise Forbidden(NO_AD)
+    return Actor(s.user, ANALYSTE, ad=s.ad, national=s.national and s.ad is None)
+
+
+def require_analysis_of(ad: str, env: Mapping[str, str] | None = None) -> None:
+    """An analysis notebook about ``ad``: under the hub, only the analyst's own AD (or any,
+    for a national analyst). Outside a hub (the operator's own Jupyter, with the platform's
+    URL) nothing is decided here: that person owns the database anyway."""
+    s = settings() if env is None else Settings.from_env(env)
+    e = os.environ if env is None else env
+    if not (s.user or s.role or under_hub(e)):
+        return
+    actor = analyst_actor(env)
+    code = (ad or "").strip().upper()
+    if not actor.national and code != actor.ad:
+        raise Forbidden(f"accès refusé : {actor.login} analyse l'AD {actor.ad}, pas « {code} »")
 
 
 def current_context(books=None, env: Mapping[str, str] | None = None) -> tuple[Actor, str]:

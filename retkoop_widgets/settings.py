@@ -100,6 +100,11 @@ def _code(env: Mapping[str, str], name: str) -> str | None:
     return _text(env, name).upper() or None
 
 
+def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated list (blanks around items ignored, empty items dropped)."""
+    return tuple(x.strip() for x in _text(env, name).split(",") if x.strip())
+
+
 def _user_data_dir() -> Path:
     from platformdirs import user_data_dir
     return Path(user_data_dir("retkoop", appauthor=False))
@@ -120,6 +125,14 @@ class Settings:
     analyst_db_url: str = ""
     """RETKOOP_ANALYST_DB_URL: SELECT-only URL the hub gives analysts (PostgreSQL); empty:
     ``retkoop hub`` creates the role, SQLite falls back to ``read_only``."""
+    dashboard_db_url: str = ""
+    """RETKOOP_DASHBOARD_DB_URL: URL the hub gives dashboard kernels (mandataires, AD): writes
+    the ledger, never reads ``app_user.password_hash``; empty: ``retkoop hub`` creates the
+    ``retkoop_tableaux`` role (PostgreSQL), SQLite uses the books' URL (hub/db_roles.py)."""
+    formateur_db_url: str = ""
+    """RETKOOP_FORMATEUR_DB_URL: URL the hub gives formateurs' servers: training coops only
+    (row-level security), no password hash; empty: ``retkoop hub`` creates
+    ``retkoop_formateur`` (PostgreSQL), SQLite gives them a private copy."""
     # --- the hub ---------------------------------------------------------------------
     hub_data_dir: Path = Path("hub")
     """RETKOOP_HUB_DATA_DIR: the hub's own state (its SQLite, cookie secret, logs); default
@@ -142,6 +155,15 @@ class Settings:
     cull_timeout: int = 3600
     """RETKOOP_CULL_TIMEOUT: seconds of inactivity before a user's server is stopped
     (each holds a kernel of ~110-140 MB)."""
+    public_url: str = ""
+    """RETKOOP_PUBLIC_URL: the address people type (``https://…`` behind nginx): with https,
+    every cookie of the hub and of the servers is ``Secure``."""
+    trusted_proxies: tuple[str, ...] = ()
+    """RETKOOP_TRUSTED_PROXY: address(es) of the reverse proxy, comma-separated, whose
+    ``X-Real-IP`` the login throttle believes (default: none)."""
+    national_analysts: tuple[str, ...] = ()
+    """RETKOOP_NATIONAL_ANALYSTS: logins (comma-separated) of analysts who read EVERY AD; an
+    analyst account without an AD and not listed here is refused (fail closed)."""
     notebooks_dir: Path = PACKAGE / "notebooks"
     """RETKOOP_NOTEBOOKS_DIR (old name RETKOOP_NOTEBOOKS): the dashboards, the report
     templates and formation/; default the repository's ``notebooks/``."""
@@ -157,6 +179,9 @@ class Settings:
     hub_base_url: str = ""
     """JUPYTERHUB_BASE_URL, set by JupyterHub for the servers it starts (``/``): where the
     dashboards' « Se déconnecter » leads (``<base>hub/logout``); empty outside a hub."""
+    national: bool = False
+    """RETKOOP_NATIONAL: set by the hub for an analyst listed in ``national_analysts``: no AD
+    means every AD only then; otherwise an analyst without an AD is refused."""
     demo: bool = False
     """RETKOOP_DEMO: set only by ``retkoop demo``; without it a kernel with no identity
     refuses to show anything instead of acting as the demo mandataire."""
@@ -176,6 +201,8 @@ class Settings:
             data_dir=data_dir,
             read_only=parse_bool("RETKOOP_READ_ONLY", env.get("RETKOOP_READ_ONLY")),
             analyst_db_url=_text(env, "RETKOOP_ANALYST_DB_URL"),
+            dashboard_db_url=_text(env, "RETKOOP_DASHBOARD_DB_URL"),
+            formateur_db_url=_text(env, "RETKOOP_FORMATEUR_DB_URL"),
             hub_data_dir=Path(_text(env, "RETKOOP_HUB_DATA_DIR") or data_dir / "hub"),
             hub_ip=_text(env, "RETKOOP_HUB_IP") or "127.0.0.1",
             hub_port=hub_port,
@@ -185,12 +212,16 @@ class Settings:
             hub_homes_dir=Path(_text(env, "RETKOOP_HUB_HOMES_DIR") or "/var/lib/retkoop/homes"),
             hub_user_python=_text(env, "RETKOOP_HUB_USER_PYTHON"),
             cull_timeout=parse_int("RETKOOP_CULL_TIMEOUT", env.get("RETKOOP_CULL_TIMEOUT"), 3600, minimum=1),
+            public_url=_text(env, "RETKOOP_PUBLIC_URL"),
+            trusted_proxies=_list(env, "RETKOOP_TRUSTED_PROXY"),
+            national_analysts=tuple(x.lower() for x in _list(env, "RETKOOP_NATIONAL_ANALYSTS")),
             notebooks_dir=Path(_text(env, "RETKOOP_NOTEBOOKS_DIR") or PACKAGE / "notebooks"),
             user=_text(env, "RETKOOP_USER"),
             role=_text(env, "RETKOOP_ROLE"),
             coop=_code(env, "RETKOOP_COOP"),
             ad=_code(env, "RETKOOP_AD"),
             hub_base_url=_text(env, "JUPYTERHUB_BASE_URL"),
+            national=parse_bool("RETKOOP_NATIONAL", env.get("RETKOOP_NATIONAL")),
             demo=parse_bool("RETKOOP_DEMO", env.get("RETKOOP_DEMO")),
             debug=parse_bool("RETKOOP_DEBUG", env.get("RETKOOP_DEBUG")),
             chromium=_text(env, "RETKOOP_CHROMIUM") or "/usr/bin/chromium",

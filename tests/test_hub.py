@@ -95,7 +95,7 @@ def make_platform(root: Path, port: int = PORT):
     acc.add("ferry", "mandataire", coop="AD76-0102", password=PASSWORD)
     acc.add("ad76", "admin-ad", ad="AD76", password=PASSWORD)
     acc.add("formatrice", "formateur", password=PASSWORD)
-    acc.add("ana", "analyste", password=PASSWORD)
+    acc.add("ana", "analyste", ad="AD76", password=PASSWORD)
     return settings
 
 
@@ -354,7 +354,7 @@ def test_analyst_env_and_admin_actor_rules():
     from retkoop_widgets.services.accounts import Profile
     m = server_env(Profile("tilleuls", "mandataire", "AD76-0421", None, "", False, True), "sqlite:///x")
     assert m["RETKOOP_COOP"] == "AD76-0421" and m["RETKOOP_ROLE"] == "mandataire" and not m["RETKOOP_READ_ONLY"]
-    a = server_env(Profile("ana", "analyste", None, None, "", False, True), "postgresql://rw@h/db",
+    a = server_env(Profile("ana", "analyste", None, "AD76", "", False, True), "postgresql://rw@h/db",
                    "postgresql://retkoop_analyste:pw@h/db")
     assert a["RETKOOP_READ_ONLY"] == "1" and a["RETKOOP_DB_URL"].startswith("postgresql://retkoop_analyste")
     assert not Actor("ad76", "admin-ad", ad="AD76").may_read("AD27-0101", "AD27")

@@ -48,7 +48,7 @@ print(json.dumps(out))
 def test_analyst_cannot_insert_or_update(books, db_url, tmp_path):
     from retkoop_widgets.hub.analyst import ensure_analyst_role
     analyst_url = ensure_analyst_role(db_url, tmp_path) if db_url.startswith("postgresql") else ""
-    env = server_env(Profile("ana", "analyste", None, None, "", False, True), db_url, analyst_url)
+    env = server_env(Profile("ana", "analyste", None, "AD76", "", False, True), db_url, analyst_url)
     assert env["RETKOOP_READ_ONLY"] == "1"
     r = subprocess.run([sys.executable, "-c", ATTEMPTS], env={**__import__("os").environ, **env},
                        capture_output=True, text=True, timeout=120)

@@ -3,6 +3,8 @@
 
 A mandataire saves an entry through the real dashboard's form; an AD of AD76 opens a coop
 of its AD and is refused one of AD27. (The attack surface itself is covered in test_hub.py.)
+On SQLite and on PostgreSQL, where the dashboards' kernels connect as the least-privilege
+``retkoop_tableaux`` role (``hub/db_roles.py``): it saves entries and cannot read a hash.
 """
 from __future__ import annotations
 
@@ -18,14 +20,22 @@ PORT = 18070
 BASE = f"http://127.0.0.1:{PORT}"
 
 
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def hub(request, tmp_path_factory):
     from retkoop_widgets.demo import seed_demo
     from retkoop_widgets.hub.launcher import HubProcess, HubSettings, prepare_database
     from retkoop_widgets.services import Books
     from retkoop_widgets.services.accounts import Accounts
     root = tmp_path_factory.mktemp("hub_dashboard")
-    url = f"sqlite:///{root / 'retkoop.sqlite3'}"
+    pg_name = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{root / 'retkoop.sqlite3'}"
+    else:
+        import os
+
+        from conftest import create_pg_database
+        pg_name = f"retkoop_hub_dashboard_{os.getpid()}"
+        url = create_pg_database(pg_name)
     settings = HubSettings(db_url=url, port=PORT, data_dir=root / "hub", notebooks_dir=REPO / "retkoop_widgets" / "notebooks",
                            server_ports=(18080, 18099))
     prepare_database(settings)
@@ -33,8 +43,13 @@ def hub(tmp_path_factory):
     Accounts(url).add("tilleuls", "mandataire", coop="AD76-0421", password=PASSWORD)
     Accounts(url).add("ad76", "admin-ad", ad="AD76", password=PASSWORD)
     proc = HubProcess(settings).start()
-    yield proc
-    proc.stop()
+    try:
+        yield proc
+    finally:
+        proc.stop()
+        if pg_name:
+            from conftest import _drop_database
+            _drop_database(pg_name)
 
 
 def login(browser, login):
@@ -248,3 +263,39 @@ def test_ad_morning_view_ranks_late_coops_and_deactivates_a_mandataire(hub, brow
     finally:
         ctx.close()
         mandataire.close()
+
+
+def test_the_dashboard_kernel_connects_with_a_role_that_reads_no_hash(hub, browser):
+    """The attack from a dashboard kernel: whatever code could run there (none may:
+    test_hub.py) would hold the URL in its environment; on PostgreSQL that URL is the
+    ``retkoop_tableaux`` role's, refused ``app_user.password_hash``."""
+    import psutil
+    from sqlalchemy import create_engine, text
+
+    from retkoop_widgets.storage.db import resolve_url
+    ctx, page = login(browser, "tilleuls")
+    try:
+        page.wait_for_selector(".rk-valider", timeout=90_000)
+        urls = set()
+        for p in psutil.process_iter(["cmdline", "environ"]):
+            env = p.info.get("environ") or {}
+            if "ipykernel" in " ".join(p.info.get("cmdline") or []) and env.get("RETKOOP_USER") == "tilleuls" \
+                    and env.get("JUPYTERHUB_API_URL", "").startswith(f"http://127.0.0.1:{PORT + 2}/"):
+                urls.add(env["RETKOOP_DB_URL"])
+        assert len(urls) == 1, urls
+        url = urls.pop()
+        if not hub.settings.db_url.startswith("postgresql"):
+            assert url == hub.settings.db_url  # SQLite: the books' file, hub's OS user (docs/security.md)
+            return
+        assert url.startswith("postgresql+psycopg://retkoop_tableaux:") and url != hub.settings.db_url
+        engine = create_engine(resolve_url(url))
+        try:
+            with engine.connect() as c:
+                c.execute(text("SELECT password_hash FROM app_user")).all()
+            raise AssertionError("the dashboards' role read the password hashes")
+        except Exception as e:
+            assert "permission denied" in str(e), e
+        finally:
+            engine.dispose()
+    finally:
+        ctx.close()

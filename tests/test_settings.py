@@ -32,6 +32,9 @@ def test_every_variable_is_read(tmp_path):
         "RETKOOP_COOP": "ad76-0500", "RETKOOP_AD": "ad76", "RETKOOP_DEMO": "1", "RETKOOP_DEBUG": "true",
         "RETKOOP_CHROMIUM": "/opt/chromium", "RETKOOP_HUB_HOMES_DIR": str(tmp_path / "homes"),
         "RETKOOP_HUB_USER_PYTHON": "/srv/venv/bin/python",
+        "RETKOOP_DASHBOARD_DB_URL": "postgresql://t@h/db", "RETKOOP_FORMATEUR_DB_URL": "postgresql://f@h/db",
+        "RETKOOP_PUBLIC_URL": "https://retkoop.example.org/", "RETKOOP_TRUSTED_PROXY": " 10.0.0.1, ,10.0.0.2 ",
+        "RETKOOP_NATIONAL_ANALYSTS": "M.Martin, dupont", "RETKOOP_NATIONAL": "oui",
     }
     s = Settings.from_env(env)
     assert s.db_url == s.database_url == "postgresql://u@h/db" and s.analyst_db_url == "postgresql://a@h/db"
@@ -42,6 +45,9 @@ def test_every_variable_is_read(tmp_path):
     assert (s.user, s.role, s.coop, s.ad) == ("mme.leroy", "mandataire", "AD76-0500", "AD76")
     assert s.chromium == "/opt/chromium"
     assert s.hub_homes_dir == tmp_path / "homes" and s.hub_user_python == "/srv/venv/bin/python"
+    assert (s.dashboard_db_url, s.formateur_db_url) == ("postgresql://t@h/db", "postgresql://f@h/db")
+    assert s.public_url == "https://retkoop.example.org/" and s.trusted_proxies == ("10.0.0.1", "10.0.0.2")
+    assert s.national_analysts == ("m.martin", "dupont") and s.national
     assert Settings.from_env({**env, "RETKOOP_HUB_SERVER_PORTS": "18010-18019"}).hub_server_ports == (18010, 18019)
     with pytest.raises(AttributeError):
         s.read_only = False  # frozen
@@ -110,3 +116,19 @@ def test_report_templates_folder_uses_the_one_name(monkeypatch, tmp_path):
     assert notebooks_dir() == tmp_path
     monkeypatch.delenv("RETKOOP_NOTEBOOKS_DIR")
     assert notebooks_dir() == Path(PACKAGE / "notebooks")
+
+
+def test_no_module_reads_a_retkoop_variable_but_settings():
+    """One obvious place per setting: the package reads ``RETKOOP_*`` only through
+    ``Settings`` (hub code and hub_config included). Setting one for a child process (the
+    identity a kernel receives) is fine; reading it back elsewhere is not."""
+    import re
+    read = re.compile(r"""(environ\.get\(\s*|getenv\(\s*|environ\[)["']RETKOOP_[A-Z_]+["'](\](?!\s*=)|\s*[,)])""")
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name == "settings.py" and path.parent == PACKAGE:
+            continue
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            if read.search(line):
+                offenders.append(f"{path.relative_to(PACKAGE)}:{n}: {line.strip()}")
+    assert offenders == []

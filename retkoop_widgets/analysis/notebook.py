@@ -1,7 +1,8 @@
 """What ``notebooks/analyse_departementale.ipynb`` calls: a few lines per section.
 
 The notebook reads ``RETKOOP_DB_URL`` through a read-only engine: an analyst's notebook
-can never change the books.
+can never change the books. Under the hub it analyses the analyst's own AD only (a national
+analyst: any), and an analyst without an AD is refused (``identity.require_analysis_of``).
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from .overview import (AdAnalysis, analyse_ad, display_anomalies, display_coops,
 def load(ad: str = "AD76", exercice: str = "2025-2026", aujourdhui: str | date | None = None,
          url: str | None = None) -> AdAnalysis:
     """Run the analysis; ``aujourdhui`` (jj/mm/aaaa or ISO) fixes the reference date."""
+    from ..identity import require_analysis_of
+    require_analysis_of(ad)
     today = None
     if isinstance(aujourdhui, date):
         today = aujourdhui

@@ -1,7 +1,6 @@
 """``retkoop user …``, ``retkoop hub``, ``retkoop backup``, ``retkoop restore``."""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -12,7 +11,8 @@ ACTOR = "cli"  # the platform operator; audit records say so
 
 
 def _url(args) -> str | None:
-    return getattr(args, "db", None) or os.environ.get("RETKOOP_DB_URL")
+    from ..settings import settings
+    return getattr(args, "db", None) or settings().db_url
 
 
 def _read_password(args) -> str | None:
@@ -90,16 +90,39 @@ def cmd_user_list(args) -> int:
 
 def cmd_hub(args) -> int:
     from ..hub.launcher import HubSettings, run
-    from ..storage.db import data_dir, resolve_url
-    settings = HubSettings(db_url=resolve_url(_url(args)), port=args.port, ip=args.ip,
-                           data_dir=Path(args.data_dir) if args.data_dir else data_dir() / "hub",
-                           analyst_db_url=os.environ.get("RETKOOP_ANALYST_DB_URL", ""),
-                           public_url=args.public_url or os.environ.get("RETKOOP_PUBLIC_URL", ""),
-                           trusted_proxy=args.trusted_proxy or os.environ.get("RETKOOP_TRUSTED_PROXY", ""))
+    from ..storage.db import resolve_url
+    # every default (data folder, role URLs, public URL, proxy, homes…) from the one Settings
+    settings = HubSettings(db_url=resolve_url(_url(args)), port=args.port, ip=args.ip)
+    if args.data_dir:
+        settings.data_dir = Path(args.data_dir)
+    if args.public_url:
+        settings.public_url = args.public_url
+    if args.trusted_proxy:
+        settings.trusted_proxy = args.trusted_proxy
     if args.notebooks:
         settings.notebooks_dir = Path(args.notebooks)
     return run(settings, demo=args.demo, backup_dir=Path(args.backup_dir) if args.backup_dir else None,
                backup_every_hours=args.backup_every, keep=args.keep)
+
+
+def cmd_roles(args) -> int:
+    """Create or refresh the PostgreSQL roles of the servers (what ``retkoop hub`` does at each
+    start), for a hub started otherwise (Zero to JupyterHub): prints the variables to set."""
+    from ..hub.db_roles import ensure_roles
+    from ..settings import settings
+    from ..storage.db import resolve_url
+    url = resolve_url(_url(args))
+    if not url.startswith("postgresql"):
+        print("retkoop : les rôles n'existent qu'avec PostgreSQL (SQLite : rien à faire)", file=sys.stderr)
+        return 1
+    folder = Path(args.dir) if args.dir else settings().hub_data_dir
+    urls = ensure_roles(url, folder)
+    print(f"Rôles retkoop_tableaux, retkoop_formateur, retkoop_analyste à jour (mots de passe dans {folder}, "
+          "mode 0600). Variables du hub (à garder secrètes) :")
+    for var, key in (("RETKOOP_DASHBOARD_DB_URL", "tableaux"), ("RETKOOP_FORMATEUR_DB_URL", "formateur"),
+                     ("RETKOOP_ANALYST_DB_URL", "analyste")):
+        print(f"{var}={urls[key]}")
+    return 0
 
 
 def cmd_backup(args) -> int:
@@ -172,6 +195,11 @@ def register(sub) -> None:
                      help="heures entre deux sauvegardes (0 : aucune ; défaut : 6)")
     hub.add_argument("--keep", type=int, default=28, help="sauvegardes conservées (défaut : 28)")
     hub.set_defaults(func=cmd_hub)
+
+    roles = sub.add_parser("roles", help="créer ou mettre à jour les rôles PostgreSQL des serveurs "
+                                         "(tableaux de bord, formateurs, analystes)")
+    roles.add_argument("--dir", help="dossier des mots de passe des rôles (défaut : dossier d'état du Hub)")
+    roles.set_defaults(func=cmd_roles)
 
     bk = sub.add_parser("backup", help="sauvegarder la base maintenant")
     bk.add_argument("--dir", help="dossier des sauvegardes (défaut : <données>/sauvegardes)")

@@ -14,7 +14,9 @@ import os
 import tempfile
 from contextlib import contextmanager
 
-CHROMIUM = os.environ.get("RETKOOP_CHROMIUM", "/usr/bin/chromium")
+from ..settings import settings
+
+CHROMIUM = settings().chromium  # RETKOOP_CHROMIUM, read through the one Settings
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--disable-dev-shm-usage", "--lang=fr-FR"]
@@ -24,7 +26,7 @@ FRENCH_ENV = {"LANG": "fr_FR.UTF-8", "LANGUAGE": "fr"}
 def launch(playwright, **kwargs):
     """A headless Chromium browser speaking French."""
     env = dict(os.environ, **FRENCH_ENV, HOME=os.environ.get("HOME") or tempfile.gettempdir())
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, env=env, headless=True, **kwargs)
+    return playwright.chromium.launch(executable_path=settings().chromium, args=ARGS, env=env, headless=True, **kwargs)
 
 
 def new_page(browser, width: int = 1366, height: int = 768):

@@ -14,7 +14,8 @@ class Actor:
     login: str
     role: str = SYSTEM
     coop: str | None = None  # mandataire
-    ad: str | None = None  # admin-ad, analyste (None: every AD)
+    ad: str | None = None  # admin-ad, analyste: their AD (None: none at all, see ``national``)
+    national: bool = False  # analyste only: reads EVERY AD (configured by name on the hub)
 
     def may_read(self, coop: str, ad: str, training: bool = False) -> bool:
         if self.role == SYSTEM:
@@ -23,8 +24,8 @@ class Actor:
             return coop == self.coop
         if self.role == ADMIN_AD:  # AD staff reach their own AD only, never "every AD"
             return self.ad is not None and ad == self.ad
-        if self.role == ANALYSTE:  # a departmental analyst; None: a national analyst
-            return self.ad is None or ad == self.ad
+        if self.role == ANALYSTE:  # a departmental analyst, or a national one explicitly
+            return self.national or (self.ad is not None and ad == self.ad)
         if self.role == FORMATEUR:
             return training
         return False

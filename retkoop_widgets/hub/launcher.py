@@ -1,7 +1,7 @@
 """``retkoop hub``: the whole platform on one machine, in one command.
 
-Steps: bring Retkoop's database to the latest schema; for PostgreSQL, make sure the
-SELECT-only analyst role exists; in demo mode, seed the demo books and create the
+Steps: bring Retkoop's database to the latest schema; for PostgreSQL, create or refresh the
+least-privilege roles of the dashboards, formateurs and analysts (``db_roles.py``); in demo mode, seed the demo books and create the
 documented demo accounts; start JupyterHub (``hub_config/jupyterhub_config.py``) with the
 PyPI ``configurable-http-proxy`` (no Node); back up the database every
 ``backup_every`` hours with rotation (a thread of this process, so backups run exactly
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..settings import settings
-from ..storage.db import data_dir, get_engine, redact, resolve_url
+from ..storage.db import get_engine, redact, resolve_url
 from ..storage.schema import upgrade
 
 HUB_CONFIG_DIR = settings().hub_config_dir
@@ -42,22 +42,30 @@ DEMO_ACCOUNTS = [
 
 @dataclass
 class HubSettings:
+    """What one hub is started with. Defaults come from the one ``Settings``
+    (``retkoop_widgets/settings.py``); ``env()`` hands them to the Hub's process by name."""
     db_url: str
     port: int = 8000
     ip: str = "127.0.0.1"
-    data_dir: Path = field(default_factory=lambda: data_dir() / "hub")
+    data_dir: Path = field(default_factory=lambda: settings().hub_data_dir)
     notebooks_dir: Path = field(default_factory=lambda: settings().notebooks_dir)
-    analyst_db_url: str = ""
-    cull_timeout: int = 3600
+    # PostgreSQL: the URLs of the least-privilege roles (hub/db_roles.py); empty: created by
+    # ``prepare_database``.
+    analyst_db_url: str = field(default_factory=lambda: settings().analyst_db_url)
+    dashboard_db_url: str = field(default_factory=lambda: settings().dashboard_db_url)
+    formateur_db_url: str = field(default_factory=lambda: settings().formateur_db_url)
+    # analysts without an AD who read every AD (any other analyst without an AD is refused)
+    national_analysts: tuple[str, ...] = field(default_factory=lambda: settings().national_analysts)
+    cull_timeout: int = field(default_factory=lambda: settings().cull_timeout)
     server_ports: tuple[int, int] | None = None  # default: port+10 … port+99
     # Private homes of the formateurs' and analysts' OS users, and the Python their servers
     # run with (readable by an unprivileged user; docs/security.md).
-    homes_dir: Path = Path(os.environ.get("RETKOOP_HUB_HOMES_DIR", "/var/lib/retkoop/homes"))
-    user_python: str = os.environ.get("RETKOOP_HUB_USER_PYTHON", "")  # "": this one, or a shared venv
-    # Behind nginx: the https address people use (cookies Secure) and nginx's address
-    # (its X-Real-IP is believed for login throttling).
-    public_url: str = os.environ.get("RETKOOP_PUBLIC_URL", "")
-    trusted_proxy: str = os.environ.get("RETKOOP_TRUSTED_PROXY", "")
+    homes_dir: Path = field(default_factory=lambda: settings().hub_homes_dir)
+    user_python: str = field(default_factory=lambda: settings().hub_user_python)  # "": this one, or a shared venv
+    # Behind nginx: the https address people use (cookies Secure) and nginx's address(es),
+    # comma-separated (its X-Real-IP is believed for login throttling).
+    public_url: str = field(default_factory=lambda: settings().public_url)
+    trusted_proxy: str = field(default_factory=lambda: ",".join(settings().trusted_proxies))
 
     def resolve_user_python(self) -> str:
         """``user_python``, or (as root, when unprivileged users cannot run this Python, e.g.
@@ -79,6 +87,9 @@ class HubSettings:
         env.update({
             "RETKOOP_DB_URL": self.db_url,
             "RETKOOP_ANALYST_DB_URL": self.analyst_db_url,
+            "RETKOOP_DASHBOARD_DB_URL": self.dashboard_db_url,
+            "RETKOOP_FORMATEUR_DB_URL": self.formateur_db_url,
+            "RETKOOP_NATIONAL_ANALYSTS": ",".join(self.national_analysts),
             "RETKOOP_HUB_DATA_DIR": str(self.data_dir),
             "RETKOOP_HUB_IP": self.ip,
             "RETKOOP_HUB_PORT": str(self.port),
@@ -106,7 +117,9 @@ def protect_sqlite(db_url: str) -> None:
 
 
 def prepare_database(settings: HubSettings) -> None:
-    """Schema up to date; analyst URL for PostgreSQL (SELECT-only role) when not given."""
+    """Schema up to date; for PostgreSQL, the least-privilege roles created or refreshed
+    (``db_roles.ensure_roles``, idempotent, at every start) and their URLs filled in where
+    not given."""
     old = os.umask(0o077)
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -116,9 +129,12 @@ def prepare_database(settings: HubSettings) -> None:
         protect_sqlite(settings.db_url)
     finally:
         os.umask(old)
-    if engine.dialect.name == "postgresql" and not settings.analyst_db_url:
-        from .analyst import ensure_analyst_role
-        settings.analyst_db_url = ensure_analyst_role(settings.db_url, settings.data_dir)
+    if engine.dialect.name == "postgresql":
+        from .db_roles import ensure_roles
+        urls = ensure_roles(settings.db_url, settings.data_dir)
+        settings.analyst_db_url = settings.analyst_db_url or urls["analyste"]
+        settings.dashboard_db_url = settings.dashboard_db_url or urls["tableaux"]
+        settings.formateur_db_url = settings.formateur_db_url or urls["formateur"]
 
 
 def create_demo(settings: HubSettings) -> list[tuple[str, str, str]]:
@@ -274,6 +290,8 @@ def run(settings: HubSettings, *, demo: bool = False, backup_dir: Path | None = 
     prepare_database(settings)
     if demo:
         rows = create_demo(settings)
+        # the demo's "analyste" has no AD: it reads every AD only because it is declared so
+        settings.national_analysts = tuple(sorted({*settings.national_analysts, "analyste"}))
         print("Comptes de démonstration (mot de passe : " + DEMO_PASSWORD + ") :")
         for login, role, scope in rows:
             print(f"  {login:<10} {role:<11} {scope}")

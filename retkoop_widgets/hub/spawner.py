@@ -4,8 +4,9 @@
 
 * the identity contract with the dashboards: ``RETKOOP_USER``, ``RETKOOP_ROLE``,
   ``RETKOOP_COOP`` (mandataire), ``RETKOOP_AD`` (admin-ad, analyste), ``RETKOOP_DB_URL``
-  and, for analysts, ``RETKOOP_READ_ONLY=1`` with a read-only URL — read from the
-  ``app_user`` row at every start, so a role change applies at the next start;
+  (the URL of the server kind's own PostgreSQL role, ``db_roles.py``) and, for analysts,
+  ``RETKOOP_READ_ONLY=1`` (and ``RETKOOP_NATIONAL=1`` for one configured to read every AD)
+  — read from the ``app_user`` row at every start, so a role change applies at the next start;
 * ``port_range``: servers listen in a known range (firewalls, several hubs on one host);
 * per-role working folders for JupyterLab users, seeded on first start (formateur: a copy
   of the training notebooks; analyste: the departmental analysis notebook);
@@ -37,16 +38,39 @@ from . import isolation
 
 from ..domain.actor import ANALYSTE, FORMATEUR
 from ..services.accounts import Accounts, Profile
+from ..settings import settings
 
 
-def server_env(profile: Profile, db_url: str, analyst_db_url: str = "") -> dict[str, str]:
-    """Environment variables telling a server (and its kernels) who acts, on which database."""
+def server_env(profile: Profile, db_url: str, analyst_db_url: str = "", *, dashboard_db_url: str = "",
+               formateur_db_url: str = "", national_analysts=()) -> dict[str, str]:
+    """Environment variables telling a server (and its kernels) who acts, on which database.
+
+    Each kind of server gets the URL of its own least-privilege role (``db_roles.py``):
+    dashboards ``retkoop_tableaux``, formateurs ``retkoop_formateur``, analysts
+    ``retkoop_analyste``. Fail closed: on PostgreSQL a server whose role URL is not
+    configured is refused rather than given the platform's (owner) URL; an analyst without an
+    AD is refused unless listed in ``national_analysts`` (then ``RETKOOP_NATIONAL=1``).
+    SQLite has no roles: dashboards keep the books' URL (their kernels run no code of theirs),
+    formateurs and analysts get a private copy when isolated (``RetkoopSpawner._isolate``)."""
+    pg = db_url.startswith("postgresql")
+    url = {ANALYSTE: analyst_db_url, FORMATEUR: formateur_db_url}.get(profile.role, dashboard_db_url)
+    if not url:
+        if pg:
+            raise refusal(503, f"no database role configured for {profile.role} servers",
+                          "la plateforme n'est pas configurée pour ce type de compte (rôle de base de "
+                          "données manquant) : prévenez l'administrateur")
+        url = db_url
     env = {"RETKOOP_USER": profile.login, "RETKOOP_ROLE": profile.role,
            "RETKOOP_FULL_NAME": profile.full_name or profile.login,
            "RETKOOP_COOP": profile.coop or "", "RETKOOP_AD": profile.ad or "",
-           "RETKOOP_DB_URL": db_url, "RETKOOP_READ_ONLY": ""}
+           "RETKOOP_DB_URL": url, "RETKOOP_READ_ONLY": "", "RETKOOP_NATIONAL": ""}
     if profile.role == ANALYSTE:
-        env["RETKOOP_DB_URL"] = analyst_db_url or db_url
+        if not profile.ad:
+            if profile.login.lower() not in {n.lower() for n in national_analysts}:
+                raise refusal(403, f"analyst {profile.login} has no AD and is not a national analyst",
+                              "ce compte analyste n'est rattaché à aucune AD : demandez à "
+                              "l'administrateur de lui en attribuer une")
+            env["RETKOOP_NATIONAL"] = "1"
         env["RETKOOP_READ_ONLY"] = "1"
     return env
 
@@ -98,17 +122,30 @@ def checked_profile(login: str, db_url: str | None) -> Profile:
 
 async def identity_hook(spawner) -> None:
     """``pre_spawn_hook`` giving any spawner (KubeSpawner on Zero to JupyterHub) the same
-    identity environment as ``RetkoopSpawner``; URLs from the hub's environment."""
-    import os
-    db_url = os.environ.get("RETKOOP_DB_URL", "")
+    identity environment as ``RetkoopSpawner``; URLs from the hub's settings
+    (``RETKOOP_DB_URL``, ``RETKOOP_DASHBOARD_DB_URL``, ``RETKOOP_FORMATEUR_DB_URL``,
+    ``RETKOOP_ANALYST_DB_URL``, ``RETKOOP_NATIONAL_ANALYSTS``)."""
+    s = settings()
+    if not s.db_url:  # never a default database picked on the hub's own machine
+        raise refusal(503, "RETKOOP_DB_URL is not set on the hub",
+                      "la plateforme n'est pas configurée (base de données) : prévenez l'administrateur")
+    db_url = s.db_url
     profile = await asyncio.to_thread(checked_profile, spawner.user.name, db_url)
-    spawner.environment.update(server_env(profile, db_url, os.environ.get("RETKOOP_ANALYST_DB_URL", "")))
+    spawner.environment.update(server_env(
+        profile, db_url, s.analyst_db_url, dashboard_db_url=s.dashboard_db_url,
+        formateur_db_url=s.formateur_db_url, national_analysts=s.national_analysts))
 
 
 class RetkoopSpawner(SimpleLocalProcessSpawner):
     db_url = Unicode("", config=True, help="Retkoop database URL given to read-write kernels.")
     analyst_db_url = Unicode("", config=True,
                              help="Read-only URL for analysts (PostgreSQL role with SELECT only).")
+    dashboard_db_url = Unicode("", config=True,
+                               help="URL of mandataire and AD dashboards (PostgreSQL: retkoop_tableaux).")
+    formateur_db_url = Unicode("", config=True,
+                               help="URL of formateurs' servers (PostgreSQL: retkoop_formateur).")
+    national_analysts = List(Unicode(), config=True,
+                             help="Logins of analysts without an AD who read every AD (others are refused).")
     port_range = Tuple(Integer(), Integer(), default_value=(0, 0), config=True,
                        help="Ports for single-user servers, inclusive; (0, 0): any free port.")
     workspace_seeds = Dict(config=True, help="{role: [file or folder, ...]} copied into a JupyterLab "
@@ -129,7 +166,8 @@ class RetkoopSpawner(SimpleLocalProcessSpawner):
 
     async def start(self):
         profile = await asyncio.to_thread(checked_profile, self.user.name, self.db_url)
-        env = server_env(profile, self.db_url, self.analyst_db_url)
+        env = server_env(profile, self.db_url, self.analyst_db_url, dashboard_db_url=self.dashboard_db_url,
+                         formateur_db_url=self.formateur_db_url, national_analysts=self.national_analysts)
         self._os_user = None
         if profile.role in self.isolated_roles and self.isolate:
             env.update(await asyncio.to_thread(self._isolate, profile))

@@ -1,10 +1,17 @@
 """JupyterHub configuration of Retkoop (one machine; ``retkoop hub`` starts it).
 
 Every setting lives here, once, as a traitlet. What changes between deployments comes
-from the environment, which ``retkoop hub`` (``retkoop_widgets/hub/launcher.py``) fills:
+from the one ``Settings`` (``retkoop_widgets/settings.py``, read from the environment that
+``retkoop hub``, ``retkoop_widgets/hub/launcher.py``, fills; nothing here reads
+``os.environ``):
 
-  RETKOOP_DB_URL          Retkoop's database (accounts + books). Required.
-  RETKOOP_ANALYST_DB_URL  read-only URL for analysts (PostgreSQL SELECT-only role).
+  RETKOOP_DB_URL          Retkoop's database (accounts + books), the tables' owner: the
+                          authenticator alone uses it. Required.
+  RETKOOP_DASHBOARD_DB_URL / RETKOOP_FORMATEUR_DB_URL / RETKOOP_ANALYST_DB_URL
+                          the least-privilege PostgreSQL roles given to dashboards,
+                          formateurs and analysts (hub/db_roles.py; ``retkoop hub`` creates them).
+  RETKOOP_NATIONAL_ANALYSTS
+                          analysts without an AD who read every AD (others are refused).
   RETKOOP_HUB_DATA_DIR    the Hub's own state (its SQLite database, cookie secret, pids).
   RETKOOP_HUB_IP / RETKOOP_HUB_PORT
                           public address; the proxy API listens on PORT+1, the Hub on
@@ -33,17 +40,18 @@ _settings = settings()
 HERE = Path(__file__).resolve().parent
 PACKAGE = HERE.parent  # retkoop_widgets/
 BIN = Path(sys.executable).parent
-DB_URL = os.environ["RETKOOP_DB_URL"]
+if not _settings.db_url:
+    raise SystemExit("retkoop : RETKOOP_DB_URL manquant : lancez la plateforme avec « retkoop hub »")
+DB_URL = _settings.db_url
 DATA = _settings.hub_data_dir
 os.umask(0o077)  # everything the hub writes (its database, secret, logs): owner only
 DATA.mkdir(parents=True, exist_ok=True)
 DATA.chmod(0o700)
-IP = os.environ.get("RETKOOP_HUB_IP", "127.0.0.1")
-PORT = int(os.environ.get("RETKOOP_HUB_PORT", "8000"))
+IP = _settings.hub_ip
+PORT = _settings.hub_port
 NOTEBOOKS = _settings.notebooks_dir
-CULL_TIMEOUT = int(os.environ.get("RETKOOP_CULL_TIMEOUT", "3600"))
-SERVER_PORTS = tuple(int(x) for x in os.environ.get(
-    "RETKOOP_HUB_SERVER_PORTS", f"{PORT + 10}-{PORT + 99}").split("-"))
+CULL_TIMEOUT = _settings.cull_timeout
+SERVER_PORTS = _settings.hub_server_ports
 
 # --- network: proxy (PyPI configurable-http-proxy, no Node), hub, servers --------------
 c.JupyterHub.bind_url = f"http://{IP}:{PORT}"
@@ -77,13 +85,12 @@ c.RetkoopAuthenticator.free_failures = 3
 c.RetkoopAuthenticator.base_delay = 2.0
 c.RetkoopAuthenticator.max_delay = 900.0
 c.RetkoopAuthenticator.free_failures_per_address = 30
-c.RetkoopAuthenticator.trusted_proxies = [
-    a.strip() for a in os.environ.get("RETKOOP_TRUSTED_PROXY", "").split(",") if a.strip()]
+c.RetkoopAuthenticator.trusted_proxies = list(_settings.trusted_proxies)
 # Tokens: none for mandataires (no "tokens" scope, no token page); a week at most for others.
 c.JupyterHub.token_expires_in_max_seconds = 7 * 24 * 3600
 # Cookies: HttpOnly (JupyterHub), SameSite=Lax, Secure when the public address is https
 # (the proxies between nginx and the Hub speak http, so the request's own scheme cannot say).
-PUBLIC_URL = os.environ.get("RETKOOP_PUBLIC_URL", "")
+PUBLIC_URL = _settings.public_url
 if PUBLIC_URL:
     c.JupyterHub.public_url = PUBLIC_URL
 COOKIE_OPTIONS = {"samesite": "Lax", **({"secure": True} if PUBLIC_URL.startswith("https://") else {})}
@@ -96,7 +103,12 @@ c.JupyterHub.template_paths = [str(HERE / "templates")]
 # --- servers ----------------------------------------------------------------------------
 c.JupyterHub.spawner_class = "retkoop_widgets.hub.spawner.RetkoopSpawner"
 c.RetkoopSpawner.db_url = DB_URL
-c.RetkoopSpawner.analyst_db_url = os.environ.get("RETKOOP_ANALYST_DB_URL", "")
+# each kind of server its own PostgreSQL role (hub/db_roles.py); on PostgreSQL a kind
+# without one is refused, never given DB_URL
+c.RetkoopSpawner.dashboard_db_url = _settings.dashboard_db_url
+c.RetkoopSpawner.formateur_db_url = _settings.formateur_db_url
+c.RetkoopSpawner.analyst_db_url = _settings.analyst_db_url
+c.RetkoopSpawner.national_analysts = list(_settings.national_analysts)
 c.RetkoopSpawner.port_range = SERVER_PORTS
 c.RetkoopSpawner.workspace_seeds = {
     "formateur": [str(NOTEBOOKS / "formation")],
@@ -104,8 +116,8 @@ c.RetkoopSpawner.workspace_seeds = {
 }
 # Roles that run code (formateur, analyste) run as their own OS user (hub/isolation.py).
 c.RetkoopSpawner.isolated_roles = ["formateur", "analyste"]
-c.RetkoopSpawner.homes_dir = os.environ.get("RETKOOP_HUB_HOMES_DIR", "/var/lib/retkoop/homes")
-c.RetkoopSpawner.isolated_python = os.environ.get("RETKOOP_HUB_USER_PYTHON", sys.executable)
+c.RetkoopSpawner.homes_dir = str(_settings.hub_homes_dir)
+c.RetkoopSpawner.isolated_python = _settings.hub_user_python or sys.executable
 c.SimpleLocalProcessSpawner.home_dir_template = str(DATA / "home" / "{username}")
 c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
 # Hub-side caps: servers starting at once (others get "try again"), servers alive at once

@@ -7,9 +7,11 @@ with Voilà; see ``retkoop_widgets/hub/lockdown.py`` for why each lock is needed
 import os
 from pathlib import Path
 
+from retkoop_widgets.settings import settings
+
 c = get_config()  # noqa: F821
 
-ROLE = os.environ.get("RETKOOP_ROLE", "")
+ROLE = settings().role  # the identity the hub started this server with
 # Which notebooks (relative to the served folder, Spawner.notebook_dir) each role may open.
 DASHBOARDS = {
     "mandataire": ["tableau_de_bord.ipynb"],

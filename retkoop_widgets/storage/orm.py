@@ -215,7 +215,8 @@ def is_ventilation(posting=PostingRow):
 class UserRow(Base):
     """A person who logs in: kept in Retkoop's database, not the Hub's.
 
-    ``coop_code`` for a mandataire, ``ad_code`` for AD staff / analysts (NULL: all ADs),
+    ``coop_code`` for a mandataire, ``ad_code`` for AD staff / analysts (NULL for an analyst:
+    refused unless the hub lists them in ``RETKOOP_NATIONAL_ANALYSTS``),
     formateurs see training coops. Lockout state lives here so a restart does not clear it.
     """
     __tablename__ = "app_user"
@@ -224,7 +225,10 @@ class UserRow(Base):
     coop_code: Mapped[str | None] = mapped_column(ForeignKey("coop.code"), nullable=True, index=True)
     ad_code: Mapped[str | None] = mapped_column(ForeignKey("ad.code"), nullable=True, index=True)
     full_name: Mapped[str] = mapped_column(String(200), default="")
-    password_hash: Mapped[str] = mapped_column(String(255))
+    # Deferred: loading an account never reads its hash; only the code that checks or
+    # changes a password touches it, so the dashboards' PostgreSQL role, which may not
+    # SELECT this column (hub/db_roles.py), can still list, create and reset accounts.
+    password_hash: Mapped[str] = mapped_column(String(255), deferred=True)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

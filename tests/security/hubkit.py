@@ -80,7 +80,7 @@ def make_platform(prefix: str, *, accounts=(), dashboard: str = DASHBOARD):
     acc = Accounts(url)
     for login, role, scope in accounts:
         acc.add(login, role, coop=scope if role == "mandataire" else None,
-                ad=scope if role in ("admin-ad",) else None, password=PASSWORD)
+                ad=scope if role in ("admin-ad", "analyste") else None, password=PASSWORD)
     return settings
 
 

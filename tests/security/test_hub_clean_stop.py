@@ -69,7 +69,7 @@ def start_cli(settings) -> subprocess.Popen:
 @pytest.fixture(scope="module")
 def settings():
     s = make_platform("retkoop-sec-stp-", accounts=[("tilleuls", "mandataire", "AD76-0421"),
-                                                   ("ana", "analyste", None)])
+                                                   ("ana", "analyste", "AD76")])
     yield s
     cleanup_platform(s)
 

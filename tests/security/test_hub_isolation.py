@@ -51,7 +51,7 @@ print("RESULT " + json.dumps(out))
 @pytest.fixture(scope="module")
 def platform():
     with running_platform("retkoop-sec-iso-", accounts=[
-        ("ana", "analyste", None), ("tilleuls", "mandataire", "AD76-0421"),
+        ("ana", "analyste", "AD76"), ("tilleuls", "mandataire", "AD76-0421"),
         ("formatrice", "formateur", None)]) as hub:
         yield hub
 
