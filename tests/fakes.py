@@ -378,11 +378,12 @@ class FakeRepository:
 
 
     # -- accounts (``storage.accounts_repo``) ----------------------------------------------
-    def user(self, login: str) -> UserRecord | None:
-        return self.d.accounts.get(login) if login else None
+    def user(self, login: str, with_hash: bool = False) -> UserRecord | None:
+        u = self.d.accounts.get(login) if login else None
+        return u if u is None or with_hash else replace(u, password_hash=None)
 
-    def users(self) -> list[UserRecord]:
-        return [self.d.accounts[k] for k in sorted(self.d.accounts)]
+    def users(self, with_hash: bool = False) -> list[UserRecord]:
+        return [self.user(k, with_hash) for k in sorted(self.d.accounts)]
 
     def add_user(self, u: UserRecord) -> None:
         if u.login in self.d.accounts:
@@ -391,7 +392,9 @@ class FakeRepository:
 
     def save_user(self, u: UserRecord) -> None:
         old = self.d.accounts[u.login]
-        self.d.accounts[u.login] = replace(u, created_at=old.created_at, created_by=old.created_by)
+        self.d.accounts[u.login] = replace(u, created_at=old.created_at, created_by=old.created_by,
+                                           password_hash=old.password_hash if u.password_hash is None
+                                           else u.password_hash)
 
     def user_audit_events(self, after_id: int, actions: tuple[str, ...]) -> list[tuple[int, str]]:
         """Audit ids are 1-based positions in the append-only list."""

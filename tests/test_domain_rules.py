@@ -120,8 +120,11 @@ def test_actor_reach():
     ad76 = Actor("ad76", "admin-ad", ad="AD76")
     assert ad76.may_write("AD76-0102", "AD76") and not ad76.may_read("AD27-0101", "AD27")
     assert not Actor("lost", "admin-ad").may_read("AD76-0102", "AD76")  # no AD: nothing, not everything
-    assert Actor("stat", "analyste").may_read("AD27-0101", "AD27")
-    assert not Actor("stat", "analyste").may_write("AD27-0101", "AD27")
+    assert Actor("stat", "analyste", ad="AD27").may_read("AD27-0101", "AD27")
+    assert not Actor("stat", "analyste", ad="AD27").may_write("AD27-0101", "AD27")
+    assert not Actor("stat", "analyste", ad="AD27").may_read("AD76-0421", "AD76")
+    assert not Actor("stat", "analyste").may_read("AD27-0101", "AD27")  # no AD: nothing (fail closed)
+    assert Actor("stat", "analyste", national=True).may_read("AD27-0101", "AD27")
     trainer = Actor("form", "formateur")
     assert trainer.may_write("FORM-1", "AD76", training=True) and not trainer.may_read("AD76-0421", "AD76")
 

@@ -285,7 +285,7 @@ def test_permissions_mandataire_own_coop_only_analyst_read_only(books):
     ad76 = books.as_user(Actor("ad76", "admin-ad", ad="AD76"))
     with pytest.raises(Forbidden):
         ad76.record_entry("AD27-0101", EX, family())
-    analyst = books.as_user(Actor("stat", "analyste"))
+    analyst = books.as_user(Actor("stat", "analyste", ad="AD76"))
     assert len(analyst.entries(COOP, EX)) == 1
     with pytest.raises(Forbidden):
         analyst.record_entry(COOP, EX, family())

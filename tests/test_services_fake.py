@@ -163,7 +163,7 @@ def test_crf(svc):
 
 
 def test_permissions_and_close(svc):
-    analyst = svc.as_user(Actor("ana", "analyste"))
+    analyst = svc.as_user(Actor("ana", "analyste", ad="AD76"))
     with pytest.raises(Forbidden):
         analyst.record_entry(COOP, EX, receipt())
     assert analyst.entries(COOP, EX) == []

@@ -227,7 +227,7 @@ class Accounts:
     def session_stamps(self) -> dict[str, str]:
         """{login: stamp} of every account (see the module docstring)."""
         with self.uow(read_only=True) as uow:
-            users = uow.repo.users()
+            users = uow.repo.users(with_hash=True)
         return {u.login: session_stamp(u.password_hash, u.role, u.coop, u.ad, u.active) for u in users}
 
     def unlock_events(self, after_id: int = 0) -> tuple[int, list[str]]:
@@ -270,7 +270,7 @@ class Accounts:
         """The person changes their own password (first login or later)."""
         login = rules.normalize_login(login)
         with self.uow() as uow:
-            u = self._user(uow, login)
+            u = self._user(uow, login, with_hash=True)
             if not _verify(u.password_hash, old):
                 raise Forbidden("mot de passe actuel incorrect")
             if new == old:
@@ -290,7 +290,7 @@ class Accounts:
         refused = LoginResult(False, REFUSED)
         now = self.now()
         with self.uow() as uow:
-            u = uow.repo.user(login) if login else None
+            u = uow.repo.user(login, with_hash=True) if login else None
             if u is None:
                 _verify(_DUMMY_HASH, password)
                 uow.repo.audit(actor=login[:64] or "?", action="login_failed", object_type="user",
@@ -336,8 +336,8 @@ class Accounts:
 
     # -- helpers -------------------------------------------------------------------
     @staticmethod
-    def _user(uow, login: str) -> UserRecord:
-        u = uow.repo.user(login) if login else None
+    def _user(uow, login: str, with_hash: bool = False) -> UserRecord:
+        u = uow.repo.user(login, with_hash) if login else None
         if u is None:
             raise NotFound(f"compte « {login} » inconnu")
         return u

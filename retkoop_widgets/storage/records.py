@@ -90,7 +90,7 @@ class UserRecord:
     coop: str | None
     ad: str | None
     full_name: str
-    password_hash: str
+    password_hash: str | None  # None: not read (the dashboards' database role may not read hashes)
     must_change_password: bool
     failed_logins: int
     locked_until: datetime | None
