@@ -7,6 +7,7 @@ from urllib.parse import quote
 import ipywidgets as w
 
 from ..domain.actor import ADMIN_AD, MANDATAIRE, Actor
+from ..domain.dates import format_date
 from ..domain.errors import RetkoopError
 from ..domain.money import format_eur
 from ..services.accounts import Accounts
@@ -17,7 +18,7 @@ DASHBOARD = "tableau_de_bord.ipynb"
 
 
 def _d(day) -> str:
-    return f"{day:%d/%m/%Y}" if day else "—"
+    return format_date(day) or "—"
 
 
 def _fill(dropdown: w.Dropdown, options: list) -> None:

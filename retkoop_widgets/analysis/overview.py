@@ -23,6 +23,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from ..domain.chart import Chart
+from ..domain.dates import format_date
 from ..domain.exercice import STATE_LABELS, parse_name
 from ..domain.money import format_eur
 from ..storage import analysis_queries as q
@@ -152,7 +153,7 @@ def _anomaly(code: str, name: str, kind: str, message: str, day=None) -> dict:
 
 
 def _d(day) -> str:
-    return f"{day:%d/%m/%Y}" if day is not None and not pd.isna(day) else ""
+    return format_date(day) if day is not None and not pd.isna(day) else ""
 
 
 def _anomalies(raw: dict, coops: pd.DataFrame, exercice: str, today: date) -> pd.DataFrame:

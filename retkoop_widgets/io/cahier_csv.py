@@ -31,7 +31,6 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date
 from typing import Sequence
 
 from ..domain.chart import TREASURY, Chart, fold
@@ -77,15 +76,6 @@ _ACCOUNT_HEADER = re.compile(r"^(\d+)(?:\s+(.*))?$", re.S)
 
 def _key(header: str) -> str:
     return re.sub(r"[^a-z0-9]", "", fold(header.replace("\ufeff", "")))
-
-
-def parse_date(text: str) -> date:
-    """``03/10/2025`` (and every form ``domain.dates.parse_date`` reads) → date; ``ValueError``
-    otherwise (the caller words the refusal with its line)."""
-    try:
-        return dates.parse_date(text)
-    except ValidationError:
-        raise ValueError(text.strip()) from None
 
 
 @dataclass
@@ -371,8 +361,8 @@ def _read_row(lineno: int, cells: list[str], header: list[str], columns: dict[st
         refuse("la date est vide (attendu jj/mm/aaaa)", "date")
     else:
         try:
-            values["date"] = parse_date(raw_date)
-        except ValueError:
+            values["date"] = dates.parse_date(raw_date)
+        except ValidationError:
             refuse(f"date « {raw_date} » invalide (attendu jj/mm/aaaa, ex. 03/10/2025)", "date")
     mode = cell("mode")
     values["mode"] = _MODES.get(_key(mode), mode) if mode else ""
@@ -386,9 +376,9 @@ def _read_row(lineno: int, cells: list[str], header: list[str], columns: dict[st
             pass
         else:
             try:
-                values["statement_date"] = parse_date(pointe)
+                values["statement_date"] = dates.parse_date(pointe)
                 values["pointed"] = True
-            except ValueError:
+            except ValidationError:
                 refuse(f"Pointé « {pointe} » : laissez vide, ou indiquez « oui », « x » ou la date "
                        "du relevé (jj/mm/aaaa)", "pointage")
     values["libelle"], values["tiers"], values["cheque"] = libelle, cell("tiers"), cell("cheque")
@@ -435,10 +425,6 @@ def unguard(text: str) -> str:
 
 
 # -- export ------------------------------------------------------------------------------
-def _fmt_date(d: date) -> str:
-    return f"{d.day:02d}/{d.month:02d}/{d.year:04d}"
-
-
 def _groups(entry: Entry) -> list[tuple[str, dict[str, int]]]:
     """Ventilation grouped by action (first-seen order), summed per account within a group."""
     groups: dict[str, dict[str, int]] = {}
@@ -472,11 +458,11 @@ def export_cahier(entries: Sequence[Entry], chart: Chart) -> str:
     for e in ordered:
         pointe = ""
         if e.pointed:
-            pointe = _fmt_date(e.statement_date) if e.statement_date else "oui"
+            pointe = dates.format_date(e.statement_date) if e.statement_date else "oui"
         money = [format_plain(c) if c else "" for c in (e.bank_in, e.bank_out, e.cash_in, e.cash_out)]
         for n, (action, amounts) in enumerate(_groups(e)):
             if n == 0:
-                row = [guard(e.piece), _fmt_date(e.date), guard(e.libelle), guard(e.tiers), e.mode,
+                row = [guard(e.piece), dates.format_date(e.date), guard(e.libelle), guard(e.tiers), e.mode,
                        guard(e.cheque), *money, pointe]
             else:  # continuation row: pièce, action and amounts only
                 row = [guard(e.piece)] + [""] * (len(FIXED_HEADERS) - 1)

@@ -24,7 +24,7 @@ from __future__ import annotations
 from ..domain.errors import Problem, ValidationError
 from ..domain.money import parse_amount
 from ..domain.statement import Statement, StatementLine, cheque_numbers
-from .statement_csv import parse_date
+from .statement_csv import bank_date
 from .text_files import Decoded, line_of
 
 _BANK_TYPES = ("bank", "ccard", "cash", "oth a", "oth l")
@@ -86,9 +86,8 @@ def _record(record: dict[str, list[str]], start: int, problems: list[Problem]) -
     if not raw_day:
         local.append(Problem("opération sans date (ligne « D » attendue)", "date", where))
     else:
-        try:
-            day = parse_date(raw_day.replace("'", "/").replace(" ", ""))
-        except ValueError:
+        day = bank_date(raw_day.replace("'", "/").replace(" ", ""))
+        if day is None:
             local.append(Problem(f"date « {raw_day} » illisible ou inexistante (attendu jj/mm/aaaa, ex. 08/11/2026)",
                                  "date", where))
     if not raw_amount:
