@@ -22,9 +22,9 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from ..domain.chart import Chart
+from ..domain.chart import SUBSIDY_ACCOUNT, TREASURY, Chart
 from ..domain.dates import format_date
-from ..domain.exercice import STATE_LABELS, parse_name
+from ..domain.exercice import STATE_LABELS, WRITABLE, parse_name
 from ..domain.money import format_eur
 from ..storage import analysis_queries as q
 from ..storage.analysis import analysis_connection
@@ -112,7 +112,7 @@ def analyse_ad(source=None, ad: str = "AD76", exercice: str = "2025-2026", today
 
 
 def _class_of(account: str, classes: dict[str, str]) -> str:
-    if account in ("512", "530"):
+    if account in TREASURY:
         return "tresorerie"
     return classes.get(account) or ("charge" if account.startswith("6") else "produit")
 
@@ -127,7 +127,7 @@ def _coop_states(raw: dict, classes: dict[str, str]) -> pd.DataFrame:
     df["mouvement_caisse"] = df["code"].map(stats["mouvement_caisse"]).fillna(0).astype("int64")
     df["charges"] = df["code"].map(by(sums["classe"] == "charge")).fillna(0).astype("int64")
     df["produits"] = (-df["code"].map(by(sums["classe"] == "produit")).fillna(0)).astype("int64")
-    df["compte_7410"] = (-df["code"].map(by(sums["compte"] == "7410")).fillna(0)).astype("int64")
+    df["compte_7410"] = (-df["code"].map(by(sums["compte"] == SUBSIDY_ACCOUNT)).fillna(0)).astype("int64")
     df["banque"] = df["ouverture_banque"] + df["mouvement_banque"]
     df["caisse"] = df["ouverture_caisse"] + df["mouvement_caisse"]
     df["resultat"] = df["produits"] - df["charges"]
@@ -193,7 +193,7 @@ def _anomalies(raw: dict, coops: pd.DataFrame, exercice: str, today: date) -> pd
                                 f"{what} : plus de {CASH_COUNT_MONTHS} mois au {_d(ref)} "
                                 f"(caisse au livre : {format_eur(int(r.caisse))})", last))
         submitted = r.soumis_le if r.soumis_le is not None and not pd.isna(r.soumis_le) else None
-        if r.etat in ("ouvert", "rouvert") and today > due:
+        if r.etat in WRITABLE and today > due:
             out.append(_anomaly(r.code, r.nom, "crf_manquant",
                                 f"compte rendu {exercice} non soumis ({STATE_LABELS.get(r.etat, r.etat)}) : "
                                 f"échéance du {_d(due)} dépassée de {(today - due).days} jours", due))
@@ -220,7 +220,7 @@ def _anomalies(raw: dict, coops: pd.DataFrame, exercice: str, today: date) -> pd
 
 
 def _rubrics(sums: pd.DataFrame, chart: Chart, coops: pd.DataFrame) -> pd.DataFrame:
-    s = sums[~sums["compte"].isin(["512", "530"])].copy()
+    s = sums[~sums["compte"].isin(TREASURY)].copy()
     info = {a.code: (a.classe, a.rubrique) for a in chart}
     s["classe"] = s["compte"].map(lambda a: info.get(a, ("charge" if a.startswith("6") else "produit", ""))[0])
     s["rubrique"] = s["compte"].map(lambda a: info.get(a, ("", "Autres"))[1] or "Autres")

@@ -105,12 +105,12 @@ def _decode(text: str | bytes) -> str:
             except UnicodeDecodeError:
                 raise ValidationError(Problem("le fichier annonce UTF-16 mais il est illisible : dans le "
                                               "tableur, enregistrez-le en « CSV UTF-8 (délimité par des "
-                                              "points-virgules) »", "fichier", "ligne 1")) from None
+                                              "points-virgules) »", "fichier", Location(1))) from None
         elif _looks_utf16(text):
             raise ValidationError(Problem(
                 "le fichier semble en UTF-16 sans marque d'ordre des octets (un octet nul sur deux) : dans "
                 "le tableur, enregistrez-le en « CSV UTF-8 (délimité par des points-virgules) »",
-                "fichier", "ligne 1"))
+                "fichier", Location(1)))
         else:
             try:
                 text = text.decode("utf-8-sig")
@@ -119,7 +119,7 @@ def _decode(text: str | bytes) -> str:
                 raise ValidationError(Problem(
                     "le fichier n'est pas en UTF-8 (caractère illisible) : dans le tableur, "
                     "enregistrez-le en « CSV UTF-8 (délimité par des points-virgules) »",
-                    "fichier", f"ligne {line}")) from None
+                    "fichier", Location(line))) from None
     if text.startswith("\ufeff"):
         text = text[1:]
     return text
@@ -209,12 +209,12 @@ def parse_cahier(text: str | bytes, chart: Chart, source: str = "cahier.csv"
     problems: list[Problem] = []
     if not lines or not lines[0].strip():
         raise ValidationError(Problem(f"{source} est vide : il faut au moins la ligne d'en-tête",
-                                      "fichier", "ligne 1"))
+                                      "fichier", Location(1)))
     header, opened = _split_line(lines[0])
     if opened is not None:
         raise ValidationError(Problem(
             f"ligne d'en-tête illisible : le guillemet ouvert dans la colonne {opened + 1} n'est pas fermé",
-            "fichier", "ligne 1"))
+            "fichier", Location(1)))
     columns, accounts = _read_header(header, chart, source, problems)
     rows: list[_Row] = []
     skip_to = 0
@@ -233,7 +233,7 @@ def parse_cahier(text: str | bytes, chart: Chart, source: str = "cahier.csv"
         _read_row(lineno, cells, header, columns, accounts, rows, problems)
     if not rows and not problems:
         raise ValidationError(Problem(f"aucune écriture dans le fichier {source} : il ne contient que la "
-                                      "ligne d'en-tête (rien n'a été importé)", "fichier", "ligne 2"))
+                                      "ligne d'en-tête (rien n'a été importé)", "fichier", Location(2)))
     if problems:
         # Report the accounting problems of the lines that did parse, too: all at once.
         for row in rows:
@@ -265,7 +265,7 @@ def _read_header(header: list[str], chart: Chart, source: str, problems: list[Pr
     columns: dict[str, int] = {}
     accounts: dict[int, str] = {}  # column index -> short account code
     seen_accounts: dict[str, int] = {}
-    where = "ligne 1 (en-tête)"
+    where = Location(1, note="en-tête")
     for i, raw in enumerate(header):
         h = raw.replace("\ufeff", "").strip()
         n = i + 1

@@ -20,7 +20,7 @@ from datetime import date
 
 from ..domain.chart import fold
 from ..domain.dates import parse_date
-from ..domain.errors import Problem, ValidationError
+from ..domain.errors import Location, Problem, ValidationError
 from ..domain.money import parse_amount
 from ..domain.statement import Balance, Statement, StatementLine
 from .text_files import Decoded, container_kind, csv_rows, decode, find_header, header_key, line_of
@@ -188,7 +188,7 @@ def parse_csv(data: bytes | bytearray | memoryview | str, source: str = "le rele
             "« Date;Libellé;Montant »", "en-tête"))
     _, delim, rows, err, idx, cols, header_problems = best
     header_line = rows[idx][0]
-    where = f"ligne {header_line} (en-tête)"
+    where = Location(header_line, note="en-tête")
     problems = [Problem(p, "en-tête", where) for p in header_problems]
     if problems:
         raise ValidationError(problems)
@@ -290,7 +290,7 @@ def _read_row(lineno: int, cells: list[str], cols: _Columns, delim: str, lines: 
     def cell(i: int | None) -> str:
         return cells[i].strip() if i is not None and i < len(cells) else ""
 
-    where = f"ligne {lineno}"
+    where = Location(lineno)
     raw_day = cell(cols.day)
     texts: list[str] = []
     for i in cols.libelle:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence, TypeVar
 
 from ..domain.chart import fold
-from ..domain.errors import Problem, ValidationError, line_of  # noqa: F401 - line_of: io's sort key
+from ..domain.errors import Location, Problem, ValidationError, line_of  # noqa: F401 - line_of: io's sort key
 
 T = TypeVar("T")
 
@@ -79,7 +79,7 @@ def decode(data: bytes | bytearray | memoryview | str, *, encodings: Sequence[st
     raw = bytes(data)
     if refuse_utf16 is not None and (raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
                                      or (not raw.startswith(codecs.BOM_UTF8) and _utf16_without_bom(raw))):
-        raise ValidationError(Problem(refuse_utf16, "fichier", "ligne 1"))
+        raise ValidationError(Problem(refuse_utf16, "fichier", Location(1)))
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return Decoded(raw.decode("utf-16"), "utf-16")
@@ -100,7 +100,7 @@ def decode(data: bytes | bytearray | memoryview | str, *, encodings: Sequence[st
             first_error = first_error or exc
     start = first_error.start if first_error is not None else 0
     line = raw[:start].count(b"\n") + 1
-    raise ValidationError(Problem(unreadable, "fichier", f"ligne {line}"))
+    raise ValidationError(Problem(unreadable, "fichier", Location(line)))
 
 
 def header_key(cell: str) -> str:
@@ -123,7 +123,7 @@ def csv_rows(text: str, delimiter: str) -> tuple[list[tuple[int, list[str]]], Pr
             return rows, None
         except csv.Error as exc:
             return rows, Problem(f"ligne illisible ({exc}) : un guillemet n'est pas fermé ?", "fichier",
-                                 f"ligne {start}")
+                                 Location(start))
         rows.append((start, cells))
         start = reader.line_num + 1
 
