@@ -15,6 +15,7 @@ import sys
 
 from .domain.errors import InvariantBreach, RetkoopError, ValidationError, refusal_record
 from .domain.text import printable
+from .commands import french_help
 
 #: A file with 400,000 bad lines must not print 50 MB: the first problems, then a count.
 MAX_PROBLEMS_SHOWN = 50
@@ -57,7 +58,7 @@ class FrenchParser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     p = FrenchParser(prog="retkoop", description="Retkoop — comptabilité des coopératives scolaires OCCE.",
                      add_help=False)
-    p.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
+    french_help(p)
     p.add_argument("--db", metavar="URL", help="base de données (défaut : $RETKOOP_DB_URL, sinon un fichier "
                                                "SQLite dans le dossier de données de l'utilisateur)")
     p.add_argument("--result", metavar="FICHIER",

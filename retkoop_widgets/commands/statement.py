@@ -11,9 +11,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from . import french_help
+
 from ..domain.errors import Problem, ValidationError
 from ..domain.dates import format_date
 from ..domain.money import format_eur
+from ..domain.text import plural
 
 
 def register(sub) -> None:
@@ -22,7 +25,7 @@ def register(sub) -> None:
                        description="Lit le relevé, propose pour chaque opération la ligne du cahier correspondante "
                                    "et compare les soldes du relevé au livre pointé. Rien n'est pointé sans "
                                    "--appliquer.")
-    p.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
+    french_help(p)
     p.add_argument("coop", help="numéro de la coopérative, ex. AD76-0421")
     p.add_argument("exercice", help="ex. 2025-2026")
     p.add_argument("fichier", help="le relevé téléchargé de la banque en ligne (CSV, OFX, QIF ou CFONB 120)")
@@ -33,7 +36,7 @@ def register(sub) -> None:
                         "OCCE ») ; répétable")
     p.add_argument("--date", metavar="JJ/MM/AAAA",
                    help="date du relevé pour le pointage (défaut : la dernière date du relevé)")
-    p.set_defaults(func=cmd_releve)
+    p.set_defaults(func=cmd_statement)
 
 
 def _read(path: str) -> bytes:
@@ -62,16 +65,12 @@ def _op(ln) -> str:
     return f"{format_date(ln.date)}  {lib:<42} {format_eur(ln.amount_cents, plus=True):>13}"
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n > 1 else ''}"
-
-
 def render(name: str, m) -> str:
     """The proposal as the terminal shows it, in French."""
     out: list[str] = []
     period = (f"du {format_date(m.first_date)} au {format_date(m.last_date)}" if m.first_date != m.last_date
               else f"du {format_date(m.last_date)}")
-    out.append(f"{name} ({m.format}) : {_plural(m.line_count, 'opération')} {period} · crédits "
+    out.append(f"{name} ({m.format}) : {plural(m.line_count, 'opération')} {period} · crédits "
                f"{format_eur(m.credits)} · débits {format_eur(m.debits)}")
 
     def section(title: str, rows: list[str]) -> None:
@@ -99,7 +98,7 @@ def render(name: str, m) -> str:
     return "\n".join(out) + "\n"
 
 
-def cmd_releve(args) -> int:
+def cmd_statement(args) -> int:
     from ..services import Books
     from ..services import statement as svc
     books = Books(None, "cli")
@@ -126,7 +125,7 @@ def cmd_releve(args) -> int:
     n = svc.apply(books, args.coop, args.exercice, ids, when)
     earlier = sum(1 for p in m.pointable if p.exercice)
     among = f" (dont {earlier} au cahier de l'exercice {m.earlier_exercice})" if earlier else ""
-    print(f"{_plural(n, 'ligne')} pointée{'s' if n > 1 else ''} sur le relevé du {format_date(when)}{among}.")
+    print(f"{plural(n, 'ligne')} pointée{'s' if n > 1 else ''} sur le relevé du {format_date(when)}{among}.")
     after = svc.propose(books, args.coop, args.exercice, data, args.ignorer)
     if after.checks:
         print("Soldes après pointage :")

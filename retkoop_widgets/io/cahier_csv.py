@@ -33,12 +33,13 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Sequence
 
-from ..domain.chart import TREASURY, Chart, fold
+from ..domain.chart import TREASURY, Chart
 from ..domain.entry import Entry, EntryDraft, VentilationLine, build_entry
 from ..domain import dates
 from ..domain.errors import Location, Problem, ValidationError, line_of
 from ..domain.ledger import cahier_order
 from ..domain.money import format_plain, parse_amount
+from .text_files import UTF8, decode, header_key
 
 #: Header of the fixed columns, as written on export.
 FIXED_HEADERS = ("Pièce", "Date", "Libellé", "Tiers", "Mode", "N° chèque", "Banque entrée",
@@ -74,10 +75,6 @@ _NO = {"non", "n", "no"}
 _ACCOUNT_HEADER = re.compile(r"^(\d+)(?:\s+(.*))?$", re.S)
 
 
-def _key(header: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", fold(header.replace("\ufeff", "")))
-
-
 @dataclass
 class _Row:
     """One entry being read: its location and what its row(s) said."""
@@ -97,38 +94,17 @@ def location(lineno: int, piece: str = "") -> Location:
     return Location(lineno, piece=piece)
 
 
+#: What every refusal of the cahier's encoding asks for.
+_SAVE_AS = "dans le tableur, enregistrez-le en « CSV UTF-8 (délimité par des points-virgules) »"
+
+
 def _decode(text: str | bytes) -> str:
-    if isinstance(text, bytes):
-        if text.startswith((b"\xff\xfe", b"\xfe\xff")):
-            try:
-                text = text.decode("utf-16")
-            except UnicodeDecodeError:
-                raise ValidationError(Problem("le fichier annonce UTF-16 mais il est illisible : dans le "
-                                              "tableur, enregistrez-le en « CSV UTF-8 (délimité par des "
-                                              "points-virgules) »", "fichier", Location(1))) from None
-        elif _looks_utf16(text):
-            raise ValidationError(Problem(
-                "le fichier semble en UTF-16 sans marque d'ordre des octets (un octet nul sur deux) : dans "
-                "le tableur, enregistrez-le en « CSV UTF-8 (délimité par des points-virgules) »",
-                "fichier", Location(1)))
-        else:
-            try:
-                text = text.decode("utf-8-sig")
-            except UnicodeDecodeError as exc:
-                line = text[:exc.start].count(b"\n") + 1
-                raise ValidationError(Problem(
-                    "le fichier n'est pas en UTF-8 (caractère illisible) : dans le tableur, "
-                    "enregistrez-le en « CSV UTF-8 (délimité par des points-virgules) »",
-                    "fichier", Location(line))) from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return text
-
-
-def _looks_utf16(data: bytes) -> bool:
-    """UTF-16 without BOM: text in Latin letters has a NUL byte every other byte."""
-    sample = data[:4096]
-    return len(sample) >= 4 and sample.count(0) * 3 >= len(sample)
+    """The cahier's policy over the shared decoding (``io.text_files.decode``): UTF-8 (BOM or
+    not), UTF-16 when its BOM says so; UTF-16 without a BOM and anything else refused."""
+    return decode(text, encodings=(UTF8,),
+                  unreadable=f"le fichier n'est pas en UTF-8 (caractère illisible) : {_SAVE_AS}",
+                  refuse_utf16_without_bom="le fichier semble en UTF-16 sans marque d'ordre des octets (un "
+                                           f"octet nul sur deux) : {_SAVE_AS}").text
 
 
 # A physical line ends with CRLF, LF or CR (what the csv module also takes as line ends).
@@ -289,7 +265,7 @@ def _read_header(header: list[str], chart: Chart, source: str, problems: list[Pr
                 seen_accounts[acc.code] = n
                 accounts[i] = acc.code
             continue
-        key = _HEADER_KEYS.get(_key(h))
+        key = _HEADER_KEYS.get(header_key(h))
         if key is None:
             problems.append(Problem(
                 f"colonne {n} « {h} » inconnue : attendu {';'.join(FIXED_HEADERS)};{ACTION_HEADER} "
@@ -365,11 +341,11 @@ def _read_row(lineno: int, cells: list[str], header: list[str], columns: dict[st
         except ValidationError:
             refuse(f"date « {raw_date} » invalide (attendu jj/mm/aaaa, ex. 03/10/2025)", "date")
     mode = cell("mode")
-    values["mode"] = _MODES.get(_key(mode), mode) if mode else ""
+    values["mode"] = _MODES.get(header_key(mode), mode) if mode else ""
     pointe = cell("pointe")
     values["pointed"], values["statement_date"] = False, None
     if pointe:
-        folded = _key(pointe)
+        folded = header_key(pointe)
         if folded in _YES:
             values["pointed"] = True
         elif folded in _NO:

@@ -67,13 +67,14 @@ def _utf16_without_bom(raw: bytes) -> str | None:
 
 def decode(data: bytes | bytearray | memoryview | str, *, encodings: Sequence[str] = (UTF8, CP1252),
            unreadable: str = "le fichier n'est ni en UTF-8 ni en Windows-1252 (caractère illisible)",
-           refuse_utf16: str | None = None) -> Decoded:
+           refuse_utf16: str | None = None, refuse_utf16_without_bom: str | None = None) -> Decoded:
     """The text of ``data``: a BOM decides (UTF-8, UTF-16), else UTF-16 recognised by its
     NUL bytes, else each of ``encodings`` in order. A leading BOM is removed from text given
     as ``str`` too. When no encoding fits, one ``ValidationError`` with ``unreadable`` and
     the line of the first byte that is not text (``ligne 3``). ``refuse_utf16``: when given,
     a UTF-16 file (with a BOM or recognised without) is refused with this message instead
-    of read (the cahier asks for « CSV UTF-8 »)."""
+    of read; ``refuse_utf16_without_bom``: only one without a BOM is (the cahier's policy:
+    it asks for « CSV UTF-8 », reads what announces itself as UTF-16, and refuses to guess)."""
     if isinstance(data, str):
         return Decoded(data[1:] if data.startswith("\ufeff") else data, "texte")
     raw = bytes(data)
@@ -87,6 +88,8 @@ def decode(data: bytes | bytearray | memoryview | str, *, encodings: Sequence[st
             pass
     if not raw.startswith(codecs.BOM_UTF8):
         wide = _utf16_without_bom(raw)
+        if wide is not None and refuse_utf16_without_bom is not None:
+            raise ValidationError(Problem(refuse_utf16_without_bom, "fichier", Location(1)))
         if wide is not None:
             try:
                 return Decoded(raw.decode(wide), "utf-16")
