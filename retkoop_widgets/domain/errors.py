@@ -61,7 +61,8 @@ class Problem:
     """One thing wrong with a user's input.
 
     ``field`` names the form field or column ("montant", "ventilation", "date"…);
-    ``where`` locates it in a file ("ligne 12, pièce D014") when there is one.
+    ``where`` locates it in a file when there is one: a ``Location`` (« ligne 12 (pièce
+    D014) », its parts kept); plain text only for places that are not in a file.
     """
 
     message: str
