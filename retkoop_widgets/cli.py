@@ -2,7 +2,9 @@
 
 Commands live in small modules that each expose ``register(subparsers)``; this file
 only wires them, handles ``--db`` and turns every ``RetkoopError`` into a one-line
-French message on stderr (never a traceback, never a password).
+French message on stderr (never a traceback, never a password). ``--result FILE`` also
+writes the outcome as JSON (``write_result``): a program that runs ``retkoop`` (the
+dashboard's PDF child, ``reports.render_in_child``) reads that, never the prose on stderr.
 """
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ import importlib
 import os
 import sys
 
-from .domain.errors import InvariantBreach, RetkoopError, ValidationError
+from .domain.errors import InvariantBreach, RetkoopError, ValidationError, refusal_record
 from .domain.text import printable
+from .commands import french_help
 
 #: A file with 400,000 bad lines must not print 50 MB: the first problems, then a count.
 MAX_PROBLEMS_SHOWN = 50
@@ -72,9 +75,12 @@ class FrenchParser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     p = FrenchParser(prog="retkoop", description="Retkoop — comptabilité des coopératives scolaires OCCE.",
                      add_help=False)
-    p.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
+    french_help(p)
     p.add_argument("--db", metavar="URL", help="base de données (défaut : $RETKOOP_DB_URL, sinon un fichier "
                                                "SQLite dans le dossier de données de l'utilisateur)")
+    p.add_argument("--result", metavar="FICHIER",
+                   help="écrire aussi le résultat en JSON dans ce fichier (ok, code de sortie, refus et "
+                        "problèmes localisés) : pour un programme qui lance retkoop")
     sub = p.add_subparsers(dest="command", metavar="COMMANDE", parser_class=FrenchParser)
     sub.required = True
     for name in COMMAND_MODULES:
@@ -98,10 +104,37 @@ def _main(argv: list[str] | None) -> int:
     args = parser.parse_args(argv)
     if args.db:
         os.environ["RETKOOP_DB_URL"] = args.db
+    outcome: dict = {}
+    try:
+        rc = _run(args, outcome)
+    finally:
+        if args.result:
+            write_result(args.result, outcome)
+    return rc
+
+
+def write_result(path: str, outcome: dict) -> None:
+    """``{"ok": bool, "exit": code, "refusal": refusal_record | null}`` in ``path``; a run
+    cut short by a crash leaves ``{}``, which the reader takes as a failure."""
+    import json
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(outcome, f, ensure_ascii=False)
+
+
+def _run(args, outcome: dict) -> int:
+    """Run the command; every refusal as the French lines on stderr, and in ``outcome``."""
+    rc = _run_command(args, outcome)
+    outcome.update(ok=rc == 0, exit=rc)
+    outcome.setdefault("refusal", None)
+    return rc
+
+
+def _run_command(args, outcome: dict) -> int:
     try:
         _normalise_exercice_args(args)
         return int(args.func(args) or 0)
     except ValidationError as e:
+        outcome["refusal"] = refusal_record(e)
         print("retkoop : refusé :", file=sys.stderr)
         shown = e.problems[:MAX_PROBLEMS_SHOWN]
         for p in shown:
@@ -111,6 +144,7 @@ def _main(argv: list[str] | None) -> int:
                   "affichés ; corrigez-les puis relancez)", file=sys.stderr)
         return 1
     except RetkoopError as e:
+        outcome["refusal"] = refusal_record(e)
         print(f"retkoop : {e}", file=sys.stderr)
         return 1
     except InvariantBreach as e:  # a bug: say so plainly
@@ -119,13 +153,15 @@ def _main(argv: list[str] | None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as e:  # database down, disk full…: a message, not a traceback
+        said = None
         if isinstance(e, OSError) and e.filename is not None:  # a file named on the command line
-            print(f"retkoop : {file_error_message(e)}", file=sys.stderr)
-            return 1
-        if _is_sqlite_busy(e):
-            print("retkoop : la base de données est occupée par une autre opération (un gros import ?) "
-                  "depuis plus de 30 secondes : rien n'a été enregistré, réessayez quand elle sera "
-                  "terminée", file=sys.stderr)
+            said = file_error_message(e)
+        elif _is_sqlite_busy(e):
+            said = ("la base de données est occupée par une autre opération (un gros import ?) depuis plus de "
+                    "30 secondes : rien n'a été enregistré, réessayez quand elle sera terminée")
+        if said is not None:  # written for people, as a refusal
+            outcome["refusal"] = refusal_record(RetkoopError(said))
+            print(f"retkoop : {said}", file=sys.stderr)
             return 1
         from .storage.db import redact
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__

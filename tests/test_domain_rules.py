@@ -136,6 +136,10 @@ def test_a_location_reads_as_french_and_keeps_its_parts():
     assert (where.line, where.column, where.sheet, where.piece) == (14, "G", "Cahier", "D014")
     assert str(Problem("montant illisible", "montant", where)) == \
         "feuille Cahier, ligne 14, colonne G (pièce D014) : montant illisible"
-    assert line_of(where) == 14 and line_of("ligne 7 (pièce R1)") == 7 and line_of("") == 0
+    assert line_of(where) == 14 and line_of(Location(7, piece="R1")) == 7 and line_of("") == 0
+    # the line comes from the location's parts, never from its phrase parsed back
+    assert line_of("ligne 7 (pièce R1)") == 0
+    assert Location(1, note="en-tête") == "ligne 1 (en-tête)" and Location(1, note="en-tête").line == 1
     import pickle
     assert pickle.loads(pickle.dumps(where)).line == 14
+    assert pickle.loads(pickle.dumps(Location(3, note="en-tête"))) == "ligne 3 (en-tête)"

@@ -311,25 +311,73 @@ def test_treasury_chart_plots_twelve_month_ends_per_series(books):
     assert [len(p.get("points").split()) for p in lines] == [12, 12]
 
 
-@pytest.mark.parametrize("code, stderr, shown, hidden", [
-    (1, "retkoop : refusé :\n  - l'exercice 2025-2026 n'est pas ouvert\n", "n'est pas ouvert", None),
-    (2, "retkoop : erreur inattendue (OperationalError) : connection to server at \"10.0.0.5\", port 5432 "
-        "failed: FATAL: too many clients\n", "réessayez, puis prévenez votre AD", "10.0.0.5"),
-    (3, "retkoop : incohérence interne détectée, merci de la signaler : AD76-0421 opening 1 + 2 != 4\n",
+@pytest.mark.parametrize("code, refusal, stderr, shown, hidden", [
+    (1, {"error": "ValidationError", "message": "l'exercice 2025-2026 n'est pas ouvert",
+         "problems": [{"message": "l'exercice 2025-2026 n'est pas ouvert", "field": "exercice", "where": {"text": ""}}]},
+     "retkoop : refusé :\n  - l'exercice 2025-2026 n'est pas ouvert\n", "n'est pas ouvert", None),
+    (2, None, "retkoop : erreur inattendue (OperationalError) : connection to server at \"10.0.0.5\", port 5432 "
+              "failed: FATAL: too many clients\n", "réessayez, puis prévenez votre AD", "10.0.0.5"),
+    (3, None, "retkoop : incohérence interne détectée, merci de la signaler : AD76-0421 opening 1 + 2 != 4\n",
      "réessayez, puis prévenez votre AD", "opening"),
 ])
-def test_the_pdf_childs_refusals_reach_the_page_but_not_its_internal_errors(books, monkeypatch, code, stderr,
+def test_the_pdf_childs_refusals_reach_the_page_but_not_its_internal_errors(books, monkeypatch, code, refusal, stderr,
                                                                              shown, hidden):
     """The dashboard renders through the CLI in a child process: a refusal written for
     people (exit 1) is shown as is; an unexpected error (database host, SQL, paths) or an
-    internal inconsistency becomes a plain French sentence, its text kept for the log."""
+    internal inconsistency becomes a plain French sentence, its text kept for the log.
+    What the child says comes from the JSON result it writes (``--result FILE``), as the
+    real CLI writes it; its stderr is for the log only."""
+    import json
     import subprocess
     from retkoop_widgets import reports
+
+    def child(argv, **kw):
+        with open(argv[argv.index("--result") + 1], "w", encoding="utf-8") as f:
+            json.dump({"ok": False, "exit": code, "refusal": refusal}, f)
+        return subprocess.CompletedProcess(argv, code, stdout=b"", stderr=stderr.encode())
     seed_known_year(books)
-    monkeypatch.setattr(subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(
-        a[0], code, stdout=b"", stderr=stderr.encode()))
+    monkeypatch.setattr(subprocess, "run", child)
     with pytest.raises(reports.ReportError) as err:
         reports.render_crf_pdf(books, COOP, EX)
     assert shown in str(err.value)
     if hidden:
         assert hidden not in str(err.value)
+
+
+def test_a_refusal_from_the_pdf_child_keeps_its_problems_located(books, monkeypatch):
+    """The child's refusal travels as data: each problem keeps its field and its location in
+    parts (line, pièce), not a sentence the dashboard would have to parse back."""
+    import json
+    import subprocess
+    from retkoop_widgets import reports
+    from retkoop_widgets.domain.errors import Location, Problem, ValidationError, refusal_record
+    said = ValidationError([Problem("montant illisible", "montant", Location(12, piece="D014")),
+                            Problem("exercice inconnu", "exercice")])
+
+    def child(argv, **kw):
+        with open(argv[argv.index("--result") + 1], "w", encoding="utf-8") as f:
+            json.dump({"ok": False, "exit": 1, "refusal": refusal_record(said)}, f)
+        return subprocess.CompletedProcess(argv, 1, stdout=b"", stderr=b"retkoop : this text is not read\n")
+    seed_known_year(books)
+    monkeypatch.setattr(subprocess, "run", child)
+    with pytest.raises(reports.ReportError) as err:
+        reports.render_crf_pdf(books, COOP, EX)
+    assert "this text is not read" not in str(err.value)
+    first, second = err.value.problems
+    assert (first.message, first.field, first.where.line, first.where.piece) == ("montant illisible", "montant", 12,
+                                                                                 "D014")
+    assert str(first) == "ligne 12 (pièce D014) : montant illisible" and str(second) == "exercice inconnu"
+
+
+def test_the_cli_writes_its_outcome_as_json_for_a_program_that_runs_it(tmp_path):
+    """``retkoop --result FILE``: the outcome as data (the dashboard's PDF child is read this way)."""
+    import json
+    from retkoop_widgets import cli
+    out = tmp_path / "result.json"
+    db = f"sqlite:///{tmp_path / 'r.sqlite3'}"
+    assert cli.main(["--db", db, "--result", str(out), "init"]) == 0
+    assert json.loads(out.read_text()) == {"ok": True, "exit": 0, "refusal": None}
+    assert cli.main(["--db", db, "--result", str(out), "report", "--format", "json", "AD00-0000", "2025-2026"]) == 1
+    result = json.loads(out.read_text())
+    assert result["ok"] is False and result["exit"] == 1
+    assert result["refusal"]["error"] == "NotFound" and "AD00-0000" in result["refusal"]["message"]

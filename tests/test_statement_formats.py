@@ -300,6 +300,7 @@ def test_utf16_without_bom_is_recognised():
 def test_shared_text_decoding_policies():
     """``io.text_files.decode``: the statement's policy (UTF-8, else Windows-1252, UTF-16
     read) and a stricter one as the cahier's (UTF-8 only, UTF-16 refused)."""
+    from retkoop_widgets.domain.errors import Location
     from retkoop_widgets.io.text_files import decode, header_key, line_of
     assert decode("\ufeffDate;x".encode("utf-8")).text == "Date;x"
     assert decode("Libellé".encode("cp1252")) == decode("Libellé".encode("cp1252"), encodings=("utf-8", "windows-1252"))
@@ -307,11 +308,12 @@ def test_shared_text_decoding_policies():
     with pytest.raises(ValidationError) as exc:
         decode("a\nLibellé".encode("cp1252"), encodings=("utf-8",), unreadable="pas en UTF-8")
     assert [str(p) for p in exc.value.problems] == ["ligne 2 : pas en UTF-8"]
+    assert exc.value.problems[0].where.line == 2  # located in parts, not in a phrase
     for wide in ("Date;x\n".encode("utf-16"), "Date;x\n".encode("utf-16-be")):
         assert decode(wide).text == "Date;x\n"
         with pytest.raises(ValidationError, match="en UTF-16"):
             decode(wide, encodings=("utf-8",), refuse_utf16="le fichier est en UTF-16")
-    assert header_key("\ufeffN° chèque") == "ncheque" and line_of("ligne 12 (pièce D014)") == 12
+    assert header_key("\ufeffN° chèque") == "ncheque" and line_of(Location(12, piece="D014")) == 12
 
 
 # -- balance check -----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from urllib.parse import quote
 import ipywidgets as w
 
 from ..domain.actor import ADMIN_AD, MANDATAIRE, Actor
+from ..domain.dates import format_date
 from ..domain.errors import RetkoopError
 from ..domain.follow_up import ALERT_LABELS, DUE_SOON, LATE, NO_EXERCICE
 from ..domain.passwords import LOCKED
@@ -42,7 +43,7 @@ STATE_STYLE = {"actif": "#060", "provisoire": "#8a5a00", "verrouillé": "#b00", 
 
 
 def _d(day) -> str:
-    return f"{day:%d/%m/%Y}" if day else "—"
+    return format_date(day) or "—"
 
 
 def _fill(dropdown: w.Dropdown, options: list) -> None:

@@ -22,7 +22,8 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from ..domain.chart import Chart
+from ..domain.chart import SUBSIDY_ACCOUNT, TREASURY, Chart
+from ..domain.dates import format_date
 from ..domain.exercice import STATE_LABELS, parse_name
 from ..domain.follow_up import (ALERT_LABELS, BANKING_DAYS, CASH_COUNT_MONTHS, UNPOINTED_DAYS,  # noqa: F401
                                 coop_findings, crf_due)
@@ -98,7 +99,7 @@ def analyse_ad(source=None, ad: str = "AD76", exercice: str = "2025-2026", today
 
 
 def _class_of(account: str, classes: dict[str, str]) -> str:
-    if account in ("512", "530"):
+    if account in TREASURY:
         return "tresorerie"
     return classes.get(account) or ("charge" if account.startswith("6") else "produit")
 
@@ -113,7 +114,7 @@ def _coop_states(raw: dict, classes: dict[str, str]) -> pd.DataFrame:
     df["mouvement_caisse"] = df["code"].map(stats["mouvement_caisse"]).fillna(0).astype("int64")
     df["charges"] = df["code"].map(by(sums["classe"] == "charge")).fillna(0).astype("int64")
     df["produits"] = (-df["code"].map(by(sums["classe"] == "produit")).fillna(0)).astype("int64")
-    df["compte_7410"] = (-df["code"].map(by(sums["compte"] == "7410")).fillna(0)).astype("int64")
+    df["compte_7410"] = (-df["code"].map(by(sums["compte"] == SUBSIDY_ACCOUNT)).fillna(0)).astype("int64")
     df["banque"] = df["ouverture_banque"] + df["mouvement_banque"]
     df["caisse"] = df["ouverture_caisse"] + df["mouvement_caisse"]
     df["resultat"] = df["produits"] - df["charges"]
@@ -134,7 +135,7 @@ def _day_map(iso: pd.Series) -> pd.Series:
 
 
 def _d(day) -> str:
-    return f"{day:%d/%m/%Y}" if day is not None and not pd.isna(day) else ""
+    return format_date(day) if day is not None and not pd.isna(day) else ""
 
 
 def _anomalies(raw: dict, coops: pd.DataFrame, exercice: str, today: date) -> pd.DataFrame:
@@ -148,7 +149,7 @@ def _anomalies(raw: dict, coops: pd.DataFrame, exercice: str, today: date) -> pd
 
 
 def _rubrics(sums: pd.DataFrame, chart: Chart, coops: pd.DataFrame) -> pd.DataFrame:
-    s = sums[~sums["compte"].isin(["512", "530"])].copy()
+    s = sums[~sums["compte"].isin(TREASURY)].copy()
     info = {a.code: (a.classe, a.rubrique) for a in chart}
     s["classe"] = s["compte"].map(lambda a: info.get(a, ("charge" if a.startswith("6") else "produit", ""))[0])
     s["rubrique"] = s["compte"].map(lambda a: info.get(a, ("", "Autres"))[1] or "Autres")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sys
 
+from . import french_help
+
 
 def register(sub) -> None:
     p = sub.add_parser("demo", help="lancer le tableau de bord de démonstration (Voilà, 127.0.0.1)",
                        add_help=False)
-    p.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
+    french_help(p)
     p.add_argument("--port", type=int, default=8866, help="port d'écoute (défaut : 8866)")
     p.set_defaults(func=cmd_demo)
 

@@ -26,9 +26,9 @@ def _read_password(args) -> str | None:
 
 
 def _accounts(args):
-    from ..domain.actor import Actor
+    from ..domain.actor import SYSTEM, Actor
     from ..services.accounts import Accounts
-    return Accounts(_url(args), Actor(ACTOR, "system"))
+    return Accounts(_url(args), Actor(ACTOR, SYSTEM))
 
 
 def cmd_user_add(args) -> int:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import french_help
 from ..domain.errors import ValidationError
 from ..domain.money import format_eur, parse_amount
 from ..domain.numbering import SINGLE, SPLIT
@@ -30,36 +31,36 @@ def _write(text: str, out: str | None) -> None:
 
 def register(sub) -> None:
     p = sub.add_parser("init", help="créer ou mettre à jour le schéma de la base", add_help=False)
-    _h(p)
+    french_help(p)
     p.set_defaults(func=cmd_init)
 
     ad = sub.add_parser("ad", help="associations départementales", add_help=False)
-    _h(ad)
+    french_help(ad)
     ads = ad.add_subparsers(dest="ad_cmd", metavar="ACTION", required=True)
     p = ads.add_parser("add", help="créer une AD", add_help=False)
-    _h(p)
+    french_help(p)
     p.add_argument("code", help="code de l'AD, ex. AD76")
     p.add_argument("--name", required=True, help="nom, ex. « OCCE Seine-Maritime »")
     p.set_defaults(func=lambda a: (_books().add_ad(a.code, a.name), print(f"AD {a.code.upper()} créée"))[-1])
     p = ads.add_parser("list", help="lister les AD", add_help=False)
-    _h(p)
+    french_help(p)
     p.set_defaults(func=lambda a: [print(f"{c}\t{n}") for c, n in _books().ads()] and 0)
 
     ch = sub.add_parser("chart", help="plan comptable", add_help=False)
-    _h(ch)
+    french_help(ch)
     chs = ch.add_subparsers(dest="chart_cmd", metavar="ACTION", required=True)
     p = chs.add_parser("import", help="charger le plan comptable d'une AD (CSV ; même colonnes que le plan OCCE)",
                        add_help=False)
-    _h(p)
+    french_help(p)
     p.add_argument("ad", help="code de l'AD")
     p.add_argument("file", help="fichier CSV (code;code_occe;libelle;classe;rubrique)")
     p.set_defaults(func=cmd_chart_import)
 
     co = sub.add_parser("coop", help="coopératives", add_help=False)
-    _h(co)
+    french_help(co)
     cos = co.add_subparsers(dest="coop_cmd", metavar="ACTION", required=True)
     p = cos.add_parser("add", help="créer une coopérative", add_help=False)
-    _h(p)
+    french_help(p)
     p.add_argument("code", help="numéro de la coopérative, ex. AD76-0421")
     p.add_argument("--name", required=True, help="nom, ex. « École des Tilleuls »")
     p.add_argument("--ad", required=True, help="AD de rattachement, ex. AD76")
@@ -68,31 +69,31 @@ def register(sub) -> None:
     p.set_defaults(func=lambda a: (_books().add_coop(a.code, a.name, a.ad, numbering_mode=a.numerotation),
                                    print(f"coopérative {a.code.upper()} créée"))[-1])
     p = cos.add_parser("list", help="lister les coopératives", add_help=False)
-    _h(p)
+    french_help(p)
     p.add_argument("--ad", help="seulement cette AD")
     p.set_defaults(func=lambda a: [print(f"{c['code']}\t{c['name']}\t{c['ad']}") for c in _books().coops(a.ad)] and 0)
 
     ex = sub.add_parser("exercice", help="exercices (1er septembre → 31 août)", add_help=False)
-    _h(ex)
+    french_help(ex)
     exs = ex.add_subparsers(dest="ex_cmd", metavar="ACTION", required=True)
     p = exs.add_parser("open", help="ouvrir un exercice avec ses soldes d'ouverture", add_help=False)
-    _h(p)
+    french_help(p)
     p.add_argument("coop")
     p.add_argument("exercice", help="ex. 2025-2026")
     p.add_argument("--banque", default="0", help="solde banque à l'ouverture, ex. « 1842,37 »")
     p.add_argument("--caisse", default="0", help="solde caisse à l'ouverture, ex. « 63,50 »")
     p.set_defaults(func=cmd_exercice_open)
     p = exs.add_parser("close", help="clore l'exercice et reporter les soldes sur le suivant", add_help=False)
-    _h(p)
+    french_help(p)
     p.add_argument("coop")
     p.add_argument("exercice")
     p.set_defaults(func=cmd_exercice_close)
 
     en = sub.add_parser("entry", help="écritures du cahier", add_help=False)
-    _h(en)
+    french_help(en)
     ens = en.add_subparsers(dest="entry_cmd", metavar="ACTION", required=True)
     p = ens.add_parser("add", help="saisir une écriture", add_help=False)
-    _h(p)
+    french_help(p)
     p.add_argument("coop")
     p.add_argument("exercice")
     p.add_argument("--date", required=True, help="jj/mm/aaaa")
@@ -109,13 +110,13 @@ def register(sub) -> None:
     p.add_argument("--pointe", default="", metavar="JJ/MM/AAAA", help="pointée sur le relevé de cette date")
     p.set_defaults(func=cmd_entry_add)
     p = ens.add_parser("list", help="afficher le cahier avec les soldes", add_help=False)
-    _h(p)
+    french_help(p)
     p.add_argument("coop")
     p.add_argument("exercice")
     p.set_defaults(func=cmd_entry_list)
 
     p = sub.add_parser("import", help="importer un cahier CSV, XLSX ou ODS (tout ou rien)", add_help=False)
-    _h(p)
+    french_help(p)
     p.add_argument("coop")
     p.add_argument("exercice")
     p.add_argument("file", help="cahier CSV (séparateur ;) ou classeur du cahier (.xlsx, .ods)")
@@ -127,7 +128,7 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", help="exporter le cahier (csv, json, beancount)", add_help=False)
-    _h(p)
+    french_help(p)
     p.add_argument("coop")
     p.add_argument("exercice")
     p.add_argument("--format", choices=["csv", "json", "beancount"], default="csv")
@@ -136,12 +137,8 @@ def register(sub) -> None:
 
     p = sub.add_parser("demo-data", help="créer les coopératives de démonstration (une année complète)",
                        add_help=False)
-    _h(p)
+    french_help(p)
     p.set_defaults(func=cmd_demo_data)
-
-
-def _h(p) -> None:
-    p.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
 
 
 def cmd_init(a) -> int:

@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+from . import french_help
 from ..domain.errors import ValidationError
 
 
@@ -28,10 +29,6 @@ def _pdf(kind: str, coop: str, exercice: str) -> bytes:
         return produce_pdf(kernel, kind, coop, exercice)
 
 
-def _h(p) -> None:
-    p.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
-
-
 def _write_bytes(data: bytes, out: str | None, default_name: str) -> None:
     if out == "-":
         sys.stdout.buffer.write(data)
@@ -44,7 +41,7 @@ def _write_bytes(data: bytes, out: str | None, default_name: str) -> None:
 def register(sub) -> None:
     p = sub.add_parser("report", add_help=False,
                        help="compte rendu financier (CRF) : JSON ou PDF, d'une coopérative ou de toute une AD")
-    _h(p)
+    french_help(p)
     p.add_argument("target", nargs="+", metavar="COOP EXERCICE",
                    help="coopérative et exercice (ex. AD76-0421 2025-2026) ; avec --ad, l'exercice seul")
     p.add_argument("--format", choices=("json", "pdf"), default="pdf", help="format (défaut : pdf)")
@@ -57,7 +54,7 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("cahier", add_help=False, help="cahier de comptabilité imprimable (pdf) ou exporté (csv, xlsx)")
-    _h(p)
+    french_help(p)
     p.add_argument("coop", help="coopérative, ex. AD76-0421")
     p.add_argument("exercice", help="exercice, ex. 2025-2026")
     p.add_argument("--format", choices=("pdf", "csv", "xlsx"), default="pdf", help="format (défaut : pdf)")
@@ -65,15 +62,15 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_cahier)
 
     crf = sub.add_parser("crf", add_help=False, help="soumission du CRF à l'AD, réouverture par l'AD")
-    _h(crf)
+    french_help(crf)
     crs = crf.add_subparsers(dest="crf_cmd", metavar="ACTION", required=True)
     p = crs.add_parser("check", add_help=False, help="vérifier si le CRF peut être soumis")
-    _h(p)
+    french_help(p)
     p.add_argument("coop")
     p.add_argument("exercice")
     p.set_defaults(func=cmd_crf_check)
     p = crs.add_parser("submit", add_help=False, help="soumettre le CRF (verrouille l'exercice)")
-    _h(p)
+    french_help(p)
     p.add_argument("coop")
     p.add_argument("exercice")
     p.add_argument("--verificateur", action="append", default=[], metavar="« NOM:QUALITÉ »",
@@ -84,13 +81,13 @@ def register(sub) -> None:
                    help="je confirme que le tableau de rapprochement correspond au relevé bancaire du 31/08")
     p.set_defaults(func=cmd_crf_submit)
     p = crs.add_parser("unlock", add_help=False, help="rouvrir un exercice soumis (AD ; motif obligatoire)")
-    _h(p)
+    french_help(p)
     p.add_argument("coop")
     p.add_argument("exercice")
     p.add_argument("--raison", required=True, help="motif de la réouverture (tracé dans le journal)")
     p.set_defaults(func=cmd_crf_unlock)
     p = crs.add_parser("list", add_help=False, help="état des CRF des coopératives d'une AD")
-    _h(p)
+    french_help(p)
     p.add_argument("ad")
     p.add_argument("exercice")
     p.set_defaults(func=cmd_crf_list)

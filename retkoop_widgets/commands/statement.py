@@ -11,8 +11,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from . import french_help
+
 from ..domain.errors import Problem, ValidationError
+from ..domain.dates import format_date
 from ..domain.money import format_eur
+from ..domain.text import plural
 
 
 def register(sub) -> None:
@@ -21,7 +25,7 @@ def register(sub) -> None:
                        description="Lit le relevé, propose pour chaque opération la ligne du cahier correspondante "
                                    "et compare les soldes du relevé au livre pointé. Rien n'est pointé sans "
                                    "--appliquer.")
-    p.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
+    french_help(p)
     p.add_argument("coop", help="numéro de la coopérative, ex. AD76-0421")
     p.add_argument("exercice", help="ex. 2025-2026")
     p.add_argument("fichier", help="le relevé téléchargé de la banque en ligne (CSV, OFX, QIF ou CFONB 120)")
@@ -32,7 +36,7 @@ def register(sub) -> None:
                         "OCCE ») ; répétable")
     p.add_argument("--date", metavar="JJ/MM/AAAA",
                    help="date du relevé pour le pointage (défaut : la dernière date du relevé)")
-    p.set_defaults(func=cmd_releve)
+    p.set_defaults(func=cmd_statement)
 
 
 def _read(path: str) -> bytes:
@@ -49,34 +53,24 @@ def _read(path: str) -> bytes:
 
 
 def _day(text: str | None) -> date | None:
+    """``--date``: typed by a person, read as every date they type (``domain.dates``)."""
     if not text:
         return None
-    from ..io.statement import parse_date
-    try:
-        return parse_date(text)
-    except ValueError:
-        raise ValidationError(Problem(f"date « {text} » illisible (attendu jj/mm/aaaa)", "date")) from None
-
-
-def _d(day: date | None) -> str:
-    return f"{day:%d/%m/%Y}" if day else ""
+    from ..domain.dates import parse_date
+    return parse_date(text, "date (--date)")
 
 
 def _op(ln) -> str:
     lib = ln.libelle if len(ln.libelle) <= 42 else ln.libelle[:41] + "…"
-    return f"{_d(ln.date)}  {lib:<42} {format_eur(ln.amount_cents, plus=True):>13}"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n > 1 else ''}"
+    return f"{format_date(ln.date)}  {lib:<42} {format_eur(ln.amount_cents, plus=True):>13}"
 
 
 def render(name: str, m) -> str:
     """The proposal as the terminal shows it, in French."""
     out: list[str] = []
-    period = (f"du {_d(m.first_date)} au {_d(m.last_date)}" if m.first_date != m.last_date
-              else f"du {_d(m.last_date)}")
-    out.append(f"{name} ({m.format}) : {_plural(m.line_count, 'opération')} {period} · crédits "
+    period = (f"du {format_date(m.first_date)} au {format_date(m.last_date)}" if m.first_date != m.last_date
+              else f"du {format_date(m.last_date)}")
+    out.append(f"{name} ({m.format}) : {plural(m.line_count, 'opération')} {period} · crédits "
                f"{format_eur(m.credits)} · débits {format_eur(m.debits)}")
 
     def section(title: str, rows: list[str]) -> None:
@@ -85,17 +79,17 @@ def render(name: str, m) -> str:
             out.append(f"{title} ({len(rows)}) :")
             out.extend(f"  {r}" for r in rows)
 
-    section("Rapprochées, à pointer", [f"{_op(p.line)}  → pièce {p.entry.piece} du {_d(p.entry.date)} ({p.reason})"
+    section("Rapprochées, à pointer", [f"{_op(p.line)}  → pièce {p.entry.piece} du {format_date(p.entry.date)} ({p.reason})"
                                        for p in m.pairs])
     section(f"De l'exercice {m.earlier_exercice}" + (" (rien à saisir, rien à pointer)" if m.earlier_locked
                                                       else ", à pointer"),
-            [f"{_op(p.line)}  → pièce {p.entry.piece} du {_d(p.entry.date)} ({p.reason})" for p in m.earlier_pairs])
+            [f"{_op(p.line)}  → pièce {p.entry.piece} du {format_date(p.entry.date)} ({p.reason})" for p in m.earlier_pairs])
     section("Déjà pointées au cahier", [f"{_op(p.line)}  → pièce {p.entry.piece}"
                                         + (f" de l'exercice {p.exercice}" if p.exercice else "") for p in m.already])
     section("Sans écriture au cahier", [f"{_op(u.line)}  : {u.hint}" for u in m.unmatched])
     section("Ignorées", [_op(ln) for ln in m.ignored])
     section("Lignes non pointées du cahier restantes",
-            [f"pièce {e.piece} du {_d(e.date)}  {e.libelle[:42]:<42} {format_eur(e.bank, plus=True):>13}"
+            [f"pièce {e.piece} du {format_date(e.date)}  {e.libelle[:42]:<42} {format_eur(e.bank, plus=True):>13}"
              for e in m.remaining])
     if m.checks:
         out.append("")
@@ -104,7 +98,7 @@ def render(name: str, m) -> str:
     return "\n".join(out) + "\n"
 
 
-def cmd_releve(args) -> int:
+def cmd_statement(args) -> int:
     from ..services import Books
     from ..services import statement as svc
     books = Books(None, "cli")
@@ -119,7 +113,7 @@ def cmd_releve(args) -> int:
         print()
         if ids:
             which = "la ligne rapprochée" if len(ids) == 1 else f"les {len(ids)} lignes rapprochées"
-            print(f"Rien n'a été pointé. Pour pointer {which} sur le relevé du {_d(when)} : relancez avec "
+            print(f"Rien n'a été pointé. Pour pointer {which} sur le relevé du {format_date(when)} : relancez avec "
                   "--appliquer.")
         else:
             print("Rien à pointer.")
@@ -131,7 +125,7 @@ def cmd_releve(args) -> int:
     n = svc.apply(books, args.coop, args.exercice, ids, when)
     earlier = sum(1 for p in m.pointable if p.exercice)
     among = f" (dont {earlier} au cahier de l'exercice {m.earlier_exercice})" if earlier else ""
-    print(f"{_plural(n, 'ligne')} pointée{'s' if n > 1 else ''} sur le relevé du {_d(when)}{among}.")
+    print(f"{plural(n, 'ligne')} pointée{'s' if n > 1 else ''} sur le relevé du {format_date(when)}{among}.")
     after = svc.propose(books, args.coop, args.exercice, data, args.ignorer)
     if after.checks:
         print("Soldes après pointage :")

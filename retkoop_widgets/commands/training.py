@@ -9,26 +9,24 @@ notebook does the same through ``training.widgets.TrainerView``).
 """
 from __future__ import annotations
 
+from . import french_help
+
 
 def _books():
     from ..services import Books
     return Books(None, "cli")
 
 
-def _h(p) -> None:
-    p.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
-
-
 def register(sub) -> None:
     f = sub.add_parser("formation", help="sessions de formation des mandataires (bacs à sable)", add_help=False)
-    _h(f)
+    french_help(f)
     fs = f.add_subparsers(dest="formation_cmd", metavar="ACTION", required=True)
 
     s = fs.add_parser("session", help="créer ou lister les sessions", add_help=False)
-    _h(s)
+    french_help(s)
     ss = s.add_subparsers(dest="session_cmd", metavar="ACTION", required=True)
     p = ss.add_parser("create", help="créer N bacs à sable et N comptes stagiaires", add_help=False)
-    _h(p)
+    french_help(p)
     p.add_argument("name", metavar="NOM", help="nom de la session, ex. MARS-2026")
     p.add_argument("--ad", required=True, help="AD des bacs à sable, ex. AD76")
     p.add_argument("--stagiaires", type=int, default=8, help="nombre de stagiaires (défaut : 8)")
@@ -36,22 +34,22 @@ def register(sub) -> None:
     p.add_argument("--sans-comptes", action="store_true", help="ne pas créer les comptes stagiaires")
     p.set_defaults(func=cmd_create)
     p = ss.add_parser("list", help="lister les sessions", add_help=False)
-    _h(p)
+    french_help(p)
     p.set_defaults(func=cmd_list)
 
     p = fs.add_parser("progression", help="tableau stagiaires × exercices", add_help=False)
-    _h(p)
+    french_help(p)
     p.add_argument("name", metavar="NOM", help="nom de la session")
     p.set_defaults(func=cmd_progress)
 
     p = fs.add_parser("verifier", help="le détail des vérifications d'un bac à sable", add_help=False)
-    _h(p)
+    french_help(p)
     p.add_argument("coop", metavar="BAC_A_SABLE", help="ex. FORM-MARS-2026-01")
     p.add_argument("--exercice-formation", metavar="ID", help="un seul exercice (ex. facture_occe)")
     p.set_defaults(func=cmd_check)
 
     p = fs.add_parser("reset", help="réinitialiser un bac à sable (tout son contenu est effacé)", add_help=False)
-    _h(p)
+    french_help(p)
     p.add_argument("coop", metavar="BAC_A_SABLE", help="ex. FORM-MARS-2026-01")
     p.add_argument("--raison", default="réinitialisation du bac à sable", help="raison (journal d'audit)")
     p.set_defaults(func=cmd_reset)

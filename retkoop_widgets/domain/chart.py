@@ -18,6 +18,8 @@ from .errors import Problem, ValidationError
 BANK = "512"
 CASH = "530"
 TREASURY = (BANK, CASH)
+#: Public subsidies (« Subventions d'exploitation »): the CRF's subsidy table is checked against it.
+SUBSIDY_ACCOUNT = "7410"
 CLASSES = ("charge", "produit", "tresorerie")
 
 
@@ -118,10 +120,16 @@ _CLASS_PLURAL = {"charge": "charges (dépenses)", "produit": "produits (recettes
 
 
 def fold(text: str) -> str:
-    """Lower case without accents, for searching and matching headers."""
+    """Lower case without accents, for searching and matching headers: the one accent
+    folding of the code."""
     import unicodedata
     return "".join(c for c in unicodedata.normalize("NFD", text.lower())
                    if unicodedata.category(c) != "Mn")
+
+
+def fold_text(text: str | None) -> str:
+    """``fold`` with spaces collapsed: how libellés, names and patterns compare."""
+    return " ".join(fold(text or "").split())
 
 
 def parse_chart_csv(text: str, source: str = "plan comptable") -> Chart:

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Mapping, Sequence
 
 from .cash import CashCount
-from .chart import TREASURY, Chart
+from .chart import SUBSIDY_ACCOUNT, TREASURY, Chart
 from .entry import Entry
 from .errors import InvariantBreach
 from .exercice import Exercice
@@ -22,8 +22,6 @@ from .inventory import DurableExpense, DurableGood, RegisterCheck, compare_regis
 from .ledger import Alert, TreasuryLine, TreasuryReview, cahier_order, movements, review_treasury
 from .money import format_eur, to_decimal_str
 from .subsidy import Subsidy
-
-SUBSIDY_ACCOUNT = "7410"
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Iterable
 
+from .entry import RECEIPT
+
 SINGLE, SPLIT = "unique", "RD"
 WIDTH = 3
 _NUM = re.compile(r"^([A-Za-z]*)(\d+)$")
@@ -39,7 +41,7 @@ def series_prefix(numbering: str, kind: str) -> str:
     """'' for a single sequence; 'R' or 'D' (transfers count as D: money leaves a treasury)."""
     if numbering != SPLIT:
         return ""
-    return "R" if kind == "recette" else "D"
+    return "R" if kind == RECEIPT else "D"
 
 
 def next_piece(used: Iterable[str], prefix: str = "") -> str:

@@ -20,7 +20,8 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Iterable, Protocol, Sequence
 
-from .chart import fold
+from .chart import fold_text
+from .exercice import CLOSED, STATE_LABELS
 from .money import format_eur
 from .numbering import sort_key
 
@@ -302,11 +303,6 @@ _CHEQUE = re.compile(r"\b(?:cheque|chq|ch)\b\.?\s*(?:emis\s+|paye\s+)?"
                      r"(?:(?:n|no|num|numero)\b\s*[°o.:]?\s*|n°\s*|#\s*)?(\d{3,12})\b")
 
 
-def fold_text(text: str) -> str:
-    """Lower case, no accents, spaces collapsed: how libellés and patterns compare."""
-    return " ".join(fold(text or "").split())
-
-
 def cheque_numbers(libelle: str) -> frozenset[str]:
     """Cheque numbers written in a statement libellé (``CHQ 4521001``, ``CHEQUE N° 0004521001``,
     ``Chèque n°4521001``), without leading zeros. A *remise* (deposit) of cheques carries a
@@ -444,7 +440,7 @@ def _earlier_pair(p: Pair, prev_name: str, prev_end: date | None, locked: Previo
     if older:  # two exercices back or more: closed in practice; its end from its name
         end = date(int(older[-4:]), 8, 31)
         p = replace(p, locked=p.line.date <= end, exercice=older)
-        reason = (REASON_EARLIER_LOCKED.format(name=older, state="clos", why=p.reason) if p.locked
+        reason = (REASON_EARLIER_LOCKED.format(name=older, state=STATE_LABELS[CLOSED], why=p.reason) if p.locked
                   else REASON_EARLIER.format(piece=p.entry.piece, name=older, end=end, why=p.reason))
         return replace(p, reason=reason)
     p = replace(p, locked=locked is not None and (prev_end is None or p.line.date <= prev_end))

@@ -96,3 +96,8 @@ def printable(text: str) -> str:
     if not forbidden_characters(text):
         return text
     return "".join(ch.encode("unicode_escape").decode("ascii") if is_forbidden(ch) else ch for ch in text)
+
+
+def plural(n: int, word: str) -> str:
+    """``3 lignes``, ``1 ligne``: a count and its French word (plural in ``s``)."""
+    return f"{n} {word}{'s' if n > 1 else ''}"

@@ -31,15 +31,15 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date
 from typing import Sequence
 
-from ..domain.chart import TREASURY, Chart, fold
+from ..domain.chart import TREASURY, Chart
 from ..domain.entry import Entry, EntryDraft, VentilationLine, build_entry
 from ..domain import dates
 from ..domain.errors import Location, Problem, ValidationError, line_of
 from ..domain.ledger import cahier_order
 from ..domain.money import format_plain, parse_amount
+from .text_files import UTF8, decode, header_key
 
 #: Header of the fixed columns, as written on export.
 FIXED_HEADERS = ("Pièce", "Date", "Libellé", "Tiers", "Mode", "N° chèque", "Banque entrée",
@@ -75,19 +75,6 @@ _NO = {"non", "n", "no"}
 _ACCOUNT_HEADER = re.compile(r"^(\d+)(?:\s+(.*))?$", re.S)
 
 
-def _key(header: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", fold(header.replace("\ufeff", "")))
-
-
-def parse_date(text: str) -> date:
-    """``03/10/2025`` (and every form ``domain.dates.parse_date`` reads) → date; ``ValueError``
-    otherwise (the caller words the refusal with its line)."""
-    try:
-        return dates.parse_date(text)
-    except ValidationError:
-        raise ValueError(text.strip()) from None
-
-
 @dataclass
 class _Row:
     """One entry being read: its location and what its row(s) said."""
@@ -107,38 +94,17 @@ def location(lineno: int, piece: str = "") -> Location:
     return Location(lineno, piece=piece)
 
 
+#: What every refusal of the cahier's encoding asks for.
+_SAVE_AS = "dans le tableur, enregistrez-le en « CSV UTF-8 (délimité par des points-virgules) »"
+
+
 def _decode(text: str | bytes) -> str:
-    if isinstance(text, bytes):
-        if text.startswith((b"\xff\xfe", b"\xfe\xff")):
-            try:
-                text = text.decode("utf-16")
-            except UnicodeDecodeError:
-                raise ValidationError(Problem("le fichier annonce UTF-16 mais il est illisible : dans le "
-                                              "tableur, enregistrez-le en « CSV UTF-8 (délimité par des "
-                                              "points-virgules) »", "fichier", "ligne 1")) from None
-        elif _looks_utf16(text):
-            raise ValidationError(Problem(
-                "le fichier semble en UTF-16 sans marque d'ordre des octets (un octet nul sur deux) : dans "
-                "le tableur, enregistrez-le en « CSV UTF-8 (délimité par des points-virgules) »",
-                "fichier", "ligne 1"))
-        else:
-            try:
-                text = text.decode("utf-8-sig")
-            except UnicodeDecodeError as exc:
-                line = text[:exc.start].count(b"\n") + 1
-                raise ValidationError(Problem(
-                    "le fichier n'est pas en UTF-8 (caractère illisible) : dans le tableur, "
-                    "enregistrez-le en « CSV UTF-8 (délimité par des points-virgules) »",
-                    "fichier", f"ligne {line}")) from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return text
-
-
-def _looks_utf16(data: bytes) -> bool:
-    """UTF-16 without BOM: text in Latin letters has a NUL byte every other byte."""
-    sample = data[:4096]
-    return len(sample) >= 4 and sample.count(0) * 3 >= len(sample)
+    """The cahier's policy over the shared decoding (``io.text_files.decode``): UTF-8 (BOM or
+    not), UTF-16 when its BOM says so; UTF-16 without a BOM and anything else refused."""
+    return decode(text, encodings=(UTF8,),
+                  unreadable=f"le fichier n'est pas en UTF-8 (caractère illisible) : {_SAVE_AS}",
+                  refuse_utf16_without_bom="le fichier semble en UTF-16 sans marque d'ordre des octets (un "
+                                           f"octet nul sur deux) : {_SAVE_AS}").text
 
 
 # A physical line ends with CRLF, LF or CR (what the csv module also takes as line ends).
@@ -219,12 +185,12 @@ def parse_cahier(text: str | bytes, chart: Chart, source: str = "cahier.csv"
     problems: list[Problem] = []
     if not lines or not lines[0].strip():
         raise ValidationError(Problem(f"{source} est vide : il faut au moins la ligne d'en-tête",
-                                      "fichier", "ligne 1"))
+                                      "fichier", Location(1)))
     header, opened = _split_line(lines[0])
     if opened is not None:
         raise ValidationError(Problem(
             f"ligne d'en-tête illisible : le guillemet ouvert dans la colonne {opened + 1} n'est pas fermé",
-            "fichier", "ligne 1"))
+            "fichier", Location(1)))
     columns, accounts = _read_header(header, chart, source, problems)
     rows: list[_Row] = []
     skip_to = 0
@@ -243,7 +209,7 @@ def parse_cahier(text: str | bytes, chart: Chart, source: str = "cahier.csv"
         _read_row(lineno, cells, header, columns, accounts, rows, problems)
     if not rows and not problems:
         raise ValidationError(Problem(f"aucune écriture dans le fichier {source} : il ne contient que la "
-                                      "ligne d'en-tête (rien n'a été importé)", "fichier", "ligne 2"))
+                                      "ligne d'en-tête (rien n'a été importé)", "fichier", Location(2)))
     if problems:
         # Report the accounting problems of the lines that did parse, too: all at once.
         for row in rows:
@@ -275,7 +241,7 @@ def _read_header(header: list[str], chart: Chart, source: str, problems: list[Pr
     columns: dict[str, int] = {}
     accounts: dict[int, str] = {}  # column index -> short account code
     seen_accounts: dict[str, int] = {}
-    where = "ligne 1 (en-tête)"
+    where = Location(1, note="en-tête")
     for i, raw in enumerate(header):
         h = raw.replace("\ufeff", "").strip()
         n = i + 1
@@ -299,7 +265,7 @@ def _read_header(header: list[str], chart: Chart, source: str, problems: list[Pr
                 seen_accounts[acc.code] = n
                 accounts[i] = acc.code
             continue
-        key = _HEADER_KEYS.get(_key(h))
+        key = _HEADER_KEYS.get(header_key(h))
         if key is None:
             problems.append(Problem(
                 f"colonne {n} « {h} » inconnue : attendu {';'.join(FIXED_HEADERS)};{ACTION_HEADER} "
@@ -371,24 +337,24 @@ def _read_row(lineno: int, cells: list[str], header: list[str], columns: dict[st
         refuse("la date est vide (attendu jj/mm/aaaa)", "date")
     else:
         try:
-            values["date"] = parse_date(raw_date)
-        except ValueError:
+            values["date"] = dates.parse_date(raw_date)
+        except ValidationError:
             refuse(f"date « {raw_date} » invalide (attendu jj/mm/aaaa, ex. 03/10/2025)", "date")
     mode = cell("mode")
-    values["mode"] = _MODES.get(_key(mode), mode) if mode else ""
+    values["mode"] = _MODES.get(header_key(mode), mode) if mode else ""
     pointe = cell("pointe")
     values["pointed"], values["statement_date"] = False, None
     if pointe:
-        folded = _key(pointe)
+        folded = header_key(pointe)
         if folded in _YES:
             values["pointed"] = True
         elif folded in _NO:
             pass
         else:
             try:
-                values["statement_date"] = parse_date(pointe)
+                values["statement_date"] = dates.parse_date(pointe)
                 values["pointed"] = True
-            except ValueError:
+            except ValidationError:
                 refuse(f"Pointé « {pointe} » : laissez vide, ou indiquez « oui », « x » ou la date "
                        "du relevé (jj/mm/aaaa)", "pointage")
     values["libelle"], values["tiers"], values["cheque"] = libelle, cell("tiers"), cell("cheque")
@@ -435,10 +401,6 @@ def unguard(text: str) -> str:
 
 
 # -- export ------------------------------------------------------------------------------
-def _fmt_date(d: date) -> str:
-    return f"{d.day:02d}/{d.month:02d}/{d.year:04d}"
-
-
 def _groups(entry: Entry) -> list[tuple[str, dict[str, int]]]:
     """Ventilation grouped by action (first-seen order), summed per account within a group."""
     groups: dict[str, dict[str, int]] = {}
@@ -472,11 +434,11 @@ def export_cahier(entries: Sequence[Entry], chart: Chart) -> str:
     for e in ordered:
         pointe = ""
         if e.pointed:
-            pointe = _fmt_date(e.statement_date) if e.statement_date else "oui"
+            pointe = dates.format_date(e.statement_date) if e.statement_date else "oui"
         money = [format_plain(c) if c else "" for c in (e.bank_in, e.bank_out, e.cash_in, e.cash_out)]
         for n, (action, amounts) in enumerate(_groups(e)):
             if n == 0:
-                row = [guard(e.piece), _fmt_date(e.date), guard(e.libelle), guard(e.tiers), e.mode,
+                row = [guard(e.piece), dates.format_date(e.date), guard(e.libelle), guard(e.tiers), e.mode,
                        guard(e.cheque), *money, pointe]
             else:  # continuation row: pièce, action and amounts only
                 row = [guard(e.piece)] + [""] * (len(FIXED_HEADERS) - 1)

@@ -13,7 +13,7 @@ import re
 
 from ..domain.errors import Problem, ValidationError
 from ..domain.statement import Statement
-from .statement_csv import MAX_CHARS, decode_statement, parse_csv, parse_date  # noqa: F401
+from .statement_csv import MAX_CHARS, decode_statement, parse_csv  # noqa: F401
 
 CSV, OFX, QIF, CFONB = "CSV", "OFX", "QIF", "CFONB 120"
 

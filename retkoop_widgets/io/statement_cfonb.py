@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from ..domain.errors import Problem, ValidationError
+from ..domain.errors import Location, Problem, ValidationError
 from ..domain.money import format_eur
 from ..domain.statement import Balance, Statement, StatementLine, cheque_numbers
 from .text_files import Decoded, line_of
@@ -86,7 +86,7 @@ def parse_cfonb(decoded: Decoded, source: str = "le relevé") -> Statement:
     last_movement_ok = False
     orphan = False  # a record outside a statement was reported: not the ones after it too
     for n, rec in records(decoded.text):
-        where = f"ligne {n}"
+        where = Location(n)
         rec = rec.rstrip("\r\n")
         if len(rec) > WIDTH:
             problems.append(Problem(f"enregistrement de {len(rec)} caractères : le format CFONB en a {WIDTH}",
@@ -183,7 +183,7 @@ def parse_cfonb(decoded: Decoded, source: str = "le relevé") -> Statement:
         current = None
     if current is not None:
         problems.append(Problem("relevé incomplet : pas de nouveau solde (07) après l'ancien solde : le fichier "
-                                "est-il complet ?", "fichier", f"ligne {current.line_no}"))
+                                "est-il complet ?", "fichier", Location(current.line_no)))
     if not lines and not problems and opening is None:
         problems.append(Problem(f"{source} ne contient aucun relevé (enregistrement 01)", "fichier"))
     if problems:

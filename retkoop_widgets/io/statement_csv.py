@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..domain.chart import fold
-from ..domain.errors import Problem, ValidationError
+from ..domain.dates import parse_date
+from ..domain.errors import Location, Problem, ValidationError
 from ..domain.money import parse_amount
 from ..domain.statement import Balance, Statement, StatementLine
 from .text_files import Decoded, container_kind, csv_rows, decode, find_header, header_key, line_of
@@ -34,8 +35,6 @@ EXPORT_HINT = ("l'export du relevé (banque en ligne, « télécharger les opér
 
 _DELIMITERS = (";", "\t", ",")
 _DELIMITER_NAMES = {";": "point-virgule", "\t": "tabulation", ",": "virgule"}
-_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})$")
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2})?)?$")
 _LIBELLE_KEYS = {"detail", "details", "description", "intitule", "operation", "operations",
                  "natureoperation", "naturedeloperation", "nature", "designation", "typeoperation",
                  "informationscomplementaires", "infos", "reference", "referenceoperation"}
@@ -128,19 +127,14 @@ def _score(cols: _Columns) -> int:
         + len(cols.libelle)
 
 
-def parse_date(text: str) -> date:
-    """``08/07/2026``, ``8/7/2026``, ``08-07-2026``, ``08.07.2026``, ``08/07/26`` (20xx) and
-    ISO ``2026-07-08`` (a time after it is ignored); ``ValueError`` otherwise."""
-    s = text.strip()
-    m = _DMY.match(s)
-    if m:
-        d, mth, y = int(m.group(1)), int(m.group(2)), m.group(3)
-        year = 2000 + int(y) if len(y) == 2 else int(y)
-        return date(year, mth, d)
-    m = _ISO.match(s)
-    if m:
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    raise ValueError(s)
+def bank_date(text: str) -> date | None:
+    """A date as banks write it (``08/07/2026``, ``8/7/26``, ``08.07.2026``, ISO
+    ``2026-07-08`` with or without a time after it), or ``None``: ``domain.dates.parse_date``
+    without the digits-only forms, which are numbers in a bank's file."""
+    try:
+        return parse_date(text, compact=False, time=True)
+    except ValidationError:
+        return None
 
 
 def parse_csv(data: bytes | bytearray | memoryview | str, source: str = "le relevé") -> Statement:
@@ -194,7 +188,7 @@ def parse_csv(data: bytes | bytearray | memoryview | str, source: str = "le rele
             "« Date;Libellé;Montant »", "en-tête"))
     _, delim, rows, err, idx, cols, header_problems = best
     header_line = rows[idx][0]
-    where = f"ligne {header_line} (en-tête)"
+    where = Location(header_line, note="en-tête")
     problems = [Problem(p, "en-tête", where) for p in header_problems]
     if problems:
         raise ValidationError(problems)
@@ -251,7 +245,7 @@ def _balances(rows: list[tuple[int, list[str]]], idx: int, cols: "_Columns",
     for _n, cells in rows[:idx]:
         first = cells[0] if cells else ""
         key = header_key(first)
-        found = [_safe_date(m) for c in cells for m in _BALANCE_DATE.findall(c)]
+        found = [bank_date(m) for c in cells for m in _BALANCE_DATE.findall(c)]
         found = [d for d in found if d is not None]
         if key == "date" and found:
             preamble_date = found[0]
@@ -264,7 +258,7 @@ def _balances(rows: list[tuple[int, list[str]]], idx: int, cols: "_Columns",
         first = " ".join(re.sub(r"[^a-z0-9 ]", " ", fold(cells[0])).split())
         if not first.startswith(("solde", "ancien solde", "nouveau solde")) or any(w in first for w in _NOT_A_BALANCE):
             continue
-        if pos > idx and _looks_like_date(cells[cols.day].strip() if cols.day is not None and cols.day < len(cells)
+        if pos > idx and _is_date(cells[cols.day].strip() if cols.day is not None and cols.day < len(cells)
                                           else ""):
             continue  # an operation, not a balance row
         amounts = []
@@ -277,7 +271,7 @@ def _balances(rows: list[tuple[int, list[str]]], idx: int, cols: "_Columns",
         if len(amounts) != 1:
             continue
         opening = any(w in first for w in _OPENING_WORDS)
-        dates = [d for d in (_safe_date(m) for c in cells for m in _BALANCE_DATE.findall(c)) if d is not None]
+        dates = [d for d in (bank_date(m) for c in cells for m in _BALANCE_DATE.findall(c)) if d is not None]
         day = dates[0] if dates else None
         if day is None and pos < idx:
             day = period_start if opening else (preamble_date or period_end)
@@ -290,20 +284,13 @@ def _balances(rows: list[tuple[int, list[str]]], idx: int, cols: "_Columns",
     return (openings[0] if openings else None), (closings[-1] if closings else None)
 
 
-def _safe_date(text: str) -> date | None:
-    try:
-        return parse_date(text)
-    except ValueError:
-        return None
-
-
 def _read_row(lineno: int, cells: list[str], cols: _Columns, delim: str, lines: list[list],
               problems: list[Problem], last_ok: bool) -> bool:
     """Read one non-blank row; True when it added an operation (or continued one)."""
     def cell(i: int | None) -> str:
         return cells[i].strip() if i is not None and i < len(cells) else ""
 
-    where = f"ligne {lineno}"
+    where = Location(lineno)
     raw_day = cell(cols.day)
     texts: list[str] = []
     for i in cols.libelle:
@@ -319,7 +306,7 @@ def _read_row(lineno: int, cells: list[str], cols: _Columns, delim: str, lines: 
         if libelle and last_ok:
             lines[-1][2] = f"{lines[-1][2]} {libelle}".strip()
         return last_ok
-    if not _looks_like_date(raw_day) and (_is_skip(first) or _columns(cells) is not None):
+    if not _is_date(raw_day) and (_is_skip(first) or _columns(cells) is not None):
         return False  # a balance or total row, or the header repeated (one per page in some exports)
     local: list[Problem] = []
     if len(cells) > cols.width and any(c.strip() for c in cells[cols.width:]):
@@ -330,9 +317,8 @@ def _read_row(lineno: int, cells: list[str], cols: _Columns, delim: str, lines: 
     if not raw_day:
         local.append(Problem("la date est vide (attendu jj/mm/aaaa)", "date", where))
     else:
-        try:
-            day = parse_date(raw_day)
-        except ValueError:
+        day = bank_date(raw_day)
+        if day is None:
             local.append(Problem(f"date « {raw_day} » illisible ou inexistante (attendu jj/mm/aaaa, "
                                  "ex. 08/07/2026)", "date", where))
     cents = _amount(cols, cell, where, local)
@@ -348,12 +334,8 @@ def _is_skip(first_cell: str) -> bool:
     return any(f.startswith(w) for w in _SKIP_ROW)
 
 
-def _looks_like_date(text: str) -> bool:
-    try:
-        parse_date(text)
-        return True
-    except ValueError:
-        return False
+def _is_date(text: str) -> bool:
+    return bank_date(text) is not None
 
 
 def _amount(cols: _Columns, cell, where: str, local: list[Problem]) -> int | None:

@@ -27,7 +27,7 @@ from ofxtools.models.base import Aggregate
 from ofxtools.Parser import ParseError, TreeBuilder
 from ofxtools.Types import DateTime, OFXSpecError
 
-from ..domain.errors import Problem, ValidationError
+from ..domain.errors import Location, Problem, ValidationError
 from ..domain.statement import Balance, Statement, StatementLine, cheque_numbers
 from .text_files import line_of
 
@@ -76,7 +76,7 @@ class _Broken(Exception):
 
 
 def _refuse(message: str, line: int | None = None, field: str = "fichier") -> ValidationError:
-    return ValidationError(Problem(message, field, f"ligne {line}" if line else ""))
+    return ValidationError(Problem(message, field, Location(line) if line else ""))
 
 
 def _fix_charset(raw: bytes) -> bytes:
@@ -148,7 +148,7 @@ def parse_ofx(raw: bytes, source: str = "le relevé") -> Statement:
         cur = (st.findtext("CURDEF") or "EUR").strip().upper()
         if cur != "EUR":
             problems.append(Problem(f"relevé en {cur} : le compte d'une coopérative est en euros", "fichier",
-                                    f"ligne {at(st)}"))
+                                    Location(at(st))))
             continue
         for trn in st.iter("STMTTRN"):
             got = _transaction(trn, at, problems)
@@ -201,7 +201,7 @@ def _cents(raw: str, what: str, where: str, problems: list[Problem]) -> int | No
 
 
 def _transaction(trn: ET.Element, at, problems: list[Problem]) -> StatementLine | None:
-    where = f"ligne {at(trn)}"
+    where = Location(at(trn))
     local: list[Problem] = []
     raw_day, day_el = _text(trn, "DTPOSTED")
     raw_amount, amount_el = _text(trn, "TRNAMT")
@@ -209,14 +209,14 @@ def _transaction(trn: ET.Element, at, problems: list[Problem]) -> StatementLine 
     if not raw_day:
         local.append(Problem("opération sans date (<DTPOSTED> manque)", "date", where))
     else:
-        day = _day(raw_day, "date <DTPOSTED>", f"ligne {at(day_el)}", local)
+        day = _day(raw_day, "date <DTPOSTED>", Location(at(day_el)), local)
     if not raw_amount:
         local.append(Problem("opération sans montant (<TRNAMT> manque)", "montant", where))
     else:
-        cents = _cents(raw_amount, "montant <TRNAMT>", f"ligne {at(amount_el)}", local)
+        cents = _cents(raw_amount, "montant <TRNAMT>", Location(at(amount_el)), local)
         if cents == 0:
             local.append(Problem(f"montant <TRNAMT> « {raw_amount} » nul : une opération du relevé a un montant",
-                                 "montant", f"ligne {at(amount_el)}"))
+                                 "montant", Location(at(amount_el))))
     if not local:
         try:  # the rest of the element through ofxtools' model (types, required elements)
             Aggregate.from_etree(trn)
@@ -241,12 +241,12 @@ def _balance(bal: ET.Element, at, problems: list[Problem]) -> Balance | None:
     local: list[Problem] = []
     raw_amount, amount_el = _text(bal, "BALAMT")
     raw_day, day_el = _text(bal, "DTASOF")
-    where = f"ligne {at(bal)}"
+    where = Location(at(bal))
     if not raw_amount or not raw_day:
         local.append(Problem("solde <LEDGERBAL> incomplet (<BALAMT> et <DTASOF> attendus)", "solde", where))
     else:
-        cents = _cents(raw_amount, "solde <BALAMT>", f"ligne {at(amount_el)}", local)
-        day = _day(raw_day, "date du solde <DTASOF>", f"ligne {at(day_el)}", local)
+        cents = _cents(raw_amount, "solde <BALAMT>", Location(at(amount_el)), local)
+        day = _day(raw_day, "date du solde <DTASOF>", Location(at(day_el)), local)
     problems.extend(local)
     if local:
         return None

@@ -21,10 +21,10 @@ splits ``S``/``E``/``$``) are ignored. Dates are French, day first (``08/11/2026
 """
 from __future__ import annotations
 
-from ..domain.errors import Problem, ValidationError
+from ..domain.errors import Location, Problem, ValidationError
 from ..domain.money import parse_amount
 from ..domain.statement import Statement, StatementLine, cheque_numbers
-from .statement_csv import parse_date
+from .statement_csv import bank_date
 from .text_files import Decoded, line_of
 
 _BANK_TYPES = ("bank", "ccard", "cash", "oth a", "oth l")
@@ -46,7 +46,7 @@ def parse_qif(decoded: Decoded, source: str = "le relevé") -> Statement:
         if text.startswith("!"):
             if record:
                 problems.append(Problem("opération non terminée par « ^ » avant « " + text + " »", "fichier",
-                                        f"ligne {start}"))
+                                        Location(start)))
                 record = {}
             head = text[1:].lower()
             if head.startswith("type:"):
@@ -54,7 +54,7 @@ def parse_qif(decoded: Decoded, source: str = "le relevé") -> Statement:
                 in_bank = kind in _BANK_TYPES
                 if not in_bank:
                     problems.append(Problem(f"section « {text} » : un relevé bancaire QIF est de type !Type:Bank",
-                                            "fichier", f"ligne {n}"))
+                                            "fichier", Location(n)))
             continue  # !Option:…, !Account, !Clear:…: nothing to read
         if text == "^":
             if record and in_bank:
@@ -68,7 +68,7 @@ def parse_qif(decoded: Decoded, source: str = "le relevé") -> Statement:
         record.setdefault(text[0].upper(), []).append(text[1:].strip())
     if record:
         problems.append(Problem("dernière opération non terminée par « ^ » : le fichier est-il complet ?", "fichier",
-                                f"ligne {start}"))
+                                Location(start)))
     if not lines and not problems:
         problems.append(Problem(f"{source} ne contient aucune opération", "fichier"))
     if problems:
@@ -78,7 +78,7 @@ def parse_qif(decoded: Decoded, source: str = "le relevé") -> Statement:
 
 
 def _record(record: dict[str, list[str]], start: int, problems: list[Problem]) -> StatementLine | None:
-    where = f"ligne {start}"
+    where = Location(start)
     local: list[Problem] = []
     raw_day = (record.get("D") or [""])[0]
     raw_amount = (record.get("T") or record.get("U") or [""])[0]
@@ -86,9 +86,8 @@ def _record(record: dict[str, list[str]], start: int, problems: list[Problem]) -
     if not raw_day:
         local.append(Problem("opération sans date (ligne « D » attendue)", "date", where))
     else:
-        try:
-            day = parse_date(raw_day.replace("'", "/").replace(" ", ""))
-        except ValueError:
+        day = bank_date(raw_day.replace("'", "/").replace(" ", ""))
+        if day is None:
             local.append(Problem(f"date « {raw_day} » illisible ou inexistante (attendu jj/mm/aaaa, ex. 08/11/2026)",
                                  "date", where))
     if not raw_amount:

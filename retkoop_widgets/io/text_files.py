@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence, TypeVar
 
 from ..domain.chart import fold
-from ..domain.errors import Problem, ValidationError, line_of  # noqa: F401 - line_of: io's sort key
+from ..domain.errors import Location, Problem, ValidationError, line_of  # noqa: F401 - line_of: io's sort key
 
 T = TypeVar("T")
 
@@ -67,19 +67,20 @@ def _utf16_without_bom(raw: bytes) -> str | None:
 
 def decode(data: bytes | bytearray | memoryview | str, *, encodings: Sequence[str] = (UTF8, CP1252),
            unreadable: str = "le fichier n'est ni en UTF-8 ni en Windows-1252 (caractère illisible)",
-           refuse_utf16: str | None = None) -> Decoded:
+           refuse_utf16: str | None = None, refuse_utf16_without_bom: str | None = None) -> Decoded:
     """The text of ``data``: a BOM decides (UTF-8, UTF-16), else UTF-16 recognised by its
     NUL bytes, else each of ``encodings`` in order. A leading BOM is removed from text given
     as ``str`` too. When no encoding fits, one ``ValidationError`` with ``unreadable`` and
     the line of the first byte that is not text (``ligne 3``). ``refuse_utf16``: when given,
     a UTF-16 file (with a BOM or recognised without) is refused with this message instead
-    of read (the cahier asks for « CSV UTF-8 »)."""
+    of read; ``refuse_utf16_without_bom``: only one without a BOM is (the cahier's policy:
+    it asks for « CSV UTF-8 », reads what announces itself as UTF-16, and refuses to guess)."""
     if isinstance(data, str):
         return Decoded(data[1:] if data.startswith("\ufeff") else data, "texte")
     raw = bytes(data)
     if refuse_utf16 is not None and (raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
                                      or (not raw.startswith(codecs.BOM_UTF8) and _utf16_without_bom(raw))):
-        raise ValidationError(Problem(refuse_utf16, "fichier", "ligne 1"))
+        raise ValidationError(Problem(refuse_utf16, "fichier", Location(1)))
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return Decoded(raw.decode("utf-16"), "utf-16")
@@ -87,6 +88,8 @@ def decode(data: bytes | bytearray | memoryview | str, *, encodings: Sequence[st
             pass
     if not raw.startswith(codecs.BOM_UTF8):
         wide = _utf16_without_bom(raw)
+        if wide is not None and refuse_utf16_without_bom is not None:
+            raise ValidationError(Problem(refuse_utf16_without_bom, "fichier", Location(1)))
         if wide is not None:
             try:
                 return Decoded(raw.decode(wide), "utf-16")
@@ -100,7 +103,7 @@ def decode(data: bytes | bytearray | memoryview | str, *, encodings: Sequence[st
             first_error = first_error or exc
     start = first_error.start if first_error is not None else 0
     line = raw[:start].count(b"\n") + 1
-    raise ValidationError(Problem(unreadable, "fichier", f"ligne {line}"))
+    raise ValidationError(Problem(unreadable, "fichier", Location(line)))
 
 
 def header_key(cell: str) -> str:
@@ -123,7 +126,7 @@ def csv_rows(text: str, delimiter: str) -> tuple[list[tuple[int, list[str]]], Pr
             return rows, None
         except csv.Error as exc:
             return rows, Problem(f"ligne illisible ({exc}) : un guillemet n'est pas fermé ?", "fichier",
-                                 f"ligne {start}")
+                                 Location(start))
         rows.append((start, cells))
         start = reader.line_num + 1
 

@@ -18,13 +18,15 @@ Three ways in:
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
 import subprocess
 import sys
+import tempfile
 
-from ..domain.errors import InvariantBreach, RetkoopError
+from ..domain.errors import InvariantBreach, Problem, RetkoopError, problems_of
 
 # The runner (nbformat, nbclient, WeasyPrint) is imported only when a PDF is rendered in
 # this process: the notebooks' kernels import ``reports.views`` through this package and
@@ -39,7 +41,12 @@ CHILD_TIMEOUT = 180  # seconds, as a report kernel's cell timeout
 
 
 class ReportError(RetkoopError):
-    """A report could not be produced (message in French, no traceback)."""
+    """A report could not be produced (message in French, no traceback); ``problems``: the
+    located problems of a refusal, when there were some."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None):
+        super().__init__(message)
+        self.problems: list[Problem] = list(problems or [])
 
 
 def unexpected(details: str, kind: str, params: dict | None = None) -> ReportError:
@@ -100,40 +107,55 @@ def render_pdf(kind: str, books, coop: str, exercice: str, kernel=None) -> bytes
 
 def render_in_child(kind: str, books, coop: str, exercice: str, *, timeout: int = CHILD_TIMEOUT) -> bytes:
     """Check with ``books`` (the caller's permissions) BEFORE anything is started, then
-    run the CLI in a child process (``python -m retkoop_widgets.cli report … -o -``) and
-    return the PDF it writes on its standard output.
+    run the CLI in a child process (``python -m retkoop_widgets.cli --result FILE report …
+    -o -``) and return the PDF it writes on its standard output.
 
     The child acts as the system actor on the caller's database (URL in its environment,
-    never on its command line, where ``ps`` would show a password). Its refusals come back
-    as its one-line French message (``retkoop : …`` on stderr, exit code 1); anything else as
-    a generic French sentence, the details going to the log — never a traceback nor an
-    internal error text (``RETKOOP_DEBUG`` is removed from its environment)."""
+    never on its command line, where ``ps`` would show a password). How it ended is read
+    from the JSON result it writes (``cli.write_result``): a refusal comes back as a
+    ``ReportError`` with the child's French message and its problems, locations in parts
+    (``domain.errors.problems_of``); anything else as a generic French sentence, the
+    details going to the log — never a traceback nor an internal error text
+    (``RETKOOP_DEBUG`` is removed from its environment). Its stderr is only logged."""
     _check(kind, books, coop, exercice)
-    command = (["report", "--format", "pdf", "-o", "-", "--", coop, exercice] if kind == "crf"
-               else ["cahier", "--format", "pdf", "-o", "-", "--", coop, exercice])
+    fd, result_path = tempfile.mkstemp(prefix="retkoop-pdf-", suffix=".json")
+    os.close(fd)
+    command = ["--result", result_path, "report" if kind == "crf" else "cahier", "--format", "pdf", "-o", "-",
+               "--", coop, exercice]
     env = dict(os.environ, RETKOOP_DB_URL=plain_url(books.engine))
     env.pop("RETKOOP_DEBUG", None)
     try:
-        done = subprocess.run([sys.executable, "-m", "retkoop_widgets.cli", *command], env=env,
-                              stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise ReportError(f"la production du PDF a dépassé {timeout} s : réessayez plus tard") from None
-    if done.returncode == 0 and done.stdout.startswith(b"%PDF-"):
+        try:
+            done = subprocess.run([sys.executable, "-m", "retkoop_widgets.cli", *command], env=env,
+                                  stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise ReportError(f"la production du PDF a dépassé {timeout} s : réessayez plus tard") from None
+        result = _read_result(result_path)
+    finally:
+        os.unlink(result_path)
+    err = done.stderr.decode("utf-8", "replace").strip()
+    if result.get("ok") and done.returncode == 0 and done.stdout.startswith(b"%PDF-"):
         return done.stdout
-    err = done.stderr.decode("utf-8", "replace")
-    if done.returncode == 1:  # a refusal written for people (RetkoopError): pass it on
-        said = [line.removeprefix("retkoop : ").removeprefix("  - ").strip()
-                for line in err.splitlines() if line.startswith(("retkoop : ", "  - "))]
-        if said:
-            other = [line for line in err.splitlines() if line.strip() and not line.startswith(("retkoop : ", "  - "))]
-            if other:  # e.g. the child's log of an unexpected error, with its reference
-                log.warning("PDF child for %s %s %s: %s", kind, coop, exercice, "\n".join(other)[-2000:])
-            raise ReportError(" ".join(said))
-    # anything else (database down, internal inconsistency…) may name hosts, paths or SQL:
-    # the log keeps it, the page gets a plain sentence
+    refusal = result.get("refusal")
+    if refusal and result.get("exit") == 1:  # a refusal written for people (RetkoopError): pass it on
+        if err:  # e.g. the child's log of an unexpected error in its kernel, with its reference
+            log.warning("PDF child for %s %s %s: %s", kind, coop, exercice, err[-2000:])
+        raise ReportError(refusal.get("message") or "refusé", problems_of(refusal))
+    # anything else (database down, internal inconsistency, a crash…) may name hosts, paths
+    # or SQL: the log keeps it, the page gets a plain sentence
     log.error("PDF child for %s %s %s failed (code %s): %s", kind, coop, exercice, done.returncode, err[-2000:])
     raise ReportError(f"la production du PDF a échoué (code {done.returncode}) : réessayez, puis prévenez "
                       "votre AD si cela persiste")
+
+
+def _read_result(path: str) -> dict:
+    """The child's JSON result; ``{}`` (a failure) when it wrote none or half of one."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            result = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    return result if isinstance(result, dict) else {}
 
 
 def render_crf_pdf(books, coop: str, exercice: str) -> bytes:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 from datetime import date, datetime
 
+from ..domain.dates import format_date
 from ..domain.money import format_eur
 
 
@@ -23,7 +24,7 @@ def eur(cents: int) -> str:
 
 
 def day(d: date | datetime | None) -> str:
-    return f"{d:%d/%m/%Y}" if d else ""
+    return format_date(d)
 
 
 def esc(text) -> str:

@@ -16,7 +16,7 @@ from typing import Sequence
 from ..domain.cash import COINS, NOTES, denomination_label
 from ..domain.chart import Chart
 from ..domain.crf import Crf
-from ..domain.exercice import STATE_LABELS
+from ..domain.exercice import CLOSED, REOPENED, STATE_LABELS, SUBMITTED
 from ..domain.ledger import Alert, CahierLine
 from .fmt import day, esc, eur, num
 
@@ -57,18 +57,18 @@ def _running_marks(kind: str, d: CrfData, generated: datetime) -> str:
 
 
 def status_html(info) -> str:
-    if info.state == "soumis":
+    if info.state == SUBMITTED:
         cls, text = "ok", f"Compte rendu <b>soumis</b> le {day(info.submitted_at)}"
         if info.submitted_by:
             text += f" par {esc(info.submitted_by)}"
-    elif info.state == "rouvert":
+    elif info.state == REOPENED:
         cls = "warn"
         text = f"Exercice <b>rouvert par l'AD</b> le {day(info.reopened_at)}"
         if info.reopen_reason:
             text += f" — motif : « {esc(info.reopen_reason)} »"
         if info.submitted_at:
             text += f" (soumis auparavant le {day(info.submitted_at)})"
-    elif info.state == "clos":
+    elif info.state == CLOSED:
         cls, text = "ok", "Exercice <b>clos</b>"
     else:
         cls, text = "draft", "<b>Projet</b> — compte rendu non soumis"
@@ -302,7 +302,7 @@ def signature_html(d: CrfData) -> str:
     for i, v in enumerate(ver[:3], start=1):
         cells += box(f"Vérificateur aux comptes n° {i}", v.get("nom", ""), v.get("qualite", ""))
     # the signature recorded with the submission (a reopened exercice is a draft again: blanks)
-    signed = info.state in ("soumis", "clos")
+    signed = info.state in (SUBMITTED, CLOSED)
     place = esc(info.place) if signed and info.place else "______________________________"
     when = info.signed_on or info.submitted_at
     place_date = f"le {day(when)}" if signed and when else "le ____ / ____ / ________"

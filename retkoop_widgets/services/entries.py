@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Sequence
 from ..domain import numbering
 from ..domain.cash import CashCount
 from ..domain.chart import Chart
-from ..domain.entry import Entry, EntryDraft, build_entry
+from ..domain.entry import RECEIPT, Entry, EntryDraft, build_entry
 from ..domain.errors import NotFound, Problem, ValidationError
 from ..domain.exercice import Exercice
 from ..domain.inventory import DurableGood
@@ -176,7 +176,7 @@ def import_drafts(books: "Books", coop: str, name: str, drafts: Sequence[tuple[s
 
 
 # -- reads ---------------------------------------------------------------------------
-def suggest_piece(books: "Books", coop: str, name: str, kind: str = "recette") -> str:
+def suggest_piece(books: "Books", coop: str, name: str, kind: str = RECEIPT) -> str:
     with reading(books, coop, name) as r:
         return numbering.next_piece(r.repo.pieces(r.exercice.id), numbering.series_prefix(r.coop.numbering, kind))
 

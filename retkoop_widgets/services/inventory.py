@@ -28,6 +28,7 @@ from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Sequence
 
+from ..domain.dates import format_date
 from ..domain.errors import NotFound, ValidationError
 from ..domain.exercice import name_for, parse_name
 from ..domain.inventory import (DurableGood, GoodDraft, RegisterCheck, build_good, compare_register,
@@ -216,13 +217,9 @@ def register_csv(goods: Sequence[DurableGood]) -> str:
     w = csv.writer(out, delimiter=";", quotechar='"', lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     w.writerow(CSV_HEADERS)
     for g in goods:
-        w.writerow([guard(g.designation), g.quantity, _dmy(g.acquired_on), format_plain(g.value), guard(g.piece),
-                    guard(g.location), _dmy(g.disposed_on), g.disposal_reason, guard(g.comment)])
+        w.writerow([guard(g.designation), g.quantity, format_date(g.acquired_on), format_plain(g.value), guard(g.piece),
+                    guard(g.location), format_date(g.disposed_on), g.disposal_reason, guard(g.comment)])
     return "\ufeff" + out.getvalue()
-
-
-def _dmy(d: date | None) -> str:
-    return f"{d.day:02d}/{d.month:02d}/{d.year:04d}" if d else ""
 
 
 # -- demo ----------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from ..domain.entry import pointage_problems
-from ..domain.errors import LockedExercice, NotFound, ValidationError
+from ..domain.errors import Location, LockedExercice, NotFound, ValidationError
 from ..domain.exercice import STATE_LABELS, Exercice
 from ..domain.ledger import TreasuryLine
 from .guard import Scope, reading, writing
@@ -80,7 +80,7 @@ def point(books: "Books", entry_ids: Iterable[int], statement_date: date | None,
             if pointed:
                 problems = pointage_problems(old.date, statement_date, today=today)
                 if problems:
-                    raise ValidationError([p.located(f"pièce {old.piece}") for p in problems])
+                    raise ValidationError([p.located(Location(piece=old.piece)) for p in problems])
             if old.pointed == pointed and (not pointed or old.statement_date == statement_date):
                 continue
             late = not ex.writable

@@ -13,10 +13,10 @@ from datetime import date, datetime
 from typing import Sequence
 
 from ..domain.actor import MANDATAIRE
-from ..domain.chart import fold
+from ..domain.chart import fold_text
 from ..domain.crf import Crf
 from ..domain.errors import InvariantBreach, Problem, RetkoopError, ValidationError
-from ..domain.exercice import REOPENED, SUBMITTED, WRITABLE
+from ..domain.exercice import CLOSED, REOPENED, STATE_LABELS, SUBMITTED, WRITABLE
 from ..domain.money import format_eur
 from .books import Books
 from .guard import reading
@@ -24,11 +24,6 @@ from .guard import reading
 # The cash must be counted in the last weeks of the exercice: on or after 1 August.
 CLOSING_COUNT_MONTH_DAY = (8, 1)
 QUALITES = ("parent", "enseignant", "personnel de l'école", "élu", "autre")
-
-
-def _fold(text: str) -> str:
-    """Lower case, no accents, spaces collapsed (``chart.fold``: one accent folding)."""
-    return " ".join(fold(text or "").split())
 
 
 @dataclass(frozen=True)
@@ -54,8 +49,8 @@ class SubmissionInfo:
         if self.state == REOPENED:
             when = f" le {self.reopened_at:%d/%m/%Y}" if self.reopened_at else ""
             return f"rouvert par l'AD{when}"
-        if self.state == "clos":
-            return "clos"
+        if self.state == CLOSED:
+            return STATE_LABELS[CLOSED]
         return "non soumis (projet)"
 
 
@@ -142,24 +137,24 @@ def parse_verificateur(text: str) -> dict:
 def check_verificateurs(verificateurs: Sequence[dict], mandataires: Sequence[str]) -> list[Problem]:
     problems: list[Problem] = []
     names = set()
-    folded_mandataires = {_fold(m) for m in mandataires if m}
+    folded_mandataires = {fold_text(m) for m in mandataires if m}
     for i, v in enumerate(verificateurs, start=1):
-        nom, qualite = (v.get("nom") or "").strip(), _fold(v.get("qualite") or "")
+        nom, qualite = (v.get("nom") or "").strip(), fold_text(v.get("qualite") or "")
         if not nom:
             problems.append(Problem(f"vérificateur {i} : le nom est obligatoire", "verificateurs"))
             continue
         if not qualite:
             problems.append(Problem(f"vérificateur {i} ({nom}) : indiquez sa qualité "
                                     f"({', '.join(QUALITES)})", "verificateurs"))
-        if _fold(nom) in names:
+        if fold_text(nom) in names:
             problems.append(Problem(f"{nom} figure deux fois parmi les vérificateurs", "verificateurs"))
-        names.add(_fold(nom))
-        if _fold(nom) in folded_mandataires:
+        names.add(fold_text(nom))
+        if fold_text(nom) in folded_mandataires:
             problems.append(Problem(f"{nom} tient les comptes (mandataire) : il ou elle ne peut pas les "
                                     "vérifier", "verificateurs"))
     if len(names) < 2:
         problems.append(Problem("il faut au moins deux vérificateurs aux comptes", "verificateurs"))
-    if not any(_fold(v.get("qualite") or "").startswith("parent") for v in verificateurs):
+    if not any(fold_text(v.get("qualite") or "").startswith("parent") for v in verificateurs):
         problems.append(Problem("au moins un vérificateur aux comptes doit être un parent d'élève",
                                 "verificateurs"))
     return problems
@@ -202,7 +197,7 @@ def submit(books: Books, coop: str, exercice: str, verificateurs: Sequence[dict]
                                 "du 31/08 (lignes non pointées et solde du relevé)", "rapprochement"))
     if problems:
         raise ValidationError(problems)
-    clean = [{"nom": v["nom"].strip(), "qualite": _fold(v["qualite"])} for v in verificateurs]
+    clean = [{"nom": v["nom"].strip(), "qualite": fold_text(v["qualite"])} for v in verificateurs]
     return books.submit_exercice(coop, exercice, clean, place=lieu.strip(), signed_on=signed_on)
 
 

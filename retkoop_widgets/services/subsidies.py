@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
+from ..domain.chart import SUBSIDY_ACCOUNT
 from ..domain.errors import NotFound, ValidationError
 from ..domain.exercice import Exercice
 from ..domain.subsidy import Subsidy, make_subsidy
@@ -11,8 +12,6 @@ from .guard import Scope, reading, writing
 
 if TYPE_CHECKING:  # pragma: no cover
     from .books import Books
-
-SUBSIDY_ACCOUNT = "7410"
 
 
 def subsidy_dict(s: Subsidy) -> dict:

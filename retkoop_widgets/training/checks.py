@@ -16,6 +16,7 @@ from datetime import date
 from typing import Callable, Sequence
 
 from ..domain.cash import CashCount
+from ..domain.chart import SUBSIDY_ACCOUNT
 from ..domain.crf import Crf
 from ..domain.entry import EXPENSE, RECEIPT, TRANSFER, Entry
 from ..domain.exercice import CLOSED, SUBMITTED, Exercice
@@ -139,7 +140,7 @@ _CLAIMS = (  # exercise, kinds it records, amount, date attribute of scenario.Da
     ("facture_occe", (EXPENSE,), sc.INVOICE_TOTAL, ("invoice",), {c for c, _, _ in sc.INVOICE_SPLIT}),
     ("especes", (RECEIPT, TRANSFER), sc.CASH_SALE_AMOUNT, ("cash_sale", "deposit"), {"7080"}),
     ("pointage", (EXPENSE,), sc.BANK_FEES_AMOUNT, ("statement",), {"6270"}),
-    ("subvention", (RECEIPT,), sc.SUBSIDY_AMOUNT, ("subsidy",), {"7410"}),
+    ("subvention", (RECEIPT,), sc.SUBSIDY_AMOUNT, ("subsidy",), {SUBSIDY_ACCOUNT}),
 )
 _SEQUENCE_ORDER = ("premiere_recette", "facture_occe", "especes", "subvention", "pointage")
 
@@ -341,7 +342,7 @@ def check_arrete_caisse(s: Sandbox) -> Verdict:
 def check_subvention(s: Sandbox) -> Verdict:
     d = sc.Dates.of(s.exercice.name)
     cands = attribute(s)["subvention"]
-    e = _best(cands, lambda e: 2 * ("7410" in _vent(e)) + 2 * (e.amount == sc.SUBSIDY_AMOUNT)
+    e = _best(cands, lambda e: 2 * (SUBSIDY_ACCOUNT in _vent(e)) + 2 * (e.amount == sc.SUBSIDY_AMOUNT)
               + (e.mode == "virement"))
     if e is None and not s.subsidies:
         return _todo("subvention", f"la subvention de {format_eur(sc.SUBSIDY_AMOUNT)} (compte 7410) n'est "
@@ -354,7 +355,7 @@ def check_subvention(s: Sandbox) -> Verdict:
         checks += [Check(True, f"recette trouvée : pièce {e.piece} du {_d(e.date)}"),
                    _amount_check(e, sc.SUBSIDY_AMOUNT, "de la subvention"),
                    _eq(e.bank > 0 and not e.cash, "entrée en banque", "un virement arrive en banque (entrée banque)"),
-                   _single_account_check(e, "7410", "subventions publiques"),
+                   _single_account_check(e, SUBSIDY_ACCOUNT, "subventions publiques"),
                    _mode_check(e, "virement"),
                    _date_check(e, d.subsidy, "de réception")]
     sub = max(s.subsidies, key=lambda x: (x.amount == sc.SUBSIDY_AMOUNT, x.id or 0), default=None)
@@ -373,7 +374,7 @@ def check_subvention(s: Sandbox) -> Verdict:
                               f"indiquez la pièce {e.piece} dans le tableau des subventions"
                               + (f" (vous avez indiqué {sub.entry_piece})" if sub.entry_piece else "")))
     table = sum(x.amount for x in s.subsidies)
-    acc = sum(_vent(x).get("7410", 0) for x in s.entries if x.kind == RECEIPT)
+    acc = sum(_vent(x).get(SUBSIDY_ACCOUNT, 0) for x in s.entries if x.kind == RECEIPT)
     checks.append(_eq(table == acc, f"tableau des subventions = compte 7410 ({format_eur(acc)})",
                       f"le tableau des subventions totalise {format_eur(table)} mais le compte 7410 "
                       f"totalise {format_eur(acc)}"))

@@ -22,6 +22,7 @@ from dataclasses import replace
 
 import pandas as pd
 
+from ..domain.actor import MANDATAIRE
 from ..domain.errors import Forbidden, NotFound, RetkoopError, ValidationError
 from ..domain.exercice import OPEN, parse_name
 from ..services.books import Books
@@ -106,7 +107,7 @@ def create_trainee_accounts(books: Books, result: SessionResult) -> str:
     notes = []
     for t in result.trainees:
         try:
-            t["password"] = acc.add(t["login"], "mandataire", coop=t["coop"],
+            t["password"] = acc.add(t["login"], MANDATAIRE, coop=t["coop"],
                                     full_name=f"Stagiaire {result.session} n° {t['coop'][-2:]}") or ""
         except RetkoopError as e:
             notes.append(f"{t['login']} : {e}")

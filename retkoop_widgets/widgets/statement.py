@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ipywidgets as W
 
+from ..domain.text import plural
 from ..services import statement as svc
 from .common import Context, attempt, button, esc, eur, fdate, ko_html, name_input, ok_html, uploaded_files
 from .datefield import DateField
@@ -30,10 +31,6 @@ _W_DATE, _W_LIB, _W_AMOUNT = "78px", "300px", "100px"
 def _uploaded_file(value) -> tuple[str, bytes] | None:
     files = uploaded_files(value, "relevé.csv")
     return files[0] if files else None
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n > 1 else ''}"
 
 
 def _cells(day, libelle: str, cents: int) -> str:
@@ -188,7 +185,7 @@ class StatementImport:
                   f"{len(m.already)} déjà pointée{'s' if len(m.already) > 1 else ''}",
                   f"{len(m.ignored)} ignorée{'s' if len(m.ignored) > 1 else ''}"]
         fmt = f" ({esc(m.format)})" if m.format else ""
-        self.summary.value = (f'<div class="rk-info">{esc(self._name)} : {_plural(m.line_count, "opération")}{period}'
+        self.summary.value = (f'<div class="rk-info">{esc(self._name)} : {plural(m.line_count, "opération")}{period}'
                               f"{fmt} · crédits {esc(eur(m.credits))} · débits {esc(eur(m.debits))}<br>"
                               f"{' · '.join(counts)}{_checks_html(m.checks)}</div>")
         rows: list[W.Widget] = []

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import ipywidgets as W
 
+from ..domain.chart import SUBSIDY_ACCOUNT
 from ..domain.errors import ValidationError
-from ..domain.money import format_eur, parse_amount
+from ..domain.money import format_eur, format_plain, parse_amount
 from ..domain.subsidy import GRANTOR_TYPES
 from .common import (
     Context,
@@ -95,7 +96,7 @@ class SubsidiesSection(Section):
         ctx = self.ctx
         pieces = [("— aucune —", "")] + [
             (f"{e.piece} · {fdate(e.date)} · {e.libelle[:30]}", e.piece) for e in ctx.entries()
-            if any(p.account == "7410" for p in e.postings)]
+            if any(p.account == SUBSIDY_ACCOUNT for p in e.postings)]
         keep = self.piece.value
         self.piece.options = pieces
         self.piece.value = keep if keep in [v for _, v in pieces] else ""
@@ -170,7 +171,7 @@ class SubsidiesSection(Section):
             return
         self.editing = (s.id, s.version)
         self.grantor.value, self.gtype.value, self.object.value = s.grantor, s.grantor_type, s.object
-        self.amount.value = f"{s.amount // 100},{s.amount % 100:02d}"
+        self.amount.value = format_plain(s.amount)
         self.date.value = s.date_received
         if s.entry_piece in [v for _, v in self.piece.options]:
             self.piece.value = s.entry_piece
