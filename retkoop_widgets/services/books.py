@@ -124,5 +124,6 @@ class Books:
     # -- reports (services.crf) --------------------------------------------------------
     crf = _crf.crf
     crfs = _crf.crfs
+    previous_year = _crf.previous
     exercice_dates = _crf.exercice_dates
     alerts = _crf.alerts
