@@ -130,7 +130,7 @@ def _side_table(title: str, accounts, total_label: str, total: int, side: str = 
     _continued(rows, f"1 Comptes de fonctionnement — {title}")
     prev_total = "" if previous is None else f'<td class="n prev">{num(previous.total_charges if side == "charges" else previous.total_produits)}</td>'
     rows.append(f'<tr class="total"><td colspan="2">{esc(total_label)}</td><td class="n">{num(total)}</td>{prev_total}</tr>')
-    head = (f'<th class="n">Montant (€)</th>' if previous is None else
+    head = ('<th class="n">Montant (€)</th>' if previous is None else
             f'<th class="n">{esc(name)} (€)</th><th class="n prev">{esc(previous.name)} (€)</th>')
     return (f'<table class="accounts{"" if previous is None else " compared"}"><thead><tr><th class="code">Compte</th>'
             f'<th>{esc(title)}</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
