@@ -232,6 +232,10 @@ def test_three_consecutive_exercices_carry_point_late_and_keep_every_crf(books, 
     assert crf3.closing_bank == 100000 + 50000 - 3000 - 4000 - 4500
     assert crf3.statement_balance == crf3.closing_bank + 3000 == 141500  # the bank: 1 500 € − 40 € − 45 €
     assert [a.code for a in crf3.alerts] == ["cheque_perime"]
+    # each CRF compares with the year before it (the first has none)
+    assert books.crf(THREE, "2024-2025").previous is None
+    assert books.crf(THREE, "2025-2026").previous.name == "2024-2025"
+    assert (crf3.previous.name, crf3.previous.total_charges) == ("2025-2026", 4500)
 
 
 def test_the_releve_takes_the_exercice_name_as_typed(books, clock):
