@@ -33,6 +33,7 @@ from ..storage.db import engine_of, forced_read_only
 from ..storage.uow import sql_unit_of_work
 from . import administration as _administration, attachments as _attachments, cash as _cash, crf as _crf
 from . import entries as _entries, exercices as _exercices, pointage as _pointage, subsidies as _subsidies
+from . import mappings as _mappings
 from .entries import ExerciceSnapshot  # noqa: F401  (public name, kept where it was)
 
 
@@ -125,5 +126,10 @@ class Books:
     crf = _crf.crf
     crfs = _crf.crfs
     previous_year = _crf.previous
+
+    # -- spreadsheet column mappings saved for an AD (services.mappings) ---------------
+    save_column_mapping = _mappings.save_column_mapping
+    column_mappings = _mappings.column_mappings
+    column_mapping = _mappings.column_mapping
     exercice_dates = _crf.exercice_dates
     alerts = _crf.alerts

@@ -79,3 +79,14 @@ class AuditRecord:
     before: dict | None
     after: dict | None
     reason: str
+
+
+@dataclass(frozen=True)
+class SavedMapping:
+    """A spreadsheet column mapping an AD saved (``column_mapping``, 0012): its name, its
+    JSON (``io.spreadsheet.Mapping.to_json``), who saved it and when."""
+    ad: str
+    name: str
+    mapping: str
+    saved_at: datetime
+    saved_by: str

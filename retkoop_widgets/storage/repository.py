@@ -24,7 +24,7 @@ from ..domain.exercice import Exercice
 from ..domain.subsidy import Subsidy
 from . import orm
 from .inventory_repo import InventoryRepository
-from .records import Ad, Attachment, AuditRecord, Coop, StoredEntry, Submission
+from .records import Ad, Attachment, AuditRecord, Coop, SavedMapping, StoredEntry, Submission
 
 
 def to_exercice(row: orm.ExerciceRow) -> Exercice:
@@ -416,6 +416,22 @@ class Repository(InventoryRepository):
         self.s.add(orm.DeletedPieceRow(exercice_id=exercice_id, piece=d.piece, entry_date=d.entry_date,
                                        libelle=d.libelle[:200], amount=d.amount, deleted_at=d.deleted_at,
                                        deleted_by=d.deleted_by[:100], reason=d.reason))
+
+    def column_mappings(self, ad: str) -> list[SavedMapping]:
+        """The column mappings the AD saved, by name."""
+        r = orm.ColumnMappingRow
+        return [SavedMapping(x.ad_code, x.name, x.mapping, x.saved_at, x.saved_by)
+                for x in self.s.scalars(select(r).where(r.ad_code == ad).order_by(r.name))]
+
+    def save_column_mapping(self, m: SavedMapping) -> bool:
+        """Store a mapping under its name (replacing one of the same name); True if replaced."""
+        r = orm.ColumnMappingRow
+        row = self.s.scalar(select(r).where(r.ad_code == m.ad, r.name == m.name))
+        if row is None:
+            self.s.add(r(ad_code=m.ad, name=m.name, mapping=m.mapping, saved_at=m.saved_at, saved_by=m.saved_by))
+            return False
+        row.mapping, row.saved_at, row.saved_by = m.mapping, m.saved_at, m.saved_by
+        return True
 
     def cheques(self, coop: str) -> list[str]:
         """Cheque numbers issued by the coop (bank out), all exercices: the chequebook continues."""
