@@ -18,6 +18,7 @@ from .common import Context, attempt, button, esc, ko_html, name_input, ok_html,
 ACCEPT = ".xlsx,.ods,.csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet," \
          "application/vnd.oasis.opendocument.spreadsheet,text/csv"
 SHOWN_PROBLEMS = 30
+GUESSED = "Reconnues d’après les titres des colonnes"
 
 
 class TakeoverImport:
@@ -36,6 +37,15 @@ class TakeoverImport:
         self.apply_btn = button("Importer les écritures", "primary", "rk-mapply", icon="upload")
         self.apply_btn.disabled = True
         self.status = status_line("rk-mstatus")
+        # the mappings the coop's AD saved (services.mappings): offered once a file is read
+        self.saved = W.Dropdown(options=[(GUESSED, "")], value="", layout=W.Layout(width="360px"))
+        self.saved.add_class("rk-msaved")
+        name_input(self.saved, "Colonnes")
+        self.saved_box = W.VBox([W.HTML('<div class="rk-lbl">Colonnes enregistrées par l’AD</div>'), self.saved],
+                                layout=W.Layout(display="none"))
+        self._saved: dict = {}
+        self._guessed: ss.Mapping | None = None
+        self.saved.observe(lambda c: self._saved_chosen(c["new"]), "value")
         self.upload.observe(self._uploaded, "value")
         self.apply_btn.on_click(lambda _b: self.apply())
         self.box = W.VBox([
@@ -43,7 +53,7 @@ class TakeoverImport:
                    'Classeur Excel (.xlsx), LibreOffice (.ods) ou CSV. Retkoop reconnaît les colonnes d’après '
                    'leurs titres ; vérifiez-les sur l’aperçu, corrigez si besoin, puis importez : tout ou '
                    'rien, chaque problème est situé (feuille, ligne, colonne).</div>'),
-            self.upload, self.status, self.columns, self.preview, self.apply_btn])
+            self.upload, self.status, self.saved_box, self.columns, self.preview, self.apply_btn])
         self.box.add_class("rk-card")
         self.box.add_class("rk-reprise")
 
@@ -68,7 +78,21 @@ class TakeoverImport:
         if not ok:
             self._clear()
             return
-        self.grid, self.mapping = grid, mapping
+        self.grid, self.mapping, self._guessed = grid, mapping, mapping
+        ok, saved = attempt(lambda: self.ctx.books.column_mappings(self.ctx.coop), self.status)
+        self._saved = saved if ok else {}
+        self.saved.options = [(GUESSED, "")] + [(name, name) for name in self._saved]
+        self.saved.value = ""
+        self.saved_box.layout.display = "" if self._saved else "none"
+        self._draw_columns()
+        self._draw_preview()
+
+    def _saved_chosen(self, name: str) -> None:
+        """A mapping the AD saved replaces the guess (and the guess comes back with « "" »)."""
+        if self.grid is None:
+            return
+        self.mapping = self._saved.get(name) if name else self._guessed
+        self.status.value = ""
         self._draw_columns()
         self._draw_preview()
 
