@@ -286,18 +286,27 @@ def _import_spreadsheet(a, raw: bytes, b, chart) -> int:
         mapping = b.column_mapping(a.coop.upper(), a.colonnes)
         print(f"colonnes enregistrées par l'AD sous le nom « {printable(a.colonnes)} » :")
     else:
-        mapping = sp.guess_mapping(grid, chart)
-        print("colonnes reconnues :")
-    for line in sp.describe(mapping, chart):
-        print(printable(line))
-    rows = sp.preview(grid, mapping, chart)
-    if rows:
-        print(f"aperçu des {len(rows)} premières écritures (montants tels que lus) :")
-        for r in rows:
-            money = " ".join(f"{k} {r[k]}" for k in ("Banque entrée", "Banque sortie", "Caisse entrée",
-                                                       "Caisse sortie") if r[k])
-            print(printable(f"  ligne {r['Ligne']} : {r['Pièce'] or '(n° auto)'} {r['Date']} {r['Libellé']} — "
-                            f"{money or 'aucun mouvement'} — ventilation : {r['Ventilation'] or 'aucune'}"))
+        mappings = sp.guess_mappings(grid, chart)
+        print("colonnes reconnues :" if len(mappings) == 1 else
+              f"colonnes reconnues sur {len(mappings)} feuilles (importées comme un seul cahier, par date) :")
+        mapping = mappings[0]
+    mappings = [mapping] if a.colonnes else mappings
+    for m in mappings:
+        for line in sp.describe(m, chart):
+            print(printable(line))
+        rows = sp.preview(grid, m, chart)
+        if rows:
+            where = f" de la feuille « {m.sheet} »" if len(mappings) > 1 else ""
+            print(f"aperçu des {len(rows)} premières écritures{where} (montants tels que lus) :")
+            for r in rows:
+                money = " ".join(f"{k} {r[k]}" for k in ("Banque entrée", "Banque sortie", "Caisse entrée",
+                                                           "Caisse sortie") if r[k])
+                print(printable(f"  ligne {r['Ligne']} : {r['Pièce'] or '(n° auto)'} {r['Date']} {r['Libellé']} — "
+                                f"{money or 'aucun mouvement'} — ventilation : {r['Ventilation'] or 'aucune'}"))
+    if a.enregistrer_colonnes and len(mappings) > 1:
+        raise ValidationError("--enregistrer-colonnes : le classeur a plusieurs feuilles de cahier ; des colonnes "
+                              "enregistrées décrivent une seule feuille (importez sans --enregistrer-colonnes)",
+                              "colonnes")
     if a.enregistrer_colonnes and _is_file_name(a.enregistrer_colonnes):
         Path(a.enregistrer_colonnes).write_text(mapping.to_json(), encoding="utf-8")
         print(f"colonnes enregistrées dans {a.enregistrer_colonnes} (à réutiliser avec --colonnes)")
@@ -307,7 +316,7 @@ def _import_spreadsheet(a, raw: bytes, b, chart) -> int:
         print(f"colonnes enregistrées pour l'AD {ad} sous le nom « {printable(a.enregistrer_colonnes)} »"
               f"{' (remplacent les précédentes)' if replaced else ''} : ses coopératives les retrouvent à "
               f"l'import (--colonnes « {printable(a.enregistrer_colonnes)} »)")
-    drafts, problems = sp.to_drafts(grid, mapping, chart)
+    drafts, problems = sp.to_drafts_many(grid, mappings, chart)
     if problems:
         raise ValidationError(problems)
     if not a.appliquer:
