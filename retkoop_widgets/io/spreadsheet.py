@@ -462,9 +462,9 @@ def resolve_account(chart: Chart, text: str, classe: str | None = None) -> Accou
     ``ValidationError`` when no account or several fit."""
     words = _tokens(text)
     for w in words:
-        if w.isdigit():
-            acc = chart.get(w)
-            if acc is not None and acc.code not in TREASURY:
+        if w.isdigit() and chart.get(w) is not None:
+            acc = chart.resolve(w, field="en-tête")  # a code, short or OCCE
+            if acc.code not in TREASURY:
                 return acc
     hints = {_CLASS_WORDS[w] for w in words if w in _CLASS_WORDS}
     if classe is None and len(hints) == 1:
@@ -475,13 +475,23 @@ def resolve_account(chart: Chart, text: str, classe: str | None = None) -> Accou
     if not meaningful:
         raise ValidationError(f"« {text} » ne correspond à aucune colonne connue ({_KNOWN}) ni à un compte du "
                               "plan comptable", "en-tête")
-    pool = [a for a in chart if a.code not in TREASURY and (classe is None or a.classe == classe)]
+    # One way to resolve an account by words: ``Chart.resolve`` (what the entry form uses);
+    # a header adds only its plural (« Dons » names « Don… ») and, when several labels
+    # hold the words, the one that STARTS with the first (« Sorties » is 6251 « Sorties,
+    # voyages… », not 7080's « … sorties »).
     found = []
-    for acc in pool:
-        label = _tokens(acc.libelle)
-        if all(any(t.startswith(w) or t.startswith(w.rstrip("s")) for t in label) for w in meaningful):
-            found.append((acc, label))
-    if len(found) > 1:  # the header is the start of one label: « Sorties » is 6251, not 7080's « sorties »
+    for attempt in (meaningful, [w[:-1] if w.endswith("s") and len(w) > 3 else w for w in meaningful]):
+        try:
+            acc = chart.resolve(" ".join(attempt), classe, field="en-tête")
+        except ValidationError:
+            found = [(a, _tokens(a.libelle)) for a in chart.candidates(" ".join(attempt), classe)
+                     if a.code not in TREASURY]
+            if found:
+                break
+            continue
+        if acc.code not in TREASURY:
+            return acc
+    if len(found) > 1:
         first = [(a, lb) for a, lb in found if lb and lb[0].startswith(meaningful[0].rstrip("s"))]
         if first:
             found = first
