@@ -100,6 +100,19 @@ class Crf:
     #: The coop's previous exercice's charges and produits (``None``: this is its first
     #: exercice in Retkoop), for the « exercice précédent » column.
     previous: PreviousYear | None = None
+    #: The book's cash balance at the cash count's date, as the books stand NOW (opening
+    #: cash + every cash movement dated on or before it). ``cash_count.book_balance`` is the
+    #: book's balance when the count was recorded: an entry dated on or before the count but
+    #: saved later makes it stale. ``None``: no count (or an old caller: the stored one).
+    cash_count_book: int | None = None
+
+    @property
+    def cash_gap(self) -> int:
+        """Counted minus the book at the count's date now (0 without a count)."""
+        cc = self.cash_count
+        if cc is None:
+            return 0
+        return cc.total - (cc.book_balance if self.cash_count_book is None else self.cash_count_book)
 
     def compared_rubrics(self, side: str) -> list[tuple[str, int, int | None]]:
         """(rubric, this year, previous year or ``None`` when there is none), every rubric of
@@ -162,7 +175,16 @@ def compute_crf(exercice: Exercice, entries: Sequence[Entry], chart: Chart, *,
             expenses.append(DurableExpense(e.id, e.piece, e.date, e.libelle, on_68))
     return crf_from_totals(exercice, totals, review, chart, cash_count=cash_count, subsidies=subsidies,
                            register=compare_register(exercice, goods, expenses), coop_name=coop_name, ad=ad,
-                           submitted_at=submitted_at, previous=previous)
+                           submitted_at=submitted_at, previous=previous,
+                           cash_count_book=cash_at(exercice, ((e.date, e.cash) for e in entries), cash_count))
+
+
+def cash_at(exercice: Exercice, moves, cash_count: CashCount | None) -> int | None:
+    """The book's cash at ``cash_count``'s date from ``(date, cash cents)`` movements: the
+    opening cash plus every movement dated on or before it (``None`` without a count)."""
+    if cash_count is None:
+        return None
+    return exercice.opening_cash + sum(cash for day, cash in moves if day <= cash_count.date)
 
 
 def split_accounts(account_totals: Mapping[str, int], chart: Chart
@@ -192,7 +214,7 @@ def crf_from_totals(exercice: Exercice, account_totals: Mapping[str, int], treas
                     chart: Chart, *, cash_count: CashCount | None = None,
                     subsidies: Sequence[Subsidy] = (), register: RegisterCheck | None = None,
                     coop_name: str = "", ad: str = "", submitted_at: str | None = None,
-                    previous: PreviousYear | None = None) -> Crf:
+                    previous: PreviousYear | None = None, cash_count_book: int | None = None) -> Crf:
     """The CRF from per-account totals (all postings, signed) and the treasury review.
 
     ``register``: the inventory register against account 68 (``inventory.compare_register``);
@@ -210,7 +232,8 @@ def crf_from_totals(exercice: Exercice, account_totals: Mapping[str, int], treas
               unpointed=treasury.unpointed, statement_balance=treasury.statement_balance,
               cash_count=cash_count, subsidies=tuple(subsidies), alerts=(), coop_name=coop_name, ad=ad,
               submitted_at=submitted_at, entries_count=treasury.count,
-              outstanding_previous=treasury.outstanding_previous, previous=previous)
+              outstanding_previous=treasury.outstanding_previous, previous=previous,
+              cash_count_book=cash_count_book if cash_count is not None else None)
     if crf.subsidies_total != crf.account_7410:
         alerts.append(Alert("subventions_7410",
                             f"le tableau des subventions totalise {format_eur(crf.subsidies_total)} mais "
@@ -218,9 +241,11 @@ def crf_from_totals(exercice: Exercice, account_totals: Mapping[str, int], treas
                             f"{format_eur(abs(crf.subsidies_total - crf.account_7410))}"))
     if register is not None:
         alerts.extend(register.alerts)
-    if cash_count is not None and cash_count.gap:
-        alerts.append(Alert("ecart_caisse", f"arrêté de caisse du {cash_count.date:%d/%m/%Y} : "
-                                            f"{cash_count.verdict().lower()}", date=cash_count.date))
+    if cash_count is not None and crf.cash_gap:  # against the book at the count's date NOW
+        gap = crf.cash_gap
+        alerts.append(Alert("ecart_caisse", f"arrêté de caisse du {cash_count.date:%d/%m/%Y} : écart de "
+                                            f"{format_eur(abs(gap))} ({'excédent' if gap > 0 else 'manque'})",
+                            date=cash_count.date))
     crf = _with_alerts(crf, alerts)
     check_invariant(crf)
     return crf
@@ -272,8 +297,9 @@ def crf_json(crf: Crf) -> dict:
                  "cheque": e.cheque, "montant": d(e.bank)} for e in crf.outstanding_previous],
             "solde_releve": d(crf.statement_balance)},
         "arrete_de_caisse": None if cc is None else {
-            "date": cc.date.isoformat(), "compte": d(cc.total), "ecart": d(cc.gap),
-            "solde_theorique": d(cc.book_balance),
+            "date": cc.date.isoformat(), "compte": d(cc.total), "ecart": d(crf.cash_gap),
+            "solde_theorique": d(cc.total - crf.cash_gap),
+            "solde_theorique_enregistre": d(cc.book_balance),
             "detail": {d(k): v for k, v in sorted(cc.counts.items(), reverse=True)}},
         "subventions": [{"organisme": s.grantor, "type": s.grantor_type, "objet": s.object,
                          "montant": d(s.amount), "date": s.date_received.isoformat(),

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Sequence
 
-from ..domain.crf import Crf, PreviousYear, crf_from_totals, previous_year
+from ..domain.crf import Crf, PreviousYear, cash_at, crf_from_totals, previous_year
 from ..domain.errors import NotFound, RetkoopError
 from ..domain.exercice import parse_name
 from ..domain.inventory import DurableExpense, compare_register, durable_goods_codes
@@ -105,10 +105,12 @@ def _crfs(books: "Books", wanted: list[tuple[str, str]]) -> dict[tuple[str, str]
             review = review_treasury(ex, movements[xid], details[xid], today, carried)
             mine = _durable_expenses(expenses[xid], durable_codes[c.ad_code])
             submitted_at = submissions[xid].submitted_at
+            count = counts[xid][-1] if counts[xid] else None
             out[(code, name)] = crf_from_totals(
                 ex, totals[xid], review, charts[c.ad_code],
                 register=compare_register(ex, goods[code], mine),
-                cash_count=counts[xid][-1] if counts[xid] else None, subsidies=subsidies[xid],
+                cash_count=count, subsidies=subsidies[xid],
+                cash_count_book=cash_at(ex, ((m[0], m[4]) for m in movements[xid]), count),
                 coop_name=c.name, ad=ads.get(c.ad_code) or c.ad_code,
                 submitted_at=submitted_at.strftime("%d/%m/%Y") if submitted_at else None,
                 previous=(previous_year(before[xid].name, before_totals[before[xid].id], charts[c.ad_code])
