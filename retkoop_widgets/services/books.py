@@ -12,7 +12,9 @@ taking the ``Books`` first (the shape of ``services/inventory.py``):
 ``cash``               cash counts (arrêtés de caisse)
 ``subsidies``          the subsidy table (account 7410)
 ``attachments``        files (pièces justificatives)
-``crf``                the compte rendu financier, one or many; overview dates
+``crf``                the compte rendu financier, one or many (with the previous
+                       exercice's figures); overview dates
+``mappings``           spreadsheet column mappings an AD saves for its coops' imports
 ``inventory``          the inventory register of durable goods
 ``submission``         readiness checks and the submission shown to the AD
 =====================  =====================================================
