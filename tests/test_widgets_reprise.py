@@ -69,3 +69,20 @@ def test_the_ads_saved_columns_are_offered_and_replace_the_guess(panel, books):
     assert roles(p)["J"] == "ignorer" and "Facture OCCE" in p.preview.value
     p.saved.value = ""
     assert roles(p)["J"] == "6064"
+
+
+def test_a_workbook_on_two_sheets_is_checked_sheet_by_sheet_and_imported_as_one_cahier(panel, books):
+    """Comptacoop: « Produits » and « Charges » sheets, each with its columns; one import."""
+    from tests.test_spreadsheet_sheets import COMPTACOOP, workbook
+    _d, p = panel
+    p.load("comptacoop.xlsx", workbook(COMPTACOOP))
+    assert p.sheet_box.layout.display == "" and p.sheet_pick.options == ("Produits", "Charges")
+    assert p.mapping.sheet == "Produits" and roles(p)["C"] == "banque_entree"
+    assert "Participation des familles" in p.preview.value
+    p.sheet_pick.value = "Charges"
+    assert p.mapping.sheet == "Charges" and roles(p)["D"] == "banque_sortie" and "Crayons" in p.preview.value
+    p.apply_btn.click()
+    assert "4 écritures importées depuis comptacoop.xlsx" in p.status.value, p.status.value
+    assert [e.libelle for e in books.entries(COOP, EX)] == ["Participation des familles", "Crayons",
+                                                           "Cotisation OCCE", "Subvention mairie"]
+    assert p.sheet_box.layout.display == "none"

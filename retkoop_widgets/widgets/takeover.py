@@ -45,6 +45,17 @@ class TakeoverImport:
                                 layout=W.Layout(display="none"))
         self._saved: dict = {}
         self._guessed: ss.Mapping | None = None
+        # a workbook with the cahier on several sheets (Comptacoop « Produits » / « Charges »,
+        # « Banque » / « Caisse »): one mapping per sheet, edited one at a time, one cahier
+        self.sheets: list[ss.Mapping] = []
+        self._guessed_sheets: list[ss.Mapping] = []
+        self._sheet = 0
+        self.sheet_pick = W.ToggleButtons(options=[], layout=W.Layout(width="auto"))
+        self.sheet_pick.add_class("rk-msheets")
+        self.sheet_box = W.VBox([W.HTML('<div class="rk-lbl">Feuilles du cahier (importées ensemble, par date) : '
+                                        'vérifiez les colonnes de chacune</div>'), self.sheet_pick],
+                                layout=W.Layout(display="none"))
+        self.sheet_pick.observe(lambda c: self._sheet_chosen(c["new"]), "value")
         self.saved.observe(lambda c: self._saved_chosen(c["new"]), "value")
         self.upload.observe(self._uploaded, "value")
         self.apply_btn.on_click(lambda _b: self.apply())
@@ -53,7 +64,7 @@ class TakeoverImport:
                    'Classeur Excel (.xlsx), LibreOffice (.ods) ou CSV. Retkoop reconnaît les colonnes d’après '
                    'leurs titres ; vérifiez-les sur l’aperçu, corrigez si besoin, puis importez : tout ou '
                    'rien, chaque problème est situé (feuille, ligne, colonne).</div>'),
-            self.upload, self.status, self.saved_box, self.columns, self.preview, self.apply_btn])
+            self.upload, self.status, self.saved_box, self.sheet_box, self.columns, self.preview, self.apply_btn])
         self.box.add_class("rk-card")
         self.box.add_class("rk-reprise")
 
@@ -74,11 +85,14 @@ class TakeoverImport:
         if not ok:
             self._clear()
             return
-        ok, mapping = attempt(lambda: ss.guess_mapping(grid, self.ctx.chart()), self.status)
+        ok, mappings = attempt(lambda: ss.guess_mappings(grid, self.ctx.chart()), self.status)
         if not ok:
             self._clear()
             return
+        mapping = mappings[0]
         self.grid, self.mapping, self._guessed = grid, mapping, mapping
+        self._guessed_sheets = list(mappings)
+        self._set_sheets(mappings)
         ok, saved = attempt(lambda: self.ctx.books.column_mappings(self.ctx.coop), self.status)
         self._saved = saved if ok else {}
         self.saved.options = [(GUESSED, "")] + [(name, name) for name in self._saved]
@@ -91,7 +105,28 @@ class TakeoverImport:
         """A mapping the AD saved replaces the guess (and the guess comes back with « "" »)."""
         if self.grid is None:
             return
-        self.mapping = self._saved.get(name) if name else self._guessed
+        if name:  # a saved mapping describes one sheet
+            self._set_sheets([self._saved[name]])
+        else:
+            self._set_sheets(self._guessed_sheets)
+        self.mapping = self.sheets[0]
+        self.status.value = ""
+        self._draw_columns()
+        self._draw_preview()
+
+    def _set_sheets(self, mappings) -> None:
+        self.sheets, self._sheet = list(mappings), 0
+        self.sheet_pick.options = [m.sheet or "feuille" for m in self.sheets]
+        self.sheet_pick.index = 0 if self.sheets else None
+        self.sheet_box.layout.display = "" if len(self.sheets) > 1 else "none"
+
+    def _sheet_chosen(self, _name) -> None:
+        """Another sheet of the workbook: its columns and preview (the current one kept)."""
+        i = self.sheet_pick.index
+        if self.grid is None or i is None or i == self._sheet or i >= len(self.sheets):
+            return
+        self.sheets[self._sheet] = self.mapping
+        self._sheet, self.mapping = i, self.sheets[i]
         self.status.value = ""
         self._draw_columns()
         self._draw_preview()
@@ -127,6 +162,8 @@ class TakeoverImport:
         ok, mapping = attempt(lambda: self.mapping.with_role(letter, role), self.status)
         if ok:
             self.mapping = mapping
+            if self.sheets:
+                self.sheets[self._sheet] = mapping
             self.status.value = ""
             self._draw_preview()
 
@@ -152,7 +189,9 @@ class TakeoverImport:
         if self.grid is None or self.mapping is None:
             self.status.value = ko_html("Choisissez d’abord le fichier du cahier.")
             return
-        drafts, problems = ss.to_drafts(self.grid, self.mapping, self.ctx.chart())
+        if self.sheets:
+            self.sheets[self._sheet] = self.mapping
+        drafts, problems = ss.to_drafts_many(self.grid, self.sheets or [self.mapping], self.ctx.chart())
         if problems:
             self._show_problems(problems)
             return
@@ -172,6 +211,7 @@ class TakeoverImport:
         ctx.changed("entries")
         self._clear()
         self.grid = self.mapping = None
+        self._set_sheets([])
         self.status.value = ok_html(f"{len(saved)} écriture{'s' if len(saved) > 1 else ''} importée"
                                     f"{'s' if len(saved) > 1 else ''} depuis {self.filename}")
         if self.on_done:
