@@ -28,8 +28,8 @@ from retkoop_widgets.domain.exercice import Exercice
 from retkoop_widgets.domain.inventory import DurableExpense, DurableGood
 from retkoop_widgets.domain.numbering import DeletedPiece
 from retkoop_widgets.domain.subsidy import Subsidy
-from retkoop_widgets.storage.records import (Ad, Attachment, AuditRecord, Coop, StoredEntry, StoredGood,
-                                             Submission, UserRecord)
+from retkoop_widgets.storage.records import (Ad, Attachment, AuditRecord, Coop, SavedMapping, StoredEntry,
+                                             StoredGood, Submission, UserRecord)
 from retkoop_widgets.storage.uow import DuplicateKey
 
 
@@ -51,6 +51,7 @@ class FakeStore:
         self.attachments: dict[int, Attachment] = {}
         self.deleted_pieces: list[tuple[int, DeletedPiece]] = []  # (exercice id, tombstone)
         self.goods: dict[int, StoredGood] = {}
+        self.mappings: dict[tuple[str, str], SavedMapping] = {}  # (AD, name) -> saved column mapping
         self.audit: list[tuple[str | None, AuditRecord]] = []  # (coop, record), oldest first
         self.last_id = 0
 
@@ -204,6 +205,14 @@ class FakeRepository:
     def pieces(self, exercice_id: int) -> list[str]:
         return [e.piece for e in self._of(exercice_id)] + [d.piece for x, d in self.d.deleted_pieces
                                                            if x == exercice_id]
+
+    def column_mappings(self, ad: str) -> list[SavedMapping]:
+        return [m for (a, _n), m in sorted(self.d.mappings.items()) if a == ad]
+
+    def save_column_mapping(self, m: SavedMapping) -> bool:
+        replaced = (m.ad, m.name) in self.d.mappings
+        self.d.mappings[(m.ad, m.name)] = m
+        return replaced
 
     def deleted_pieces(self, exercice_id: int) -> list[DeletedPiece]:
         return [d for x, d in self.d.deleted_pieces if x == exercice_id]

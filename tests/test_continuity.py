@@ -232,6 +232,10 @@ def test_three_consecutive_exercices_carry_point_late_and_keep_every_crf(books, 
     assert crf3.closing_bank == 100000 + 50000 - 3000 - 4000 - 4500
     assert crf3.statement_balance == crf3.closing_bank + 3000 == 141500  # the bank: 1 500 € − 40 € − 45 €
     assert [a.code for a in crf3.alerts] == ["cheque_perime"]
+    # each CRF compares with the year before it (the first has none)
+    assert books.crf(THREE, "2024-2025").previous is None
+    assert books.crf(THREE, "2025-2026").previous.name == "2024-2025"
+    assert (crf3.previous.name, crf3.previous.total_charges) == ("2025-2026", 4500)
 
 
 def test_the_releve_takes_the_exercice_name_as_typed(books, clock):
@@ -292,3 +296,56 @@ def test_the_crf_block_3_lists_earlier_years_lines_and_adds_up(books, clock):
         return round(float(m.group(1).replace("\u202f", "").replace(" ", "").replace(",", ".")) * 100)
     assert cents("− recettes non pointées") == 2000 and cents(r"\+ dépenses non pointées") == 4500
     assert crf.closing_bank - 2000 + 4500 == crf.statement_balance == cents("= Solde attendu")
+
+
+# -- the previous year's figures beside this year's ---------------------------------------------
+def test_each_crf_shows_the_previous_exercices_figures_per_rubric(books, clock):
+    """Block 1 of the CRF (and its JSON) carries the previous exercice's charges and
+    produits per rubric, classified with this year's chart; the first year has none; the
+    PDF's HTML and the dashboard's live CRF show the same column."""
+    import re
+    from retkoop_widgets.reports.views import accounts_html
+    from retkoop_widgets.widgets.common import Context
+    from retkoop_widgets.widgets.summary import summary_html
+    books.add_coop(THREE, "École du Port", "AD76")
+    clock.day = date(2025, 8, 20)
+    books.open_exercice(THREE, "2024-2025", 100000, 0)
+    books.record_entry(THREE, "2024-2025", receipt(date(2024, 9, 10), 50000))
+    books.record_entry(THREE, "2024-2025", cheque(date(2025, 6, 10), 3000, "1000001", "Crayons"))
+    books.record_entry(THREE, "2024-2025", EntryDraft(date(2025, 6, 12), "Cotisation", mode="virement",
+                                                      bank_out=12000, ventilation=(V("6281", 12000),)))
+    clock.day = date(2025, 9, 2)
+    books.close_exercice(THREE, "2024-2025")
+    books.record_entry(THREE, "2025-2026", receipt(date(2025, 9, 12), 20000))
+    books.record_entry(THREE, "2025-2026", cheque(date(2025, 9, 14), 700, "1000002", "Colle"))
+    first, second = books.crf(THREE, "2024-2025"), books.crf(THREE, "2025/2026")  # as typed
+    assert first.previous is None and crf_json(first)["exercice_precedent"] is None
+    p = second.previous
+    assert p.name == "2024-2025" and (p.total_produits, p.total_charges, p.result) == (50000, 15000, 35000)
+    # 6064 is « Activités éducatives », 6281 « Cotisations et assurance OCCE » (used last year only)
+    assert second.compared_rubrics("charges") == [("Activités éducatives", 700, 3000),
+                                                  ("Cotisations et assurance OCCE", 0, 12000)]
+    assert second.compared_rubrics("produits") == [("Participation des familles", 20000, 50000)]
+    assert first.compared_rubrics("produits") == [("Participation des familles", 50000, None)]
+    assert crf_json(second)["exercice_precedent"] == {
+        "exercice": "2024-2025",
+        "rubriques": {"charges": [{"rubrique": "Activités éducatives", "montant": "30.00"},
+                                  {"rubrique": "Cotisations et assurance OCCE", "montant": "120.00"}],
+                      "produits": [{"rubrique": "Participation des familles", "montant": "500.00"}]},
+        "total_charges": "150.00", "total_produits": "500.00", "resultat": "350.00"}
+    # the batch read (the AD's overview) says the same
+    assert crf_json(books.crfs([(THREE, "2025/2026")])[(THREE, "2025/2026")]) == crf_json(second)
+    # the printed block 1: a column named for each year, the previous total beside this one's
+    html = accounts_html(second)
+    assert '<th class="n">2025-2026 (€)</th><th class="n prev">2024-2025 (€)</th>' in html
+    assert re.search(r'Total des charges</td><td class="n">7,00</td><td class="n prev">150,00</td>', html)
+    assert re.search(r'Total des produits</td><td class="n">200,00</td><td class="n prev">500,00</td>', html)
+    assert "Exercice précédent 2024-2025" in html and "350,00 €" in html
+    assert re.search(r'Cotisations et assurance OCCE</td><td class="n">—</td><td class="n prev">120,00</td>', html)
+    assert "prev" not in accounts_html(first).replace("Première année", "")
+    # the dashboard's live CRF: the same previous figures
+    live = Context(books, THREE, "2025-2026").crf()
+    assert live.previous == p
+    shown = summary_html(live)
+    assert "Exercice précédent 2024-2025" in shown and "350,00 €" in shown
+    assert "<th class='n rk-prev'>2024-2025</th>" in shown

@@ -122,9 +122,11 @@ def register(sub) -> None:
     p.add_argument("file", help="cahier CSV (séparateur ;) ou classeur du cahier (.xlsx, .ods)")
     p.add_argument("--appliquer", action="store_true",
                    help="classeur : importer pour de bon (sans cette option : colonnes et aperçu seulement)")
-    p.add_argument("--colonnes", metavar="FICHIER.json", help="classeur : utiliser ces colonnes enregistrées")
-    p.add_argument("--enregistrer-colonnes", metavar="FICHIER.json", dest="enregistrer_colonnes",
-                   help="classeur : enregistrer les colonnes (pour les réutiliser ou les partager)")
+    p.add_argument("--colonnes", metavar="NOM|FICHIER.json",
+                   help="classeur : utiliser les colonnes enregistrées par l'AD sous ce nom (ou ce fichier .json)")
+    p.add_argument("--enregistrer-colonnes", metavar="NOM|FICHIER.json", dest="enregistrer_colonnes",
+                   help="classeur : enregistrer les colonnes pour l'AD sous ce nom (toutes ses coopératives "
+                        "les retrouvent), ou dans ce fichier .json")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", help="exporter le cahier (csv, json, beancount)", add_help=False)
@@ -260,6 +262,12 @@ def _documented_csv(raw: bytes) -> bool:
     return "date" in keys and "libelle" in keys
 
 
+def _is_file_name(value: str) -> bool:
+    """``--colonnes``/``--enregistrer-colonnes``: a ``.json`` path (or an existing file) is a
+    file; anything else is the name of a mapping saved for the AD in the database."""
+    return value.lower().endswith(".json") or Path(value).is_file()
+
+
 def _import_spreadsheet(a, raw: bytes, b, chart) -> int:
     """A cahier kept in a spreadsheet: the columns guessed (or read from --colonnes), shown
     with a preview; imported all or nothing with --appliquer."""
@@ -268,26 +276,44 @@ def _import_spreadsheet(a, raw: bytes, b, chart) -> int:
     from ..io import spreadsheet as sp
     name = Path(a.file).name
     grid = sp.read_grid(raw, name)
-    if a.colonnes:
+    if a.colonnes and _is_file_name(a.colonnes):
         mapping = sp.Mapping.from_json(Path(a.colonnes).read_text(encoding="utf-8"), Path(a.colonnes).name)
         print(f"colonnes lues dans {a.colonnes} :")
+    elif a.colonnes:
+        mapping = b.column_mapping(a.coop.upper(), a.colonnes)
+        print(f"colonnes enregistrées par l'AD sous le nom « {printable(a.colonnes)} » :")
     else:
-        mapping = sp.guess_mapping(grid, chart)
-        print("colonnes reconnues :")
-    for line in sp.describe(mapping, chart):
-        print(printable(line))
-    rows = sp.preview(grid, mapping, chart)
-    if rows:
-        print(f"aperçu des {len(rows)} premières écritures (montants tels que lus) :")
-        for r in rows:
-            money = " ".join(f"{k} {r[k]}" for k in ("Banque entrée", "Banque sortie", "Caisse entrée",
-                                                       "Caisse sortie") if r[k])
-            print(printable(f"  ligne {r['Ligne']} : {r['Pièce'] or '(n° auto)'} {r['Date']} {r['Libellé']} — "
-                            f"{money or 'aucun mouvement'} — ventilation : {r['Ventilation'] or 'aucune'}"))
-    if a.enregistrer_colonnes:
+        mappings = sp.guess_mappings(grid, chart)
+        print("colonnes reconnues :" if len(mappings) == 1 else
+              f"colonnes reconnues sur {len(mappings)} feuilles (importées comme un seul cahier, par date) :")
+        mapping = mappings[0]
+    mappings = [mapping] if a.colonnes else mappings
+    for m in mappings:
+        for line in sp.describe(m, chart):
+            print(printable(line))
+        rows = sp.preview(grid, m, chart)
+        if rows:
+            where = f" de la feuille « {m.sheet} »" if len(mappings) > 1 else ""
+            print(f"aperçu des {len(rows)} premières écritures{where} (montants tels que lus) :")
+            for r in rows:
+                money = " ".join(f"{k} {r[k]}" for k in ("Banque entrée", "Banque sortie", "Caisse entrée",
+                                                           "Caisse sortie") if r[k])
+                print(printable(f"  ligne {r['Ligne']} : {r['Pièce'] or '(n° auto)'} {r['Date']} {r['Libellé']} — "
+                                f"{money or 'aucun mouvement'} — ventilation : {r['Ventilation'] or 'aucune'}"))
+    if a.enregistrer_colonnes and len(mappings) > 1:
+        raise ValidationError("--enregistrer-colonnes : le classeur a plusieurs feuilles de cahier ; des colonnes "
+                              "enregistrées décrivent une seule feuille (importez sans --enregistrer-colonnes)",
+                              "colonnes")
+    if a.enregistrer_colonnes and _is_file_name(a.enregistrer_colonnes):
         Path(a.enregistrer_colonnes).write_text(mapping.to_json(), encoding="utf-8")
         print(f"colonnes enregistrées dans {a.enregistrer_colonnes} (à réutiliser avec --colonnes)")
-    drafts, problems = sp.to_drafts(grid, mapping, chart)
+    elif a.enregistrer_colonnes:
+        ad = b.coop_info(a.coop.upper())["ad"]
+        replaced = b.save_column_mapping(ad, a.enregistrer_colonnes, mapping)
+        print(f"colonnes enregistrées pour l'AD {ad} sous le nom « {printable(a.enregistrer_colonnes)} »"
+              f"{' (remplacent les précédentes)' if replaced else ''} : ses coopératives les retrouvent à "
+              f"l'import (--colonnes « {printable(a.enregistrer_colonnes)} »)")
+    drafts, problems = sp.to_drafts_many(grid, mappings, chart)
     if problems:
         raise ValidationError(problems)
     if not a.appliquer:

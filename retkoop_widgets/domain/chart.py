@@ -90,7 +90,7 @@ class Chart:
         if not words:
             raise ValidationError("choisissez un compte (code ou mot de son libellé)", field)
         pool = [a for a in self.accounts if classe is None or a.classe == classe]
-        found = [a for a in pool if all(w in fold(a.libelle) for w in words)]
+        found = self.candidates(typed, classe)
         if len(found) == 1:
             return found[0]
         if found:
@@ -107,6 +107,16 @@ class Chart:
         hint = (" ; le plus proche : " + " ; ".join(f"{labels[c].code} {labels[c].libelle}" for c in dict.fromkeys(close))
                 if close else "")
         raise ValidationError(f"aucun compte ne correspond à « {shown} »{hint}", field)
+
+    def candidates(self, text: str, classe: str | None = None) -> list[Account]:
+        """The accounts whose label holds every word of ``text`` (accents and case ignored,
+        one-letter words skipped): what ``resolve`` matches words against, and what a
+        caller that breaks ties its own way (a spreadsheet header) lists."""
+        words = [w for w in fold(text or "").replace("—", " ").split() if len(w) > 1]
+        if not words:
+            return []
+        return [a for a in self.accounts if (classe is None or a.classe == classe)
+                and all(w in fold(a.libelle) for w in words)]
 
     def search(self, text: str, classe: str | None = None) -> list[Account]:
         """Accounts whose code or label contains ``text`` (case and accents ignored)."""

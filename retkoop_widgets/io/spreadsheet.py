@@ -462,9 +462,9 @@ def resolve_account(chart: Chart, text: str, classe: str | None = None) -> Accou
     ``ValidationError`` when no account or several fit."""
     words = _tokens(text)
     for w in words:
-        if w.isdigit():
-            acc = chart.get(w)
-            if acc is not None and acc.code not in TREASURY:
+        if w.isdigit() and chart.get(w) is not None:
+            acc = chart.resolve(w, field="en-tête")  # a code, short or OCCE
+            if acc.code not in TREASURY:
                 return acc
     hints = {_CLASS_WORDS[w] for w in words if w in _CLASS_WORDS}
     if classe is None and len(hints) == 1:
@@ -475,13 +475,23 @@ def resolve_account(chart: Chart, text: str, classe: str | None = None) -> Accou
     if not meaningful:
         raise ValidationError(f"« {text} » ne correspond à aucune colonne connue ({_KNOWN}) ni à un compte du "
                               "plan comptable", "en-tête")
-    pool = [a for a in chart if a.code not in TREASURY and (classe is None or a.classe == classe)]
+    # One way to resolve an account by words: ``Chart.resolve`` (what the entry form uses);
+    # a header adds only its plural (« Dons » names « Don… ») and, when several labels
+    # hold the words, the one that STARTS with the first (« Sorties » is 6251 « Sorties,
+    # voyages… », not 7080's « … sorties »).
     found = []
-    for acc in pool:
-        label = _tokens(acc.libelle)
-        if all(any(t.startswith(w) or t.startswith(w.rstrip("s")) for t in label) for w in meaningful):
-            found.append((acc, label))
-    if len(found) > 1:  # the header is the start of one label: « Sorties » is 6251, not 7080's « sorties »
+    for attempt in (meaningful, [w[:-1] if w.endswith("s") and len(w) > 3 else w for w in meaningful]):
+        try:
+            acc = chart.resolve(" ".join(attempt), classe, field="en-tête")
+        except ValidationError:
+            found = [(a, _tokens(a.libelle)) for a in chart.candidates(" ".join(attempt), classe)
+                     if a.code not in TREASURY]
+            if found:
+                break
+            continue
+        if acc.code not in TREASURY:
+            return acc
+    if len(found) > 1:
         first = [(a, lb) for a, lb in found if lb and lb[0].startswith(meaningful[0].rstrip("s"))]
         if first:
             found = first
@@ -635,35 +645,116 @@ def guess_mapping(grid: Grid, chart: Chart) -> Mapping:
     sheet that has a Date and a Libellé column. Columns it cannot read are « ? » with the
     reason (``Column.note``); ``to_drafts`` refuses a mapping that still has one."""
     for sheet in grid.sheets:
-        for r in range(1, min(sheet.height, HEADER_SEARCH_ROWS) + 1):
-            if _has_date(sheet.rows[r - 1]):
-                continue
-            rows = [r]
-            roles = [classify(h, chart)[0] for h in _headers(sheet, rows)]
-            if "date" not in roles or "libelle" not in roles:
-                continue
-            # A header over two rows: « Banque » above « Entrée | Sortie ».
-            for extra in ([r - 1, r], [r, r + 1]):
-                other = extra[0] if extra[0] != r else extra[1]
-                if other < 1 or other > sheet.height or _has_date(sheet.rows[other - 1]):
-                    continue
-                if not any(not c.empty for c in sheet.rows[other - 1]):
-                    continue
-                more = [classify(h, chart)[0] for h in _headers(sheet, sorted(set(rows) | {other}))]
-                if "date" in more and "libelle" in more and _recognised(more) > _recognised(roles):
-                    rows, roles = sorted(set(rows) | {other}), more
-            columns = []
-            for col, h in enumerate(_headers(sheet, rows), start=1):
-                role, note = classify(h, chart)
-                if not h and not _column_has_data(sheet, col, max(rows)):
-                    continue
-                if not h:
-                    role, note = "?", "colonne sans titre mais remplie"
-                columns.append(Column(column_letter(col), h, role, note))
-            return Mapping(sheet.name, tuple(rows), tuple(columns))
-    raise ValidationError(Problem(
+        found = _guess_sheet(sheet, chart)
+        if found is not None:
+            return found
+    raise _no_header(grid)
+
+
+def guess_mappings(grid: Grid, chart: Chart) -> list[Mapping]:
+    """One mapping per sheet that holds cahier lines (a Date and a Libellé column): the
+    workbooks that keep the bank and the cash, or the receipts and the expenses, on separate
+    sheets (Comptacoop: « Produits » and « Charges »; others: « Banque » and « Caisse »).
+    On such a sheet a column headed only « Entrée », « Sortie », « Recette », « Dépense »,
+    « Montant » or « Total » takes its meaning from the sheet's name (``_sheet_context``):
+    on « Caisse », « Sortie » is a cash expense; on « Charges », « Montant » is a bank
+    expense (bank unless the sheet names the cash). ``to_drafts_many`` makes one cahier."""
+    found = [m for m in (_guess_sheet(sheet, chart) for sheet in grid.sheets) if m is not None]
+    if not found:
+        raise _no_header(grid)
+    if len(found) == 1:
+        return found
+    return [_in_context(m) for m in found]
+
+
+def _no_header(grid: Grid) -> ValidationError:
+    return ValidationError(Problem(
         f"{grid.source} : aucune ligne d'en-tête trouvée (une ligne nommant au moins les colonnes Date et "
         f"Libellé, dans les {HEADER_SEARCH_ROWS} premières lignes d'une feuille)", "en-tête", grid.source))
+
+
+def _guess_sheet(sheet: Sheet, chart: Chart) -> Mapping | None:
+    for r in range(1, min(sheet.height, HEADER_SEARCH_ROWS) + 1):
+        if _has_date(sheet.rows[r - 1]):
+            continue
+        rows = [r]
+        roles = [classify(h, chart)[0] for h in _headers(sheet, rows)]
+        if "date" not in roles or "libelle" not in roles:
+            continue
+        # A header over two rows: « Banque » above « Entrée | Sortie ».
+        for extra in ([r - 1, r], [r, r + 1]):
+            other = extra[0] if extra[0] != r else extra[1]
+            if other < 1 or other > sheet.height or _has_date(sheet.rows[other - 1]):
+                continue
+            if not any(not c.empty for c in sheet.rows[other - 1]):
+                continue
+            more = [classify(h, chart)[0] for h in _headers(sheet, sorted(set(rows) | {other}))]
+            if "date" in more and "libelle" in more and _recognised(more) > _recognised(roles):
+                rows, roles = sorted(set(rows) | {other}), more
+        columns = []
+        for col, h in enumerate(_headers(sheet, rows), start=1):
+            role, note = classify(h, chart)
+            if not h and not _column_has_data(sheet, col, max(rows)):
+                continue
+            if not h:
+                role, note = "?", "colonne sans titre mais remplie"
+            columns.append(Column(column_letter(col), h, role, note))
+        return Mapping(sheet.name, tuple(rows), tuple(columns))
+    return None
+
+
+_AMOUNT_WORDS = {"montant", "montants", "total", "somme", "eur", "euros"}
+
+
+def _sheet_context(name: str | None) -> tuple[str | None, str | None]:
+    """(treasury, direction) a sheet's name gives its bare money columns: « Caisse » → cash,
+    « Banque » → bank, « Produits »/« Recettes » → in, « Charges »/« Dépenses » → out."""
+    ws = set(_tokens(name or ""))
+    place = "caisse" if ws & _CASH else "banque" if ws & _BANK else None
+    kind = {_CLASS_WORDS[w] for w in ws if w in _CLASS_WORDS}
+    way = ("entree" if kind == {"produit"} else "sortie" if kind == {"charge"} else None)
+    return place, way
+
+
+def _in_context(mapping: Mapping) -> Mapping:
+    """A sheet's bare « Entrée » / « Sortie » / « Montant » columns read with its name
+    (``guess_mappings``); a column the header already names is left as it is."""
+    place, way = _sheet_context(mapping.sheet)
+    if place is None and way is None:
+        return mapping
+    cols = []
+    for c in mapping.columns:
+        ws = set(_tokens(c.header)) - (_STOP - _AMOUNT_WORDS)
+        bare = bool(ws) and ws <= _IN | _OUT | _AMOUNT_WORDS | _BANK | _CASH
+        if c.role in ("?", "ignorer") and bare:
+            here = "caisse" if ws & _CASH else "banque" if ws & _BANK else place or "banque"
+            direction = ("entree" if ws & _IN and not ws & _OUT else "sortie" if ws & _OUT and not ws & _IN
+                         else way)
+            if direction is not None:
+                c = Column(c.letter, c.header, f"{here}_{direction}")
+        cols.append(c)
+    return Mapping(mapping.sheet, mapping.header_rows, tuple(cols))
+
+
+def to_drafts_many(grid: Grid, mappings: Sequence[Mapping], chart: Chart
+                   ) -> tuple[list[tuple[str, EntryDraft]], list[Problem]]:
+    """``to_drafts`` over several sheets, as ONE cahier: every sheet's problems (each located
+    by its sheet), or every line in date order (a sheet's own order kept within a day;
+    the bank sheet before the cash sheet on the same day, as the workbook lists them)."""
+    drafts: list[tuple[int, int, tuple[str, EntryDraft]]] = []
+    problems: list[Problem] = []
+    empty: list[Problem] = []
+    for k, m in enumerate(mappings):
+        got, bad = to_drafts(grid, m, chart)
+        if bad and all(p.message.startswith("aucune écriture sous l'en-tête") for p in bad):
+            empty.extend(bad)  # a sheet with no line yet (the cash unused): fine if another has some
+            continue
+        problems.extend(bad)
+        drafts.extend((k, i, d) for i, d in enumerate(got))
+    if problems or not drafts:
+        return [], problems or empty
+    drafts.sort(key=lambda x: (x[2][1].date, x[0], x[1]))
+    return [d for _, _, d in drafts], []
 
 
 def _column_has_data(sheet: Sheet, col: int, after: int) -> bool:

@@ -103,36 +103,56 @@ def _continued(rows: list[str], label: str) -> list[str]:
     return rows
 
 
-def _side_table(title: str, accounts, total_label: str, total: int) -> str:
+def _side_table(title: str, accounts, total_label: str, total: int, side: str = "", previous=None,
+                name: str = "") -> str:
+    """One side of block 1, by rubric then account. With ``previous`` (``domain.crf.
+    PreviousYear``) a second amount column gives the previous exercice's figure for each
+    rubric, account and the total; a rubric used last year only is listed with « — »."""
     rows = []
     by_rubric = defaultdict(list)
     for a in accounts:
         by_rubric[a.rubrique].append(a)
-    for rub in sorted(by_rubric):
-        accs = by_rubric[rub]
-        rows.append(f'<tr class="rubric"><td colspan="2">{esc(rub)}</td><td class="n">{num(sum(a.amount for a in accs))}</td></tr>')
+    before_rub = previous.rubrics(side) if previous is not None else {}
+    before_acc = previous.accounts(side) if previous is not None else {}
+
+    def prev(amount) -> str:
+        return "" if previous is None else f'<td class="n prev">{num(amount or 0, blank_zero=True) or "—"}</td>'
+    for rub in sorted(set(by_rubric) | set(before_rub)):
+        accs = by_rubric.get(rub, [])
+        here = sum(a.amount for a in accs)
+        rows.append(f'<tr class="rubric"><td colspan="2">{esc(rub)}</td>'
+                    f'<td class="n">{num(here) if accs else "—"}</td>{prev(before_rub.get(rub))}</tr>')
         for a in accs:
             rows.append(f'<tr class="acc"><td class="code">{esc(a.code_occe or a.code)}</td>'
-                        f'<td>{esc(a.libelle)}</td><td class="n">{num(a.amount)}</td></tr>')
-    if not accounts:
-        rows.append('<tr><td colspan="3" class="empty">aucun</td></tr>')
+                        f'<td>{esc(a.libelle)}</td><td class="n">{num(a.amount)}</td>{prev(before_acc.get(a.code))}</tr>')
+    if not rows:
+        rows.append(f'<tr><td colspan="{3 if previous is None else 4}" class="empty">aucun</td></tr>')
     _continued(rows, f"1 Comptes de fonctionnement — {title}")
-    rows.append(f'<tr class="total"><td colspan="2">{esc(total_label)}</td><td class="n">{num(total)}</td></tr>')
-    return (f'<table class="accounts"><thead><tr><th class="code">Compte</th><th>{esc(title)}</th>'
-            f'<th class="n">Montant (€)</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+    prev_total = "" if previous is None else f'<td class="n prev">{num(previous.total_charges if side == "charges" else previous.total_produits)}</td>'
+    rows.append(f'<tr class="total"><td colspan="2">{esc(total_label)}</td><td class="n">{num(total)}</td>{prev_total}</tr>')
+    head = ('<th class="n">Montant (€)</th>' if previous is None else
+            f'<th class="n">{esc(name)} (€)</th><th class="n prev">{esc(previous.name)} (€)</th>')
+    return (f'<table class="accounts{"" if previous is None else " compared"}"><thead><tr><th class="code">Compte</th>'
+            f'<th>{esc(title)}</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
 
 def accounts_html(crf: Crf) -> str:
     res = crf.result
     word = "Excédent" if res > 0 else ("Déficit" if res < 0 else "Résultat nul")
+    p = crf.previous
+    before = "" if p is None else (
+        f'<tr class="prev"><th>Exercice précédent {esc(p.name)} : {num(p.total_produits)} − {num(p.total_charges)}</th>'
+        f'<td class="n">{num(p.result)} €</td><td class="word">{"Excédent" if p.result > 0 else ("Déficit" if p.result < 0 else "Résultat nul")}</td></tr>')
+    note = ('<p class="note">Première année dans Retkoop : pas de colonne « exercice précédent ».</p>'
+            if p is None else "")
     return f"""<section class="block accounts-block">
 <h2><span class="no">1</span> Comptes de fonctionnement</h2>
 <table class="twocol"><tr>
-<td>{_side_table("Charges (classe 6)", crf.charges, "Total des charges", crf.total_charges)}</td>
-<td>{_side_table("Produits (classe 7)", crf.produits, "Total des produits", crf.total_produits)}</td>
+<td>{_side_table("Charges (classe 6)", crf.charges, "Total des charges", crf.total_charges, "charges", p, crf.exercice.name)}</td>
+<td>{_side_table("Produits (classe 7)", crf.produits, "Total des produits", crf.total_produits, "produits", p, crf.exercice.name)}</td>
 </tr></table>
 <table class="result"><tr><th>Résultat de l'exercice (total des produits − total des charges)</th>
-<td class="n">{num(crf.total_produits)} − {num(crf.total_charges)} = <b>{num(res)} €</b></td><td class="word">{word}</td></tr></table>
+<td class="n">{num(crf.total_produits)} − {num(crf.total_charges)} = <b>{num(res)} €</b></td><td class="word">{word}</td></tr>{before}</table>{note}
 </section>"""
 
 

@@ -12,7 +12,9 @@ taking the ``Books`` first (the shape of ``services/inventory.py``):
 ``cash``               cash counts (arrêtés de caisse)
 ``subsidies``          the subsidy table (account 7410)
 ``attachments``        files (pièces justificatives)
-``crf``                the compte rendu financier, one or many; overview dates
+``crf``                the compte rendu financier, one or many (with the previous
+                       exercice's figures); overview dates
+``mappings``           spreadsheet column mappings an AD saves for its coops' imports
 ``inventory``          the inventory register of durable goods
 ``submission``         readiness checks and the submission shown to the AD
 =====================  =====================================================
@@ -33,6 +35,7 @@ from ..storage.db import engine_of, forced_read_only
 from ..storage.uow import sql_unit_of_work
 from . import administration as _administration, attachments as _attachments, cash as _cash, crf as _crf
 from . import entries as _entries, exercices as _exercices, pointage as _pointage, subsidies as _subsidies
+from . import mappings as _mappings
 from .entries import ExerciceSnapshot  # noqa: F401  (public name, kept where it was)
 
 
@@ -124,5 +127,11 @@ class Books:
     # -- reports (services.crf) --------------------------------------------------------
     crf = _crf.crf
     crfs = _crf.crfs
+    previous_year = _crf.previous
+
+    # -- spreadsheet column mappings saved for an AD (services.mappings) ---------------
+    save_column_mapping = _mappings.save_column_mapping
+    column_mappings = _mappings.column_mappings
+    column_mapping = _mappings.column_mapping
     exercice_dates = _crf.exercice_dates
     alerts = _crf.alerts

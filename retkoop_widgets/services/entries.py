@@ -126,6 +126,40 @@ def deleted_pieces(books: "Books", coop: str, name: str) -> list[numbering.Delet
         return r.repo.deleted_pieces(r.exercice.id)
 
 
+#: Rows per INSERT of an import (entries, postings, audit records): bounded statements and
+#: memory, all inside the import's one transaction (all or nothing).
+IMPORT_BATCH = 5000
+
+
+def _prepare_all(books: "Books", chart: Chart, c: Coop, ex: Exercice, pieces: Sequence[str],
+                 drafts: Sequence[tuple[str, EntryDraft]]) -> list[Entry]:
+    """Every draft validated and numbered, or a ``ValidationError`` listing every problem
+    (see ``import_drafts``)."""
+    used = numbering.PieceAllocator(pieces)
+    problems: list[tuple[int, Problem]] = []
+    ready: list[tuple[int, Entry]] = []
+    in_file: dict[str, str] = {}
+    typed = [i for i, (_, d) in enumerate(drafts) if (d.piece or "").strip()]
+    blank = [i for i, (_, d) in enumerate(drafts) if not (d.piece or "").strip()]
+    for i in typed + blank:
+        where, draft = drafts[i]
+        piece = (draft.piece or "").strip()
+        if piece and piece in in_file:
+            problems.append((i, Problem(f"pièce {piece} en double (déjà {in_file[piece]})", "piece", where)))
+            continue
+        try:
+            e = prepare(chart, c, ex, draft, used, today=books.today())
+        except ValidationError as err:
+            problems.extend((i, p.located(where)) for p in err.problems)
+            continue
+        in_file[e.piece] = where
+        ready.append((i, e))
+    if problems:
+        problems.sort(key=lambda x: x[0])  # stable: a line's own problems keep their order
+        raise ValidationError([p for _, p in problems])
+    return [e for _, e in sorted(ready, key=lambda x: x[0])]
+
+
 def import_drafts(books: "Books", coop: str, name: str, drafts: Sequence[tuple[str, EntryDraft]],
                   source: str = "import") -> list[Entry]:
     """Save all drafts or none. ``drafts`` are (location, draft); every problem is
@@ -134,41 +168,39 @@ def import_drafts(books: "Books", coop: str, name: str, drafts: Sequence[tuple[s
     The drafts with a pièce are taken first, then the blank ones: a blank pièce is
     numbered after every pièce the file types (three blank lines then ``003`` give
     ``004``, ``005``, ``006`` and ``003``), never one a later line claims. Entries are
-    saved, and problems reported, in file order."""
+    saved, and problems reported, in file order.
+
+    Why two steps: on SQLite one write transaction holds the whole database, so a
+    400,000-line import used to make every other coop's writer wait for its validation
+    too. The drafts are validated and numbered first, in a read (no write lock: others
+    keep writing); the write then re-reads the numbers used, the chart and the exercice
+    under the lock and validates again only if one of them changed meanwhile (a pièce
+    typed in the dashboard in between), then inserts in batches of ``IMPORT_BATCH`` rows
+    inside its one transaction — all or nothing as before. A writer still kept waiting
+    past the busy timeout gets a French « base occupée » (``guard``); the database to
+    choose for large imports is in ``docs/formats.md``."""
     drafts = list(drafts)
+    with reading(books, coop, name) as r:
+        c, ex = r.coop, r.exercice
+        books.actor.require(True, c.code, c.ad_code, c.training)  # a reader gets Forbidden, not a report
+        ex.require_writable()
+        seen = (r.repo.pieces(ex.id), r.repo.chart(c.ad_code), ex)
+        ready = _prepare_all(books, seen[1], c, ex, seen[0], drafts)
     with writing(books, coop, name) as w:
         c, ex = w.coop, w.exercice
-        used = numbering.PieceAllocator(w.repo.pieces(ex.id))
-        chart = w.repo.chart(c.ad_code)
-        problems: list[tuple[int, Problem]] = []
-        ready: list[tuple[int, Entry]] = []
-        in_file: dict[str, str] = {}
-        typed = [i for i, (_, d) in enumerate(drafts) if (d.piece or "").strip()]
-        blank = [i for i, (_, d) in enumerate(drafts) if not (d.piece or "").strip()]
-        for i in typed + blank:
-            where, draft = drafts[i]
-            piece = (draft.piece or "").strip()
-            if piece and piece in in_file:
-                problems.append((i, Problem(f"pièce {piece} en double (déjà {in_file[piece]})", "piece", where)))
-                continue
-            try:
-                e = prepare(chart, c, ex, draft, used, today=books.today())
-            except ValidationError as err:
-                problems.extend((i, p.located(where)) for p in err.problems)
-                continue
-            in_file[e.piece] = where
-            ready.append((i, e))
-        if problems:
-            problems.sort(key=lambda x: x[0])  # stable: a line's own problems keep their order
-            raise ValidationError([p for _, p in problems])
-        ready = [e for _, e in sorted(ready, key=lambda x: x[0])]
-        ids = w.repo.add_entries(ex.id, ready, books.actor.login, books.now())
-        saved = [replace(e, id=i, version=1) for e, i in zip(ready, ids)]
+        pieces, chart = w.repo.pieces(ex.id), w.repo.chart(c.ad_code)
+        if (sorted(pieces), chart.accounts, ex) != (sorted(seen[0]), seen[1].accounts, seen[2]):
+            ready = _prepare_all(books, chart, c, ex, pieces, drafts)  # someone wrote meanwhile
         now = books.now()
-        w.repo.audit_many([{"at": now, "actor": books.actor.login, "action": "create", "coop_code": c.code,
-                            "exercice": ex.name, "object_type": "entry", "object_id": str(e.id),
-                            "before": None, "after": entry_snapshot(e), "reason": f"import {source}"}
-                           for e in saved])
+        ids: list[int] = []
+        for k in range(0, len(ready), IMPORT_BATCH):
+            ids += w.repo.add_entries(ex.id, ready[k:k + IMPORT_BATCH], books.actor.login, now)
+        saved = [replace(e, id=i, version=1) for e, i in zip(ready, ids)]
+        for k in range(0, len(saved), IMPORT_BATCH):
+            w.repo.audit_many([{"at": now, "actor": books.actor.login, "action": "create", "coop_code": c.code,
+                                "exercice": ex.name, "object_type": "entry", "object_id": str(e.id),
+                                "before": None, "after": entry_snapshot(e), "reason": f"import {source}"}
+                               for e in saved[k:k + IMPORT_BATCH]])
         w.audit("import", "exercice", ex.id, after={"source": source, "ecritures": len(saved),
                                                     "pieces": [e.piece for e in saved][:1000]})
         w.piece = "importée"

@@ -35,7 +35,21 @@ from ..domain.errors import Conflict, NotFound
 from ..domain.exercice import Exercice, normalise_exercice_name
 from ..domain.text import printable, text_problems
 from ..storage.records import Coop
-from ..storage.uow import DuplicateKey
+from ..storage.uow import DatabaseBusy, DuplicateKey
+
+BUSY = ("la base de données est occupée par une autre opération (un gros import ?) depuis plus de "
+        "{seconds} secondes : rien n'a été enregistré, réessayez dans un instant")
+
+
+@contextmanager
+def _busy_in_french(books: "Books") -> Iterator[None]:
+    """SQLite's write lock held past the busy timeout by another writer (a large import):
+    a French ``Conflict``, the same in the CLI and the dashboard, never « database is locked »."""
+    try:
+        yield
+    except DatabaseBusy as exc:
+        from ..storage.db import SQLITE_BUSY_TIMEOUT_S
+        raise Conflict(BUSY.format(seconds=SQLITE_BUSY_TIMEOUT_S)) from exc
 
 if TYPE_CHECKING:  # pragma: no cover
     from .books import Books
@@ -121,7 +135,7 @@ def writing(books: "Books", coop: str | None = None, exercice: str | None = None
             writable: bool = True) -> Iterator[Scope]:
     """One write use case: see the module docstring. With ``coop`` (and ``exercice``)
     the permission (and lock, state) checks run before the block."""
-    with books.uow(True) as uow:
+    with _busy_in_french(books), books.uow(True) as uow:
         scope = Scope(books, uow, True)
         if exercice is not None:
             scope.lock(coop, exercice, writable=writable)
@@ -134,7 +148,7 @@ def writing(books: "Books", coop: str | None = None, exercice: str | None = None
 @contextmanager
 def reading(books: "Books", coop: str | None = None, exercice: str | None = None) -> Iterator[Scope]:
     """One read: a read-only unit of work, the coop's read permission, its exercice."""
-    with books.uow() as uow:
+    with _busy_in_french(books), books.uow() as uow:
         scope = Scope(books, uow, False)
         if exercice is not None:
             scope.lock(coop, exercice)

@@ -37,7 +37,7 @@ from ..domain.money import format_plain
 from ..io.cahier_csv import guard
 from ..storage.inventory_repo import good_snapshot
 from ..storage.records import Coop, StoredGood
-from .guard import Scope, reading, writing
+from .guard import Scope, exercice_name, reading, writing
 
 if TYPE_CHECKING:  # pragma: no cover
     from .books import Books
@@ -184,8 +184,8 @@ def list_goods(books: "Books", coop: str, exercice: str | None = None, *,
     point during it (acquired by its end, not disposed of before its start); without
     ``include_disposed``: only the goods still held today."""
     start = end = None
-    if exercice:
-        start, end = parse_name(exercice)
+    if exercice:  # « 2025/2026 » as typed is 2025-2026, like every entry point (guard.exercice_name)
+        start, end = parse_name(exercice_name(exercice))
     with reading(books, coop) as r:
         return r.repo.goods(r.coop.code, start=start, end=end, include_disposed=include_disposed)
 

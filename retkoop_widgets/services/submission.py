@@ -68,7 +68,7 @@ def submission_info(books: Books, coop: str, exercice: str) -> SubmissionInfo:
     with reading(books, coop, exercice) as r:
         ex = r.exercice
         sub = r.repo.submission(ex.id)
-        unlock = r.repo.last_audit(coop, exercice, "unlock") if ex.state == REOPENED else None
+        unlock = r.repo.last_audit(r.coop.code, ex.name, "unlock") if ex.state == REOPENED else None
         mandataires = r.repo.mandataire_names(coop)
     info = SubmissionInfo(state=ex.state, mandataires=tuple(mandataires))
     if sub.submitted_at is not None:

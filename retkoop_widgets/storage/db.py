@@ -3,7 +3,8 @@
 * ``RETKOOP_DB_URL`` (or ``--db``) selects the database; otherwise an SQLite file in the
   per-user data directory (``platformdirs.user_data_dir("retkoop")``, e.g.
   ``~/.local/share/retkoop/retkoop.sqlite3`` on Linux).
-* SQLite runs in WAL mode with foreign keys on and a 30 s busy timeout; every write
+* SQLite runs in WAL mode with foreign keys on and a 30 s busy timeout (``SQLITE_BUSY_TIMEOUT_S``; a
+  writer still waiting then gets a French « base occupée », ``uow.DatabaseBusy``); every write
   transaction starts with ``BEGIN IMMEDIATE`` so that two writers serialise at the start
   instead of failing at commit: this is what keeps pièce numbers unique across processes.
 * ``postgresql://`` URLs are routed to psycopg 3.
@@ -22,6 +23,10 @@ from sqlalchemy.pool import NullPool
 from ..settings import settings
 
 ENV_URL = "RETKOOP_DB_URL"
+#: How long an SQLite writer waits for another one's write lock (a large import) before
+#: giving up with a French « base occupée » (``uow.DatabaseBusy``). Read when an engine is
+#: opened (each SQLite connection is new: ``NullPool``). PostgreSQL writers of other coops never wait for an import (row locks).
+SQLITE_BUSY_TIMEOUT_S = 30
 
 
 def data_dir() -> Path:
@@ -97,14 +102,14 @@ def _sqlite_engine(u, read_only: bool) -> Engine:
         engine = create_engine(f"sqlite:///file:{Path(db).resolve()}?mode=ro&uri=true",
                                poolclass=NullPool)
     else:
-        engine = create_engine(u, poolclass=NullPool, connect_args={"timeout": 30})
+        engine = create_engine(u, poolclass=NullPool, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
         if not read_only and not memory:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")

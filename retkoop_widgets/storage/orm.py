@@ -125,6 +125,19 @@ class DeletedPieceRow(Base):
     __table_args__ = (UniqueConstraint("exercice_id", "piece", name="uq_deleted_piece"),)
 
 
+class ColumnMappingRow(Base):
+    """A spreadsheet column mapping an AD saved for its coops' imports (0012); ``mapping``
+    is its JSON (``io.spreadsheet.Mapping.to_json``)."""
+    __tablename__ = "column_mapping"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ad_code: Mapped[str] = mapped_column(String(16), ForeignKey("ad.code", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    mapping: Mapped[str] = mapped_column(Text)
+    saved_at: Mapped[datetime] = mapped_column(DateTime)
+    saved_by: Mapped[str] = mapped_column(String(100))
+    __table_args__ = (UniqueConstraint("ad_code", "name", name="uq_column_mapping"),)
+
+
 class CashCountRow(Base):
     __tablename__ = "cash_count"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -98,3 +98,14 @@ class UserRecord:
     created_at: datetime | None
     created_by: str
     last_login: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SavedMapping:
+    """A spreadsheet column mapping an AD saved (``column_mapping``, 0012): its name, its
+    JSON (``io.spreadsheet.Mapping.to_json``), who saved it and when."""
+    ad: str
+    name: str
+    mapping: str
+    saved_at: datetime
+    saved_by: str

@@ -26,7 +26,7 @@ from . import orm
 from .accounts_repo import AccountsRepository
 from .aggregates import ventilation_postings
 from .inventory_repo import InventoryRepository
-from .records import Ad, Attachment, AuditRecord, Coop, StoredEntry, Submission
+from .records import Ad, Attachment, AuditRecord, Coop, SavedMapping, StoredEntry, Submission
 
 
 def to_exercice(row: orm.ExerciceRow) -> Exercice:
@@ -420,6 +420,22 @@ class Repository(InventoryRepository, AccountsRepository):
                                        libelle=d.libelle[:200], amount=d.amount, deleted_at=d.deleted_at,
                                        deleted_by=d.deleted_by[:100], reason=d.reason))
 
+    def column_mappings(self, ad: str) -> list[SavedMapping]:
+        """The column mappings the AD saved, by name."""
+        r = orm.ColumnMappingRow
+        return [SavedMapping(x.ad_code, x.name, x.mapping, x.saved_at, x.saved_by)
+                for x in self.s.scalars(select(r).where(r.ad_code == ad).order_by(r.name))]
+
+    def save_column_mapping(self, m: SavedMapping) -> bool:
+        """Store a mapping under its name (replacing one of the same name); True if replaced."""
+        r = orm.ColumnMappingRow
+        row = self.s.scalar(select(r).where(r.ad_code == m.ad, r.name == m.name))
+        if row is None:
+            self.s.add(r(ad_code=m.ad, name=m.name, mapping=m.mapping, saved_at=m.saved_at, saved_by=m.saved_by))
+            return False
+        row.mapping, row.saved_at, row.saved_by = m.mapping, m.saved_at, m.saved_by
+        return True
+
     def cheques(self, coop: str) -> list[str]:
         """Cheque numbers issued by the coop (bank out), all exercices: the chequebook continues."""
         q = (select(orm.EntryRow.cheque).join(orm.ExerciceRow)
@@ -587,7 +603,7 @@ class Repository(InventoryRepository, AccountsRepository):
     def audit_many(self, rows: list[dict]) -> None:
         """Bulk audit records (an import audits each entry it creates)."""
         if rows:
-            self.s.execute(insert(orm.AuditRow), rows)
+            self.s.connection().execute(insert(orm.AuditRow.__table__), rows)
 
     def audit_log(self, coop: str, limit: int = 200) -> list[AuditRecord]:
         """The coop's audit records, newest first."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Callable
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from .repository import Repository
@@ -23,6 +23,20 @@ from .repository import Repository
 class DuplicateKey(Exception):
     """The database refused a duplicate at commit (a unique constraint): the service's
     locks should make it unreachable, the service turns it into a French ``Conflict``."""
+
+
+class DatabaseBusy(Exception):
+    """SQLite's write lock stayed taken by another transaction (a large import) for the
+    whole busy timeout (``db.SQLITE_BUSY_TIMEOUT_S``): nothing of this unit was written.
+    The guard turns it into a French refusal; never SQLite's English « database is locked »."""
+
+
+def is_busy(exc: BaseException) -> bool:
+    """SQLite's « database is locked / busy » (the busy timeout ran out)."""
+    if not isinstance(exc, OperationalError):
+        return False
+    text = str(getattr(exc, "orig", None) or exc)
+    return "database is locked" in text or "database is busy" in text
 
 
 class UnitOfWork:
@@ -35,11 +49,13 @@ class UnitOfWork:
         self.repo = Repository(self.session)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, exc, tb) -> None:
         try:
             self.session.rollback()
         finally:
             self.session.close()
+        if exc is not None and is_busy(exc):
+            raise DatabaseBusy(str(exc)) from exc
 
     def commit(self) -> None:
         if self.read_only:
@@ -48,6 +64,10 @@ class UnitOfWork:
             self.session.commit()
         except IntegrityError as exc:
             raise DuplicateKey(str(exc.orig)) from exc
+        except OperationalError as exc:
+            if is_busy(exc):
+                raise DatabaseBusy(str(exc)) from exc
+            raise
 
 
 def sql_unit_of_work(engine: Engine) -> Callable[..., UnitOfWork]:

@@ -12,6 +12,8 @@ import ipywidgets as W
 from ..domain.chart import fold
 from ..domain.entry import MODES, TRANSFER
 from ..domain.errors import ValidationError
+from ..domain.exercice import STATE_LABELS
+from ..domain.statement import book_pointed_balance
 from ..domain.money import format_eur, parse_amount
 from .common import (
     Context,
@@ -156,8 +158,15 @@ class PointageSession:
         self.reload()
 
     def reload(self) -> None:
+        """This exercice's unpointed bank lines up to the statement's date, then the earlier
+        years' lines the bank had not paid when it opened (``Books.carried_lines``: a cheque of
+        August cashed in October is ticked here, on the October statement), each with its
+        year. A carried line whose exercice is submitted or closed can only be pointed on a
+        statement dated after that exercice's end (``services.pointage``): on an earlier date
+        its box is shown disabled, with why."""
         until = self.date.value
         cks = []
+        rows: list[W.Widget] = []
         for ln in self.ctx.cahier():
             e = ln.entry
             if e.bank and not e.pointed and (until is None or e.date <= until):
@@ -167,16 +176,46 @@ class PointageSession:
                 cb.add_class("rk-pcheck")
                 cb.observe(lambda _c: self.update(), "value")
                 cks.append((cb, e))
+                rows.append(cb)
+        waiting = [x for x in self.ctx.carried() if not x.pointed and (until is None or x.date <= until)]
+        if waiting:
+            years = {x.name: x for x in self.ctx.books.exercices(self.ctx.coop)}
+            rows.append(W.HTML('<div class="rk-lbl rk-pcarried-title" style="margin-top:6px">Lignes des exercices '
+                               'précédents pas encore passées en banque (déjà au cahier de leur exercice : '
+                               'à pointer ici, jamais à saisir à nouveau)</div>'))
+        for x in waiting:
+            own = years.get(x.exercice)
+            locked = own is not None and not own.writable and until is not None and until <= own.end
+            cb = W.Checkbox(value=False, indent=False, layout=W.Layout(width="auto"), disabled=locked,
+                            description=f"{x.piece} · {fdate(x.date)} · {x.libelle[:50]} · "
+                                        f"{eur(x.bank, signed=True)} · exercice {x.exercice}")
+            cb.add_class("rk-pcheck")
+            cb.add_class("rk-pcarried")
+            cb.observe(lambda _c: self.update(), "value")
+            rows.append(cb)
+            if locked:
+                why = W.HTML(f'<div class="rk-help" style="margin-left:24px">L’exercice {esc(own.name)} est '
+                             f'{esc(STATE_LABELS[own.state])} : la pièce {esc(x.piece)} ne peut y être pointée que '
+                             f'sur un relevé daté après le {fdate(own.end)}.</div>')
+                why.add_class("rk-plocked")
+                rows.append(why)
+            else:
+                cks.append((cb, x))
         self.checks = cks
-        self.list.children = [c for c, _ in cks] or [W.HTML('<div class="rk-help">Toutes les lignes en '
-                                                            'banque jusqu’à cette date sont pointées.</div>')]
+        self.list.children = rows or [W.HTML('<div class="rk-help">Toutes les lignes en '
+                                             'banque jusqu’à cette date sont pointées.</div>')]
         self.update()
 
     def _already(self) -> int:
+        """The bank's balance on the statement's day according to the book: the opening
+        balance, less the earlier years' lines not yet in the bank, plus this year's lines
+        pointed on a statement of that day or before (``domain.statement.book_pointed_balance``)."""
         ex = self.ctx.exercice_obj()
         until = self.date.value
-        return ex.opening_bank + sum(ln.entry.bank for ln in self.ctx.cahier()
-                                     if ln.entry.pointed and (until is None or ln.entry.date <= until))
+        if until is None:
+            return ex.opening_bank + sum(ln.entry.bank for ln in self.ctx.cahier() if ln.entry.pointed) - sum(
+                x.bank for x in self.ctx.carried() if not x.pointed)
+        return book_pointed_balance(ex.opening_bank, self.ctx.entries(), until, carried=self.ctx.carried())
 
     def update(self) -> None:
         ticked = sum(e.bank for cb, e in self.checks if cb.value)

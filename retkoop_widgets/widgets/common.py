@@ -107,6 +107,7 @@ class Context:
             counts = self.cash_counts()
             return compute_crf(ex, entries, self.chart(), today=b.today(),
                                cash_count=counts[-1] if counts else None, carried=self.carried(),
+                               previous=self.books.previous_year(self.coop, self.exercice),
                                subsidies=self.subsidies(), goods=self.snapshot().goods,
                                coop_name=self.info["name"],
                                ad=self.info["ad_name"] or self.info["ad"])

@@ -9,10 +9,12 @@ but two 15,00 € family payments in the same week can be swapped; a person conf
 The panel lives in the Cahier, next to the pointage session (``widgets/cahier.py``), and
 only calls ``services.statement``.
 
-Lines of the previous exercice (a cheque of late August cashed in September) are shown in
-the same list with an « exercice 2025-2026 » badge: ticked like the others while that
-exercice is open, a plain "rien à saisir" line once it is submitted or closed — what
-matters there is that nobody enters the expense a second time.
+Lines of earlier exercices (a cheque of late August cashed in October) are shown in the
+same list with an « exercice 2025-2026 » badge and ticked like the others — even once that
+exercice is submitted or closed, when the statement line is dated after its end (a late
+pointage, ``services/pointage.py``). The lock is per pair (``Pair.locked``): a line of a
+locked exercice on a statement line dated on or before its end is a plain "rien à saisir,
+rien à pointer" line — what matters there is that nobody enters the expense a second time.
 """
 from __future__ import annotations
 
@@ -179,8 +181,14 @@ class StatementImport:
         counts = [f"<b>{len(m.pairs)} ligne{s} rapprochée{s}</b>"]
         if m.earlier_pairs:
             n = len(m.earlier_pairs)
-            counts.append(f"<b>{n} de l’exercice {esc(m.earlier_exercice)}</b> (déjà au cahier de cet exercice"
-                          + (" : rien à saisir)" if m.earlier_locked else ", à pointer)"))
+            locked = sum(1 for p in m.earlier_pairs if p.locked)
+            years = sorted({p.exercice for p in m.earlier_pairs}) or [m.earlier_exercice]
+            which = (f"de l’exercice {esc(years[0])}" if len(years) == 1 else
+                     "des exercices " + ", ".join(esc(y) for y in years))
+            state = (" : rien à saisir, rien à pointer)" if locked == n else
+                     f", à pointer ; {locked} sur un relevé d’avant la fin de son exercice : rien à pointer)"
+                     if locked else ", à pointer)")
+            counts.append(f"<b>{n} {which}</b> (déjà au cahier de cet exercice{state}")
         counts += [f"{len(m.unmatched)} sans écriture au cahier",
                   f"{len(m.already)} déjà pointée{'s' if len(m.already) > 1 else ''}",
                   f"{len(m.ignored)} ignorée{'s' if len(m.ignored) > 1 else ''}"]
@@ -204,8 +212,10 @@ class StatementImport:
                         f'<span class="rk-pill">{esc(p.reason)}</span></span>')
             line = W.HTML(f'<div style="{_ROW}">{_cells(p.line.date, p.line.libelle, p.line.amount_cents)}'
                           f"{proposal}</div>")
-            if p.exercice and m.earlier_locked:
-                # nothing to tick: that exercice accepts no writes, and nothing is to be entered here
+            if p.locked:
+                # per pair: a line of a submitted or closed exercice on a statement line dated on or
+                # before its end cannot be pointed (its CRF as of 31/08 would change); the same
+                # exercice's line on a later statement line can (a late pointage, services/pointage.py)
                 line.add_class("rk-rinfo")
                 rows.append(W.HBox([W.HTML('<span style="width:28px;display:inline-block;text-align:center;'
                                            'color:#64748b">—</span>'), line],

@@ -60,6 +60,8 @@ body, .jp-Notebook, .widget-html-content {{ font-family: system-ui, -apple-syste
                padding: 5px 6px; border-bottom: 1px solid #cbd5e1; white-space: nowrap; }}
 .rk-table td {{ padding: 4px 6px; border-bottom: 1px solid #eef2f7; vertical-align: top; }}
 .rk-table td.n, .rk-table th.n {{ text-align: right; white-space: nowrap; }}
+.rk-table .rk-prev {{ color: #475569; background: #f8fafc; }}
+.rk-table tr.rk-rubric td {{ background: #f1f5f9; }}
 .rk-table tr:hover td {{ background: #f8fafc; }}
 .rk-table .bank {{ color: {BANK_COLOR}; }} .rk-table .cash {{ color: {CASH_COLOR}; }}
 .rk-table .neg {{ font-weight: 650; }}

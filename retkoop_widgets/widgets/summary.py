@@ -35,11 +35,33 @@ def summary_html(crf) -> str:
              f"− charges {format_eur(crf.total_charges)} = {format_eur(lhs)} "
              f"{'=' if ok else '≠'} banque {format_eur(crf.closing_bank)} + caisse {format_eur(crf.closing_cash)}")
 
-    def side(title, accounts, total):
-        rows = "".join(f"<tr><td>{esc(a.code)}</td><td>{esc(a.libelle)}</td><td class='n'>{esc(format_eur(a.amount))}</td></tr>"
-                       for a in accounts) or "<tr><td colspan='3' class='rk-help'>—</td></tr>"
-        return (f"<div style='flex:1'><div class='rk-title'>{title}</div><table class='rk-table'>{rows}"
-                f"<tr class='total'><td colspan='2'>Total</td><td class='n'>{esc(format_eur(total))}</td></tr></table></div>")
+    prev = crf.previous
+
+    def side(title, key, total):
+        """Per rubric (bold) then its accounts, with the previous exercice's figure beside
+        each when there is one (a rubric used last year only shows « — » this year)."""
+        before_acc = prev.accounts(key) if prev is not None else {}
+        accounts = crf.charges if key == "charges" else crf.produits
+
+        def before(cents):
+            return "" if prev is None else f"<td class='n rk-prev'>{esc(format_eur(cents)) if cents else '—'}</td>"
+        rows = []
+        for rub, here, last in crf.compared_rubrics(key):
+            rows.append(f"<tr class='rk-rubric'><td colspan='2'><b>{esc(rub)}</b></td>"
+                        f"<td class='n'><b>{esc(format_eur(here)) if here else '—'}</b></td>{before(last)}</tr>")
+            rows += [f"<tr><td>{esc(a.code)}</td><td>{esc(a.libelle)}</td><td class='n'>{esc(format_eur(a.amount))}</td>"
+                     f"{before(before_acc.get(a.code))}</tr>" for a in accounts if a.rubrique == rub]
+        rows = "".join(rows) or f"<tr><td colspan='{3 if prev is None else 4}' class='rk-help'>—</td></tr>"
+        head = ("" if prev is None else
+                f"<tr><th></th><th></th><th class='n'>{esc(ex.name)}</th><th class='n rk-prev'>{esc(prev.name)}</th></tr>")
+        last_total = "" if prev is None else before(prev.total_charges if key == "charges" else prev.total_produits)
+        return (f"<div style='flex:1'><div class='rk-title'>{title}</div><table class='rk-table rk-compared'>{head}{rows}"
+                f"<tr class='total'><td colspan='2'>Total</td><td class='n'>{esc(format_eur(total))}</td>{last_total}</tr>"
+                f"</table></div>")
+    previous_line = ("" if prev is None else
+                     f'<div class="rk-help rk-previous">Exercice précédent {esc(prev.name)} : produits '
+                     f'{esc(format_eur(prev.total_produits))}, charges {esc(format_eur(prev.total_charges))}, '
+                     f'résultat <b>{esc(format_eur(prev.result))}</b></div>')
     return (
         '<div class="rk-cards rk-bilan-cards">'
         f'<div class="rk-stat"><span>Résultat (produits − charges)</span><div class="rk-big {res_cls} rk-result">'
@@ -53,8 +75,9 @@ def summary_html(crf) -> str:
         f'<div class="rk-help">Relevé bancaire attendu : <b>{esc(format_eur(crf.statement_balance))}</b> '
         f'({len(crf.unpointed) + len(crf.outstanding_previous)} ligne(s) non pointée(s)) · {crf.entries_count} écritures · '
         f'subventions {esc(format_eur(crf.subsidies_total))} / compte 7410 {esc(format_eur(crf.account_7410))}</div>'
-        f'<div style="display:flex;gap:16px;margin-top:6px">{side("Charges", crf.charges, crf.total_charges)}'
-        f'{side("Produits", crf.produits, crf.total_produits)}</div>')
+        f'{previous_line}'
+        f'<div style="display:flex;gap:16px;margin-top:6px">{side("Charges", "charges", crf.total_charges)}'
+        f'{side("Produits", "produits", crf.total_produits)}</div>')
 
 
 class SummarySection(Section):

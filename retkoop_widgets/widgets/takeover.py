@@ -18,6 +18,7 @@ from .common import Context, attempt, button, esc, ko_html, name_input, ok_html,
 ACCEPT = ".xlsx,.ods,.csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet," \
          "application/vnd.oasis.opendocument.spreadsheet,text/csv"
 SHOWN_PROBLEMS = 30
+GUESSED = "Reconnues d’après les titres des colonnes"
 
 
 class TakeoverImport:
@@ -36,6 +37,26 @@ class TakeoverImport:
         self.apply_btn = button("Importer les écritures", "primary", "rk-mapply", icon="upload")
         self.apply_btn.disabled = True
         self.status = status_line("rk-mstatus")
+        # the mappings the coop's AD saved (services.mappings): offered once a file is read
+        self.saved = W.Dropdown(options=[(GUESSED, "")], value="", layout=W.Layout(width="360px"))
+        self.saved.add_class("rk-msaved")
+        name_input(self.saved, "Colonnes")
+        self.saved_box = W.VBox([W.HTML('<div class="rk-lbl">Colonnes enregistrées par l’AD</div>'), self.saved],
+                                layout=W.Layout(display="none"))
+        self._saved: dict = {}
+        self._guessed: ss.Mapping | None = None
+        # a workbook with the cahier on several sheets (Comptacoop « Produits » / « Charges »,
+        # « Banque » / « Caisse »): one mapping per sheet, edited one at a time, one cahier
+        self.sheets: list[ss.Mapping] = []
+        self._guessed_sheets: list[ss.Mapping] = []
+        self._sheet = 0
+        self.sheet_pick = W.ToggleButtons(options=[], layout=W.Layout(width="auto"))
+        self.sheet_pick.add_class("rk-msheets")
+        self.sheet_box = W.VBox([W.HTML('<div class="rk-lbl">Feuilles du cahier (importées ensemble, par date) : '
+                                        'vérifiez les colonnes de chacune</div>'), self.sheet_pick],
+                                layout=W.Layout(display="none"))
+        self.sheet_pick.observe(lambda c: self._sheet_chosen(c["new"]), "value")
+        self.saved.observe(lambda c: self._saved_chosen(c["new"]), "value")
         self.upload.observe(self._uploaded, "value")
         self.apply_btn.on_click(lambda _b: self.apply())
         self.box = W.VBox([
@@ -43,7 +64,7 @@ class TakeoverImport:
                    'Classeur Excel (.xlsx), LibreOffice (.ods) ou CSV. Retkoop reconnaît les colonnes d’après '
                    'leurs titres ; vérifiez-les sur l’aperçu, corrigez si besoin, puis importez : tout ou '
                    'rien, chaque problème est situé (feuille, ligne, colonne).</div>'),
-            self.upload, self.status, self.columns, self.preview, self.apply_btn])
+            self.upload, self.status, self.saved_box, self.sheet_box, self.columns, self.preview, self.apply_btn])
         self.box.add_class("rk-card")
         self.box.add_class("rk-reprise")
 
@@ -64,11 +85,49 @@ class TakeoverImport:
         if not ok:
             self._clear()
             return
-        ok, mapping = attempt(lambda: ss.guess_mapping(grid, self.ctx.chart()), self.status)
+        ok, mappings = attempt(lambda: ss.guess_mappings(grid, self.ctx.chart()), self.status)
         if not ok:
             self._clear()
             return
-        self.grid, self.mapping = grid, mapping
+        mapping = mappings[0]
+        self.grid, self.mapping, self._guessed = grid, mapping, mapping
+        self._guessed_sheets = list(mappings)
+        self._set_sheets(mappings)
+        ok, saved = attempt(lambda: self.ctx.books.column_mappings(self.ctx.coop), self.status)
+        self._saved = saved if ok else {}
+        self.saved.options = [(GUESSED, "")] + [(name, name) for name in self._saved]
+        self.saved.value = ""
+        self.saved_box.layout.display = "" if self._saved else "none"
+        self._draw_columns()
+        self._draw_preview()
+
+    def _saved_chosen(self, name: str) -> None:
+        """A mapping the AD saved replaces the guess (and the guess comes back with « "" »)."""
+        if self.grid is None:
+            return
+        if name:  # a saved mapping describes one sheet
+            self._set_sheets([self._saved[name]])
+        else:
+            self._set_sheets(self._guessed_sheets)
+        self.mapping = self.sheets[0]
+        self.status.value = ""
+        self._draw_columns()
+        self._draw_preview()
+
+    def _set_sheets(self, mappings) -> None:
+        self.sheets, self._sheet = list(mappings), 0
+        self.sheet_pick.options = [m.sheet or "feuille" for m in self.sheets]
+        self.sheet_pick.index = 0 if self.sheets else None
+        self.sheet_box.layout.display = "" if len(self.sheets) > 1 else "none"
+
+    def _sheet_chosen(self, _name) -> None:
+        """Another sheet of the workbook: its columns and preview (the current one kept)."""
+        i = self.sheet_pick.index
+        if self.grid is None or i is None or i == self._sheet or i >= len(self.sheets):
+            return
+        self.sheets[self._sheet] = self.mapping
+        self._sheet, self.mapping = i, self.sheets[i]
+        self.status.value = ""
         self._draw_columns()
         self._draw_preview()
 
@@ -103,6 +162,8 @@ class TakeoverImport:
         ok, mapping = attempt(lambda: self.mapping.with_role(letter, role), self.status)
         if ok:
             self.mapping = mapping
+            if self.sheets:
+                self.sheets[self._sheet] = mapping
             self.status.value = ""
             self._draw_preview()
 
@@ -128,7 +189,9 @@ class TakeoverImport:
         if self.grid is None or self.mapping is None:
             self.status.value = ko_html("Choisissez d’abord le fichier du cahier.")
             return
-        drafts, problems = ss.to_drafts(self.grid, self.mapping, self.ctx.chart())
+        if self.sheets:
+            self.sheets[self._sheet] = self.mapping
+        drafts, problems = ss.to_drafts_many(self.grid, self.sheets or [self.mapping], self.ctx.chart())
         if problems:
             self._show_problems(problems)
             return
@@ -148,6 +211,7 @@ class TakeoverImport:
         ctx.changed("entries")
         self._clear()
         self.grid = self.mapping = None
+        self._set_sheets([])
         self.status.value = ok_html(f"{len(saved)} écriture{'s' if len(saved) > 1 else ''} importée"
                                     f"{'s' if len(saved) > 1 else ''} depuis {self.filename}")
         if self.on_done:

@@ -23,7 +23,7 @@ Revises: 0012 (temporarily chained to 0008 in the ``nat`` branch; the lead relin
 from alembic import op
 
 revision = "0013"
-down_revision = "0008"  # TODO(lead): "0012" once 0009–0012 are merged
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
