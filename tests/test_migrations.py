@@ -103,7 +103,7 @@ def test_0005_inventory_register_downgrade_and_upgrade(db_url):
     with engine.begin() as c:
         cfg.attributes["connection"] = c
         command.downgrade(cfg, "0004")
-    assert set(inspect(engine).get_table_names()) == tables_before - {"durable_good", "deleted_piece"}  # 0008 too
+    assert set(inspect(engine).get_table_names()) == tables_before - {"durable_good", "deleted_piece", "history_seen"}  # 0008, 0010 too
     upgrade(engine)
     assert inspect(engine).has_table("durable_good")
     with get_engine(db_url).connect() as conn:
@@ -164,6 +164,47 @@ def test_0006_fills_the_submission_from_the_last_lock_record(db_url):
         command.downgrade(cfg, "0005")
     cols = {col["name"] for col in inspect(engine).get_columns("exercice")}
     assert "signature_place" not in cols and "signed_on" not in cols and "verificateurs" in cols
+    upgrade(engine)
+    with get_engine(db_url).connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+def test_0010_history_seen_downgrade_and_upgrade(db_url):
+    """0010 adds history_seen (how far each person read a coop's history; removed with its
+    coop) and the (coop_code, id) index of audit_log; the audit rows already there are
+    kept and read as a history page; downgrading drops both and nothing else."""
+    engine = get_engine(db_url)
+    _reset(engine)
+    cfg = alembic_config(engine)
+    with engine.begin() as c:
+        cfg.attributes["connection"] = c
+        command.upgrade(cfg, "0008")
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO ad VALUES ('A', 'a')"))
+        c.execute(text("INSERT INTO coop (code, name, ad_code, numbering, training) VALUES "
+                       "('C', 'c', 'A', 'unique', false)"))
+        c.execute(text("INSERT INTO audit_log (at, actor, action, coop_code, exercice, object_type, object_id, "
+                       "before, after, reason) VALUES ('2026-12-07 20:11:00', 'ad76', 'unlock', 'C', '2025-2026', "
+                       "'exercice', '1', NULL, NULL, 'pièce 032 mal ventilée')"))
+    upgrade(engine)
+    insp = inspect(engine)
+    assert insp.has_table("history_seen")
+    assert "ix_audit_log_coop_id" in {ix["name"] for ix in insp.get_indexes("audit_log")}
+    fks = insp.get_foreign_keys("history_seen")
+    assert [(fk["referred_table"], fk["options"].get("ondelete")) for fk in fks] == [("coop", "CASCADE")]
+    from retkoop_widgets.services import Books
+    from retkoop_widgets.services.history import history
+    [line] = history(Books(engine), "C").lines
+    assert line.sentence == ("ad76 (plateforme) a rouvert le compte rendu financier soumis (exercice 2025-2026) "
+                             "le 07/12/2026 à 20:11 — motif : pièce 032 mal ventilée")
+    with engine.begin() as c:
+        cfg.attributes["connection"] = c
+        command.downgrade(cfg, "0008")
+    insp = inspect(engine)
+    assert not insp.has_table("history_seen")
+    assert "ix_audit_log_coop_id" not in {ix["name"] for ix in insp.get_indexes("audit_log")}
+    with engine.connect() as c:
+        assert c.execute(text("SELECT COUNT(*) FROM audit_log")).scalar_one() == 1
     upgrade(engine)
     with get_engine(db_url).connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
