@@ -195,7 +195,7 @@ def test_0010_history_seen_downgrade_and_upgrade(db_url):
     from retkoop_widgets.services import Books
     from retkoop_widgets.services.history import history
     [line] = history(Books(engine), "C").lines
-    assert line.sentence == ("ad76 (plateforme) a rouvert le compte rendu financier soumis (exercice 2025-2026) "
+    assert line.sentence == ("ad76 a rouvert le compte rendu financier soumis (exercice 2025-2026) "
                              "le 07/12/2026 à 20:11 — motif : pièce 032 mal ventilée")
     with engine.begin() as c:
         cfg.attributes["connection"] = c

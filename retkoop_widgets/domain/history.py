@@ -70,10 +70,10 @@ class HistoryLine:
 # -- who and when ----------------------------------------------------------------------
 def who(login: str, roles: Roles) -> str:
     """« ad76 (AD76) » for AD staff, « f.dupont (formateur) », « tilleuls » for a
-    mandataire; a login with no account (the CLI, demo data) « cli (plateforme) »."""
+    mandataire, and a login with no account (the CLI, demo data, a deleted account) as it is."""
     found = roles.get(login)
     if found is None:
-        return f"{login} (plateforme)"
+        return login
     role, _coop, ad = (tuple(found) + (None, None, None))[:3]
     if role == ADMIN_AD:
         return f"{login} ({ad})" if ad else f"{login} (AD)"
@@ -164,6 +164,12 @@ def ventilation(postings: list) -> str:
     return " + ".join(f"{p[0]} {format_eur(abs(p[1]))}" for p in postings if p[0] not in TREASURY)
 
 
+def _same_account(before: list | None, after: list | None) -> bool:
+    """Both ventilated on the same single account (only the amount, already shown, moved)."""
+    accounts = [[p[0] for p in x or [] if p[0] not in TREASURY] for x in (before, after)]
+    return len(accounts[0]) == 1 and accounts[0] == accounts[1]
+
+
 def changes(before: dict | None, after: dict | None) -> tuple[str, ...]:
     """« libellé : Photos → Photos de classe », for each field that changed. An entry's
     amount comes first (its postings give it)."""
@@ -179,8 +185,8 @@ def changes(before: dict | None, after: dict | None) -> tuple[str, ...]:
         b, a = before.get(k), after.get(k)
         if b == a or (b in (None, "") and a in (None, "")):
             continue
-        if k == "ecritures" and ventilation(b or []) == ventilation(a or []):
-            continue  # only the treasury side moved: the amount above says it
+        if k == "ecritures" and (ventilation(b or []) == ventilation(a or []) or _same_account(b, a)):
+            continue  # only the treasury side, or the one account's amount: the amount above says it
         out.append(f"{LABELS.get(k, k)} : {value(k, b)} → {value(k, a)}")
     return tuple(out)
 

@@ -80,6 +80,8 @@ class HistorySection(Section):
 
     def load(self, more: bool = False) -> None:
         """Read the first page again (or the next, older one)."""
+        if more and self._next is None:  # a late click on the button just hidden
+            return
         self.status.value = ""
         since = None
         if (self.since.text.value or "").strip():
@@ -88,7 +90,7 @@ class HistorySection(Section):
                 return
         before = self._next if more else None
         ok, page = attempt(lambda: hist.history(self.ctx.books, self.ctx.coop, self.scope.value or None, since,
-                                                before_id=before), self.status)
+                                                before_id=before, limit=hist.PAGE), self.status)
         if not ok:
             return
         self._lines = (self._lines if more else []) + page.lines
