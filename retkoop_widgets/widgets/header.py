@@ -38,12 +38,14 @@ class Header:
         self.bar = self.box
         self.notice = W.HTML()
         self.notice.add_class("rk-notice")
-        self.notice_ok = button("J'ai compris", cls="rk-notice-ok", icon="check")
+        self.notice_ok = button("J'ai compris", cls="rk-notice-ok", icon="check", width="140px")
         self.notice_ok.on_click(lambda _b: self.acknowledge())
         self.notice_box = W.VBox([self.notice, self.notice_ok], layout=W.Layout(display="none"))
         self.notice_box.add_class("rk-notice-box")
         self.box = W.VBox([self.bar, self.notice_box])
         self._upto = 0
+        self._told: list[str] = []
+        self._checked = False  # the first check is the page's load: it has just read everything
         self._timer = None
         self.check_notice()
         self.start_notice_timer()
@@ -62,6 +64,10 @@ class Header:
             logging.getLogger("retkoop.dashboard").exception("notice check failed")
             return
         self._upto = u.upto
+        news, self._told = self._checked and bool(u.notices) and u.notices != self._told, u.notices
+        self._checked = True
+        if news:  # the books changed under the open page: its sections and balances read again
+            ctx.changed("entries")
         if not u.notices:
             self.notice.value = ""
             self.notice_box.layout.display = "none"

@@ -14,6 +14,7 @@ from .common import Context, Section, attempt, button, esc, field, info_html, st
 from .datefield import DateField
 
 ALL = ""
+CHANGES_UL = "<ul class='rk-hist-changes' style='margin:2px 0 0 0;padding-left:18px'>"
 
 
 def lines_html(lines, start: int = 0) -> str:
@@ -23,12 +24,12 @@ def lines_html(lines, start: int = 0) -> str:
     rows = []
     for i, x in enumerate(lines, start):
         changes = "".join(f"<li>{esc(c)}</li>" for c in x.changes)
-        staff = ' class="rk-hist-staff"' if x.by_staff else ""
+        staff = ' class="rk-hist-staff" style="background:#fff7ed"' if x.by_staff else ""
         rows.append(
             f"<tr{staff} data-audit='{x.id}'><td class='rk-hist-when'>{esc(x.at.strftime('%d/%m/%Y %H:%M'))}</td>"
             f"<td class='rk-hist-who'>{esc(x.who)}</td>"
             f"<td class='rk-hist-what'>{esc(x.what[:1].upper() + x.what[1:])}"
-            f"{'<ul class=rk-hist-changes>' + changes + '</ul>' if changes else ''}</td>"
+            f"{CHANGES_UL + changes + '</ul>' if changes else ''}</td>"
             f"<td class='rk-hist-why'>{esc(x.reason) if x.reason else '<span class=rk-help>—</span>'}</td></tr>")
     return ("<table class='rk-table rk-history-table'><thead><tr><th>Date</th><th>Qui</th><th>Quoi</th>"
             f"<th>Motif</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
