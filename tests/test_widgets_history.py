@@ -41,7 +41,7 @@ def test_the_history_section_lists_changes_newest_first_with_their_reason(accoun
     assert html.index("A modifié la pièce 001") < html.index("A saisi la pièce 001")  # newest first
     assert "ad76 (AD76)" in html and "ticket relu avec la mandataire" in html
     assert "montant : 12,34 € → 21,00 €" in html and "rk-hist-staff" in html
-    assert sec.scope.value == EX and sec.more.layout.display == "none"
+    assert sec.scope.value == EX and sec.more.disabled
     sec.since.text.value = "16/09/2026"
     sec.show_btn.click()
     assert "Aucune modification depuis le 16/09/2026" in sec.table.value
@@ -63,10 +63,10 @@ def test_the_history_section_pages(accounts, monkeypatch):
     sec = dash.history
     sec.refresh()
     assert sec.table.value.count("data-audit=") == 2
-    assert sec.more.layout.display is None
+    assert not sec.more.disabled
     sec.more.click()
     sec.more.click()
-    assert "A ouvert l'exercice 2025-2026" in sec.table.value and sec.more.layout.display == "none"
+    assert "A ouvert l'exercice 2025-2026" in sec.table.value and sec.more.disabled
 
 
 def test_the_reason_field_is_asked_of_the_ad_only_and_kept_when_refused(accounts):

@@ -100,4 +100,4 @@ class HistorySection(Section):
         if not self._lines:
             self.table.value = info_html("Aucune modification" + (f" depuis le {since:%d/%m/%Y}" if since else "")
                                          + ".")
-        self.more.layout.display = None if self._next is not None else "none"
+        self.more.disabled = self._next is None  # disabled, not hidden: the page does not jump under the mouse
