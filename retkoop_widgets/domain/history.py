@@ -55,7 +55,7 @@ class HistoryLine:
     what: str         # « a modifié la pièce 032 (exercice 2025-2026) »
     changes: tuple[str, ...]  # « montant : 12,34 € → 21,34 € »
     reason: str
-    by_staff: bool    # made by the AD, a formateur or the platform, not a mandataire
+    by_staff: bool    # made by AD staff or a formateur (highlighted; they owe a reason)
 
     @property
     def sentence(self) -> str:
@@ -329,8 +329,9 @@ def line(r: Record, roles: Roles = {}, pieces: Mapping[str, str] = {}, coop: str
     key = (r.object_type, r.action)
     subject = "" if key in _NO_SUBJECT else who(r.actor, roles)
     shown = changes(r.before, r.after) if r.action in _SHOW_CHANGES else ()
+    role = (tuple(roles.get(r.actor) or ()) + (None,))[0]
     return HistoryLine(r.id, r.at, subject, when(r.at), describe(r, pieces), shown, (r.reason or "").strip(),
-                       is_staff(r.actor, roles, coop))
+                       role in (ADMIN_AD, FORMATEUR))
 
 
 def lines(records: Iterable[Record], roles: Roles = {}, pieces: Mapping[str, str] = {},  # noqa: B006

@@ -60,7 +60,7 @@ class HistorySection(Section):
                    'ou d’un formateur sont surlignées, avec leur motif.</div>'),
             W.HBox([field("Exercice", self.scope, "230px"), field("Depuis le (facultatif)", self.since.box, "190px"),
                     self.show_btn], layout=W.Layout(align_items="flex-end")),
-            self.status, self.table, self.more])
+            self.status, self.table, W.HBox([self.more])])
         self.root.add_class("rk-card")
         self.root.add_class("rk-history-section")
 
