@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "retkoop_widgets.commands.reports",
     "retkoop_widgets.commands.training",
     "retkoop_widgets.commands.statement",
+    "retkoop_widgets.commands.audit",
 ]
 
 

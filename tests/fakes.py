@@ -42,6 +42,8 @@ class FakeStore:
         self.coops: dict[str, Coop] = {}
         self.users: dict[str, tuple[str, str | None, str]] = {}  # login -> (role, coop, full name)
         self.accounts: dict[str, UserRecord] = {}  # app_user (``storage.accounts_repo``)
+        self.user_ads: dict[str, str] = {}  # login -> AD code (admin-ad, analyste)
+        self.history_seen: dict[tuple[str, str], int] = {}  # (login, coop) -> last audit id acknowledged
         self.exercices: dict[int, Exercice] = {}
         self.submissions: dict[int, Submission] = {}
         self.entries: dict[int, StoredEntry] = {}
@@ -370,16 +372,37 @@ class FakeRepository:
               coop: str | None = None, exercice: str | None = None, before: dict | None = None,
               after: dict | None = None, reason: str = "") -> None:
         self.d.audit.append((coop, AuditRecord(now, actor, action, object_type, str(object_id), exercice,
-                                               copy.deepcopy(before), copy.deepcopy(after), reason)))
+                                               copy.deepcopy(before), copy.deepcopy(after), reason,
+                                               self._id(), coop)))
 
     def audit_many(self, rows: list[dict]) -> None:
         for r in rows:
             self.d.audit.append((r["coop_code"], AuditRecord(r["at"], r["actor"], r["action"], r["object_type"],
                                                              r["object_id"], r["exercice"], r["before"],
-                                                             r["after"], r["reason"])))
+                                                             r["after"], r["reason"], self._id(),
+                                                             r["coop_code"])))
 
     def audit_log(self, coop: str, limit: int = 200) -> list[AuditRecord]:
         return [r for c, r in reversed(self.d.audit) if c == coop][:limit]
+
+    def audit_records(self, coop: str, *, exercice: str | None = None, since: datetime | None = None,
+                      after_id: int | None = None, before_id: int | None = None, actor: str | None = None,
+                      limit: int = 50) -> list[AuditRecord]:
+        return [r for c, r in reversed(self.d.audit)
+                if c == coop and (exercice is None or r.exercice == exercice) and (since is None or r.at >= since)
+                and (after_id is None or r.id > after_id) and (before_id is None or r.id < before_id)
+                and (actor is None or r.actor == actor)][:limit]
+
+    def actor_roles(self, logins: list[str]) -> dict[str, tuple[str, str | None, str | None]]:
+        return {login: (self.d.users[login][0], self.d.users[login][1], self.d.user_ads.get(login))
+                for login in set(logins) if login in self.d.users}
+
+    def history_seen(self, login: str, coop: str) -> int | None:
+        return self.d.history_seen.get((login, coop))
+
+    def set_history_seen(self, login: str, coop: str, audit_id: int, now: datetime) -> None:
+        key = (login, coop)
+        self.d.history_seen[key] = max(audit_id, self.d.history_seen.get(key, audit_id))
 
     def last_audit(self, coop: str, exercice: str, action: str) -> AuditRecord | None:
         return next((r for c, r in reversed(self.d.audit)

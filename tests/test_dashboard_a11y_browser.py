@@ -15,14 +15,15 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 AXE = Path(__file__).parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
-SECTIONS = ["Saisie", "Cahier", "Caisse", "Subventions", "Pièces justificatives", "Bilan", "Exports", "Inventaire"]
+SECTIONS = ["Saisie", "Cahier", "Caisse", "Subventions", "Pièces justificatives", "Bilan", "Exports", "Inventaire",
+            "Historique"]
 WIDTHS = {"ordinateur": 1366, "tablette": 768, "telephone": 390}
 SHOTS = os.environ.get("RETKOOP_SCREENSHOTS")
 # What shows that a section is drawn (sections are built in the kernel on their first visit):
 # the audit and the measures wait for it instead of a fixed pause.
 READY = {"Saisie": ".rk-valider", "Cahier": ".rk-cahier", "Caisse": ".rk-ctotal", "Subventions": ".rk-ssave",
          "Pièces justificatives": ".rk-jentry", "Bilan": ".rk-bilan-charts svg", "Exports": ".rk-ecrf",
-         "Inventaire": ".rk-isave"}
+         "Inventaire": ".rk-isave", "Historique": ".rk-history-table"}
 
 
 def show(page, name: str) -> None:

@@ -196,7 +196,7 @@ HOSTILE = ["x" * 3000, "<script>window.__pwned=1</script>", '<img src=x onerror=
            "'; DROP TABLE entry; --", "../../etc/passwd", "9" * 30, "\u202eelbuod", "15032026",
            "174,50", "6281", "cotisation", "01/09/2025", "1 234,56", "-12", "espèces"]
 SECTIONS = ["Saisie", "Cahier", "Caisse", "Subventions", "Pièces justificatives", "Bilan", "Exports",
-            "Inventaire"]
+            "Inventaire", "Historique"]
 # Text a person must never see on the page (English from the stack, internals, markup).
 FORBIDDEN = re.compile(r"Traceback|Exception|Error|undefined|\bNone\b|\bnull\b|\bNaN\b|\[object|Kernel|"
                        r"<div|<span|class=|&lt;|&gt;|&quot;|&amp;")

@@ -307,7 +307,8 @@ def test_csv_export_and_demo_seed(books):
 def open_tab(books, actor=None):
     d = Dashboard(books.as_user(actor) if actor else books, COOP, EX)
     assert [d.tabs.get_title(i) for i in range(len(d._factories))] == [
-        "Saisie", "Cahier", "Caisse", "Subventions", "Pièces justificatives", "Bilan", "Exports", "Inventaire"]
+        "Saisie", "Cahier", "Caisse", "Subventions", "Pièces justificatives", "Bilan", "Exports", "Inventaire",
+        "Historique"]
     d.tabs.selected_index = INVENTAIRE
     return d, d.inventory
 

@@ -127,8 +127,8 @@ def test_0005_inventory_register_downgrade_and_upgrade(db_url):
     with engine.begin() as c:
         cfg.attributes["connection"] = c
         command.downgrade(cfg, "0004")
-    assert set(inspect(engine).get_table_names()) == tables_before - {"durable_good", "deleted_piece",
-                                                                       "column_mapping"}  # 0008, 0012 too
+    assert set(inspect(engine).get_table_names()) == tables_before - {
+        "durable_good", "deleted_piece", "history_seen", "column_mapping"}  # 0008, 0010, 0012 too
     upgrade(engine)
     assert inspect(engine).has_table("durable_good")
     with get_engine(db_url).connect() as conn:
@@ -194,29 +194,7 @@ def test_0006_fills_the_submission_from_the_last_lock_record(db_url):
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
 
 
-def test_0012_column_mapping_downgrade_and_upgrade(db_url):
-    """0012 adds column_mapping (the spreadsheet column mappings an AD saves): one row per
-    (AD, name), the AD's deletion takes them along; a saved mapping survives nothing else.
-    One step down drops that table only, upgrading brings it back matching the models."""
-    from datetime import datetime
-    engine = get_engine(db_url)
-    insp = inspect(engine)
-    assert {c["name"] for c in insp.get_columns("column_mapping")} == {
-        "id", "ad_code", "name", "mapping", "saved_at", "saved_by"}
-    [fk] = insp.get_foreign_keys("column_mapping")
-    assert fk["referred_table"] == "ad" and fk["options"].get("ondelete") == "CASCADE"
-    assert [u["column_names"] for u in insp.get_unique_constraints("column_mapping")] == [["ad_code", "name"]]
-    with engine.begin() as c:
-        c.execute(text("INSERT INTO ad (code, name) VALUES ('AD76', 'OCCE')"))
-        c.execute(text("INSERT INTO column_mapping (ad_code, name, mapping, saved_at, saved_by) "
-                       "VALUES ('AD76', 'Cahier', '{}', :at, 'ad76')"), {"at": datetime(2026, 9, 1)})
-    tables_before = set(insp.get_table_names())
-    cfg = alembic_config(engine)
-    with engine.begin() as c:
-        cfg.attributes["connection"] = c
-        command.downgrade(cfg, "0012-1")  # just below 0012, whatever comes after it
-    assert set(inspect(engine).get_table_names()) == tables_before - {"column_mapping"}
-    upgrade(engine)
-    assert inspect(engine).has_table("column_mapping")
+    assert set(inspect(engine).get_table_names()) == tables_before - {
+        "durable_good", "deleted_piece", "history_seen", "column_mapping"}  # 0008, 0010, 0012 too
     with get_engine(db_url).connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []

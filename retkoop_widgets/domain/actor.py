@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import Forbidden
+from .errors import Forbidden, ValidationError
 
 MANDATAIRE, ADMIN_AD, FORMATEUR, ANALYSTE, SYSTEM = "mandataire", "admin-ad", "formateur", "analyste", "system"
 ROLES = (MANDATAIRE, ADMIN_AD, FORMATEUR, ANALYSTE)
+#: Audited actions that set a coop up rather than change what it has kept: no reason asked.
+SETUP_ACTIONS = frozenset({"open"})
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,28 @@ class Actor:
         if not ok:
             what = "modifier" if write else "consulter"
             raise Forbidden(f"{self.login} n'a pas le droit de {what} la coopérative {coop}")
+
+    @property
+    def must_give_reason(self) -> bool:
+        """Whether this person's changes to a coop's books must say why: AD staff and
+        formateurs change books a teacher keeps, and the teacher reads their reason in the
+        history and in the notice of her dashboard (``domain.history``). The mandataire
+        keeps her own books (no reason asked); the platform (CLI, imports, demo data) acts
+        on the AD's instructions outside the books' screens."""
+        return self.role in (ADMIN_AD, FORMATEUR)
+
+    def require_reason(self, reason: str, coop: str, action: str = "") -> None:
+        """Refuse, in French, a change of ``coop`` without a reason when one is due
+        (``must_give_reason``). The guard calls it for every audited change of a coop's
+        books; opening an exercice (``SETUP_ACTIONS``: it changes nothing already kept,
+        and is how a formateur prepares a sandbox) asks none."""
+        if action in SETUP_ACTIONS:
+            return
+        if self.must_give_reason and not (reason or "").strip():
+            who = "l'AD" if self.role == ADMIN_AD else "un formateur"
+            raise ValidationError(f"indiquez le motif de la correction : une modification faite par {who} "
+                                  f"sur les comptes de la coopérative {coop} doit dire pourquoi "
+                                  "(le mandataire le lira dans l'historique)", "motif")
 
     @property
     def may_unlock(self) -> bool:

@@ -62,9 +62,21 @@ class Books:
         self.now = now
         self.read_only = read_only
 
+    #: Why the person makes the changes of this ``Books`` (``because``): stored in every
+    #: audit record, required of AD staff and formateurs (``guard.Scope.audit``).
+    reason: str = ""
+
     def as_user(self, actor: Actor | str) -> "Books":
         return Books(self.engine, actor, today=self.today, now=self.now, read_only=self.read_only,
                      uow_factory=self.uow_factory)
+
+    def because(self, reason: str) -> "Books":
+        """The same books, for the same person, with the reason of the changes about to be
+        made (« pièce 032 : montant corrigé avec la mandataire »)."""
+        b = Books(self.engine, self.actor, today=self.today, now=self.now, read_only=self.read_only,
+                  uow_factory=self.uow_factory)
+        b.reason = (reason or "").strip()
+        return b
 
     def uow(self, write: bool = False):
         if write and self.read_only:

@@ -12,7 +12,11 @@
 4. **writable state**: a submitted or closed exercice refuses (``LockedExercice``);
 5. **version**: ``w.check_version`` refuses a stale edit (``Conflict``) — the record's
    version is read under the lock;
-6. **audit**: ``w.audit(…)`` writes who/when/before/after in the same transaction;
+6. **audit**: ``w.audit(…)`` writes who/when/before/after/why in the same transaction;
+   the *why* is the use case's own ``reason`` and the one the person gave for the whole
+   call (``books.because("…")``). AD staff and formateurs must give one for every change
+   of a coop's books: ``Actor.require_reason`` decides, here, for every use case (a
+   refusal rolls the whole block back);
 7. the block's normal end commits (a duplicate refused at commit becomes a French
    ``Conflict`` naming ``w.piece``); any exception rolls everything back.
 
@@ -115,7 +119,14 @@ class Scope:
     def audit(self, action: str, object_type: str, object_id, *, coop: str | None = None,
               exercice: str | None = None, before=None, after=None, reason: str = "", at=None) -> None:
         """One audit record in this transaction; coop and exercice default to the guarded
-        ones, ``at`` to ``books.now()``."""
+        ones, ``at`` to ``books.now()``. The reason stored is the person's
+        (``books.because``) and the use case's own, both when they differ; a change of a
+        guarded coop's books by someone who owes a reason is refused without one."""
+        given = (getattr(self.books, "reason", "") or "").strip()
+        own = (reason or "").strip()
+        if self.coop is not None:
+            self.books.actor.require_reason(given or own, self.coop.code, action)
+        reason = "; ".join(dict.fromkeys(r for r in (given, own) if r))
         coop = coop if coop is not None else (self.coop.code if self.coop else None)
         exercice = exercice if exercice is not None else (self.exercice.name if self.exercice else None)
         self.repo.audit(actor=self.books.actor.login, action=action, object_type=object_type,

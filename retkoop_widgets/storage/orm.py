@@ -201,6 +201,20 @@ class AuditRow(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
 
 
+class HistorySeenRow(Base):
+    """How far one person has acknowledged a coop's history: the id of the last audit
+    record the dashboard's notice showed them (migration 0010)."""
+    __tablename__ = "history_seen"
+    login: Mapped[str] = mapped_column(String(64), primary_key=True)
+    coop_code: Mapped[str] = mapped_column(ForeignKey("coop.code", ondelete="CASCADE"), primary_key=True)
+    audit_id: Mapped[int] = mapped_column(Integer)
+    seen_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+# The history of one coop, newest first, a page at a time; the notice's "rows after id N" (0010).
+Index("ix_audit_log_coop_id", AuditRow.coop_code, AuditRow.id)
+
+
 # Covering indexes for the year-long scans (migration 0004, figures in docs/analysis.md):
 # per-exercice scans of entry (balances, pointage, AD analysis) read only the index; its
 # (exercice_id, date, id) prefix keeps the ledger's ORDER BY date, id free of sorts. The two

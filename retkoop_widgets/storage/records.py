@@ -79,6 +79,8 @@ class AuditRecord:
     before: dict | None
     after: dict | None
     reason: str
+    id: int = 0  # the audit_log row's id: pages of the history and the notice's "after id N"
+    coop: str | None = None
 
 
 @dataclass(frozen=True)

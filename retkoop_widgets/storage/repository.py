@@ -74,6 +74,11 @@ def entry_snapshot(e: Entry) -> dict:
             "ecritures": [[p.account, p.amount, p.action] for p in e.postings]}
 
 
+def _audit_record(r: orm.AuditRow) -> AuditRecord:
+    return AuditRecord(r.at, r.actor, r.action, r.object_type, r.object_id, r.exercice, r.before, r.after,
+                       r.reason or "", r.id, r.coop_code)
+
+
 def _raw(column):
     """A DATE column without SQLAlchemy's per-row conversion (on SQLite a regex per value,
     most of the time of a year-long scan); ``_day`` converts with the C ``fromisoformat``."""
@@ -611,6 +616,49 @@ class Repository(InventoryRepository, AccountsRepository):
                               .order_by(orm.AuditRow.id.desc()).limit(limit))
         return [AuditRecord(r.at, r.actor, r.action, r.object_type, r.object_id, r.exercice, r.before, r.after,
                             r.reason or "") for r in rows]
+
+    def audit_records(self, coop: str, *, exercice: str | None = None, since: datetime | None = None,
+                      after_id: int | None = None, before_id: int | None = None, actor: str | None = None,
+                      limit: int = 50) -> list[AuditRecord]:
+        """One page of the coop's history, newest first (``ix_audit_log_coop_id``):
+        ``exercice`` (and the coop's records of no exercice are left out then), ``since``
+        (at or after), ``after_id`` / ``before_id`` (exclusive: the notice's "since seen",
+        the next page), ``actor`` (one login's records)."""
+        a = orm.AuditRow
+        q = select(a).where(a.coop_code == coop)
+        if exercice is not None:
+            q = q.where(a.exercice == exercice)
+        if since is not None:
+            q = q.where(a.at >= since)
+        if after_id is not None:
+            q = q.where(a.id > after_id)
+        if before_id is not None:
+            q = q.where(a.id < before_id)
+        if actor is not None:
+            q = q.where(a.actor == actor)
+        return [_audit_record(r) for r in self.s.scalars(q.order_by(a.id.desc()).limit(limit))]
+
+    def actor_roles(self, logins: list[str]) -> dict[str, tuple[str, str | None, str | None]]:
+        """{login: (role, coop, ad)} of the accounts among ``logins`` (who an audit record's
+        actor was: « ad76 (AD76) »). Logins with no account (the CLI, the demo) are absent."""
+        out: dict[str, tuple[str, str | None, str | None]] = {}
+        for chunk in _chunks(sorted(set(logins))):
+            for r in self.s.execute(select(orm.UserRow.login, orm.UserRow.role, orm.UserRow.coop_code,
+                                           orm.UserRow.ad_code).where(orm.UserRow.login.in_(chunk))):
+                out[r[0]] = (r[1], r[2], r[3])
+        return out
+
+    def history_seen(self, login: str, coop: str) -> int | None:
+        """The id of the last audit record ``login`` acknowledged on ``coop`` (None: never)."""
+        return self.s.scalar(select(orm.HistorySeenRow.audit_id).where(
+            orm.HistorySeenRow.login == login, orm.HistorySeenRow.coop_code == coop))
+
+    def set_history_seen(self, login: str, coop: str, audit_id: int, now: datetime) -> None:
+        row = self.s.get(orm.HistorySeenRow, (login, coop))
+        if row is None:
+            self.s.add(orm.HistorySeenRow(login=login, coop_code=coop, audit_id=audit_id, seen_at=now))
+        elif audit_id > row.audit_id:  # never back: an older page's click changes nothing
+            row.audit_id, row.seen_at = audit_id, now
 
     def last_audit(self, coop: str, exercice: str, action: str) -> AuditRecord | None:
         """The newest audit record of one action on one exercice (its own indexed query:

@@ -37,6 +37,7 @@ class Dashboard:
         self._read_only = ReadOnly()
         from .inventory import InventorySection
         from .subsidies import SubsidiesSection
+        from .history import HistorySection
         # Sections other than Saisie are built the first time they are shown: the first
         # widget appears sooner and an unvisited Bilan never imports matplotlib.
         self._factories = [
@@ -48,6 +49,7 @@ class Dashboard:
             ("summary", SummarySection.title, lambda: SummarySection(ctx, on_open_entry=self.open_entry)),
             ("exports", ExportsSection.title, lambda: ExportsSection(ctx)),
             ("inventory", InventorySection.title, lambda: InventorySection(ctx)),  # Formation, if any, stays last
+            ("history", HistorySection.title, lambda: HistorySection(ctx)),
         ]
         if ctx.info.get("training"):  # a training sandbox: the guided sequence's checkers
             from .training import TrainingSection

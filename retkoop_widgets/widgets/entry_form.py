@@ -26,7 +26,30 @@ from .datefield import DateField
 FIELD_OF = {"piece": "piece", "date": "date", "libelle": "libelle", "tiers": "tiers", "mode": "mode",
             "cheque": "cheque", "bank_in": "montant", "bank_out": "montant", "cash_in": "montant",
             "cash_out": "montant", "montant": "montant", "ventilation": "ventilation",
-            "pointage": "pointage"}
+            "pointage": "pointage", "motif": "motif"}
+
+
+class ReasonField:
+    """« Motif de la correction »: shown only to someone who must say why they change a
+    coop's books (the AD, a formateur: ``Actor.must_give_reason``, the one rule the
+    guard enforces); what is typed is kept when a save is refused, emptied after a save."""
+
+    def __init__(self, ctx: Context, err: W.HTML | None = None):
+        self.ctx = ctx
+        self.text = W.Text(placeholder="ex. montant corrigé avec la mandataire (pièce justificative vérifiée)",
+                           layout=W.Layout(width="100%"))
+        self.text.add_class("rk-motif")
+        self.box = field("Motif de la correction", self.text, "640px", err)
+        self.box.add_class("rk-motif-box")
+        self.asked = ctx.books.actor.must_give_reason
+        self.box.layout.display = None if self.asked else "none"
+
+    def books(self):
+        """The books to save with: carrying the reason when one is asked."""
+        return self.ctx.books.because(self.text.value) if self.asked else self.ctx.books
+
+    def saved(self) -> None:
+        self.text.value = ""
 
 
 def _on_enter(widget: W.Text, callback) -> None:
@@ -109,6 +132,7 @@ class EntryForm:
         self.valider = button("Valider", "primary", "rk-valider", icon="check", width="140px")
         self.nouvelle = button("Nouvelle écriture", cls="rk-nouvelle", icon="file")
         self.status = status_line("rk-status", "rk-saisie-status")
+        self.reason = ReasonField(ctx, self.errors["motif"])
 
         for t in (self.piece, self.libelle, self.tiers, self.amount, self.cheque):
             _on_enter(t, self.submit)
@@ -138,7 +162,7 @@ class EntryForm:
         self.box = W.VBox([
             self.heading, line1, line2, vent_head, self.template_box, self.rows_box,
             W.HBox([self.add_row_btn, self.reste], layout=W.Layout(align_items="center")),
-            e["ventilation"],
+            e["ventilation"], self.reason.box,
             W.HBox([self.valider, self.nouvelle], layout=W.Layout(margin="6px 0 0 0")),
             self.status])
         self.box.add_class("rk-card")
@@ -429,7 +453,7 @@ class EntryForm:
 
     def _submit(self) -> None:
         self._clear_errors()
-        books, ctx = self.ctx.books, self.ctx
+        books, ctx = self.reason.books(), self.ctx
 
         def save():
             d = self.draft()
@@ -441,6 +465,7 @@ class EntryForm:
         ok, entry = attempt(save, self.status, self.show_problems)
         if not ok:
             return
+        self.reason.saved()
         what = "modifiée" if was_edit else "enregistrée"
         # the confirmation first: it is what the person waits for
         self.status.value = ok_html(f"Écriture {entry.piece} {what} — {entry.libelle}, "
@@ -502,7 +527,8 @@ class TransferForm:
         self.tiers = W.Text(placeholder="régisseur (pour une régie)", layout=W.Layout(width="200px"))
         self.valider = button("Valider le virement", "primary", "rk-tvalider", icon="exchange")
         self.status = status_line("rk-transfer-status")
-        self.errors = {k: err_label() for k in ("date", "montant", "libelle")}
+        self.errors = {k: err_label() for k in ("date", "montant", "libelle", "motif")}
+        self.reason = ReasonField(ctx, self.errors["motif"])
         self.kind.observe(lambda c: setattr(self.libelle, "value", TRANSFERS[c["new"]][1]), "value")
         self.valider.on_click(lambda _b: self.submit())
         for t in (self.amount, self.libelle, self.tiers):
@@ -516,7 +542,7 @@ class TransferForm:
                     field("Montant (€)", self.amount, "130px", e["montant"]),
                     field("Libellé", self.libelle, "310px", e["libelle"]),
                     field("Régisseur", self.tiers, "210px")]),
-            self.valider, self.status])
+            self.reason.box, self.valider, self.status])
         self.box.add_class("rk-card")
         self.reset()
 
@@ -545,7 +571,7 @@ class TransferForm:
             _, _, out_f, in_f = TRANSFERS[self.kind.value]
             d = EntryDraft(date=day, libelle=self.libelle.value, tiers=self.tiers.value,
                            **{out_f: cents, in_f: cents})
-            return self.ctx.books.record_entry(self.ctx.coop, self.ctx.exercice, d)
+            return self.reason.books().record_entry(self.ctx.coop, self.ctx.exercice, d)
 
         def show(err):
             for p in err.problems:
@@ -554,6 +580,7 @@ class TransferForm:
 
         ok, entry = attempt(save, self.status, show)
         if ok:
+            self.reason.saved()
             self.ctx.changed("entries")
             self.reset()
             self.status.value = ok_html(f"Virement {entry.piece} enregistré — {entry.libelle}, "

@@ -1,11 +1,23 @@
-"""The header: coop name, exercice selector, bank and cash balances, open alerts."""
+"""The header: coop name, exercice selector, bank and cash balances, open alerts; under
+it, the notice that tells the teacher what the AD or a formateur changed in her books.
+
+The notice (``check_notice``) is what ``services.history.unseen`` says — a pure function
+of the audit rows after the last one she acknowledged (``domain.history.notices``) — shown
+at load, then checked every ``NOTICE_EVERY`` seconds while the page is open (one small
+indexed read; a live refresh can call ``check_notice`` itself). « J'ai compris »
+acknowledges what is shown; nothing else marks it read.
+"""
 from __future__ import annotations
 
 import ipywidgets as W
 
 from ..domain.exercice import STATE_LABELS
 from ..domain.money import format_eur
-from .common import Context, esc, logout_html, name_input
+from ..services import history as hist
+from .common import Context, button, esc, logout_html, name_input
+
+#: Seconds between two checks for a new correction while the page is open.
+NOTICE_EVERY = 5.0
 
 
 class Header:
@@ -24,6 +36,76 @@ class Header:
                                                self.exercice]), self.kpis, self.logout],
                           layout=W.Layout(align_items="center"))
         self.box.add_class("rk-header")
+        self.bar = self.box
+        self.notice = W.HTML()
+        self.notice.add_class("rk-notice")
+        self.notice_ok = button("J'ai compris", cls="rk-notice-ok", icon="check", width="140px")
+        self.notice_ok.on_click(lambda _b: self.acknowledge())
+        self.notice_box = W.VBox([self.notice, self.notice_ok], layout=W.Layout(display="none"))
+        self.notice_box.add_class("rk-notice-box")
+        self.box = W.VBox([self.bar, self.notice_box])
+        self._upto = 0
+        self._told: list[str] = []
+        self._checked = False  # the first check is the page's load: it has just read everything
+        self._timer = None
+        self.check_notice()
+        self.start_notice_timer()
+
+    # -- the teacher's notice ------------------------------------------------------------
+    def check_notice(self) -> None:
+        """Show what the mandataire has not acknowledged (nothing for anyone else). A
+        failing read leaves the page as it is: the next check tries again."""
+        ctx = self.ctx
+        try:
+            u = hist.unseen(ctx.books, ctx.coop)
+            if u.first or (not u.notices and u.upto > self._upto and self._upto):
+                hist.acknowledge(ctx.books, ctx.coop, u.upto)  # the starting mark; her own changes
+        except Exception:  # noqa: BLE001 - a notice is never worth a broken page
+            import logging
+            logging.getLogger("retkoop.dashboard").exception("notice check failed")
+            return
+        self._upto = u.upto
+        news, self._told = self._checked and bool(u.notices) and u.notices != self._told, u.notices
+        self._checked = True
+        if news:  # the books changed under the open page: its sections and balances read again
+            ctx.changed("entries")
+        if not u.notices:
+            self.notice.value = ""
+            self.notice_box.layout.display = "none"
+            return
+        items = "".join(f"<li>{esc(n)}</li>" for n in u.notices)
+        self.notice.value = (
+            '<div class="rk-info" role="status" style="background:#fff7ed;color:#7c2d12;border-color:#fdba74">'
+            f'<b>Modifications faites par d’autres depuis votre dernière visite</b><ul style="margin:4px 0">'
+            f'{items}</ul><span class="rk-help">Le détail est dans l’onglet Historique.</span></div>')
+        self.notice_box.layout.display = None
+
+    def acknowledge(self) -> None:
+        """« J'ai compris »: the notices shown are read."""
+        try:
+            hist.acknowledge(self.ctx.books, self.ctx.coop, self._upto)
+        except Exception:  # noqa: BLE001
+            import logging
+            logging.getLogger("retkoop.dashboard").exception("notice acknowledgement failed")
+            return
+        self.notice.value = ""
+        self.notice_box.layout.display = "none"
+
+    def start_notice_timer(self, every: float = NOTICE_EVERY) -> None:
+        """Check again every ``every`` seconds on the kernel's event loop (Voilà, a
+        notebook); nothing where no loop runs (tests call ``check_notice``)."""
+        import asyncio
+        if self.ctx.books.actor.role != "mandataire":
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+
+        def tick():
+            self.check_notice()
+            self._timer = loop.call_later(every, tick)
+        self._timer = loop.call_later(every, tick)
 
     def refresh(self) -> None:
         ctx, info = self.ctx, self.ctx.info

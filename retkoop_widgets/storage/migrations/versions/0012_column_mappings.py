@@ -14,7 +14,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0012"
-down_revision = "0008"  # TEMPORARY: the lead relinks to "0011" at merge
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
