@@ -127,8 +127,8 @@ def test_0005_inventory_register_downgrade_and_upgrade(db_url):
     with engine.begin() as c:
         cfg.attributes["connection"] = c
         command.downgrade(cfg, "0004")
-    assert set(inspect(engine).get_table_names()) == tables_before - {
-        "durable_good", "deleted_piece", "history_seen", "column_mapping"}  # 0008, 0010, 0012 too
+    assert set(inspect(engine).get_table_names()) == tables_before - {"durable_good", "deleted_piece",
+                                                                       "history_seen", "column_mapping"}  # 0008, 0010, 0012 too
     upgrade(engine)
     assert inspect(engine).has_table("durable_good")
     with get_engine(db_url).connect() as conn:
@@ -194,7 +194,70 @@ def test_0006_fills_the_submission_from_the_last_lock_record(db_url):
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
 
 
-    assert set(inspect(engine).get_table_names()) == tables_before - {
-        "durable_good", "deleted_piece", "history_seen", "column_mapping"}  # 0008, 0010, 0012 too
+def test_0012_column_mapping_downgrade_and_upgrade(db_url):
+    """0012 adds column_mapping (the spreadsheet column mappings an AD saves): one row per
+    (AD, name), the AD's deletion takes them along; a saved mapping survives nothing else.
+    One step down drops that table only, upgrading brings it back matching the models."""
+    from datetime import datetime
+    engine = get_engine(db_url)
+    insp = inspect(engine)
+    assert {c["name"] for c in insp.get_columns("column_mapping")} == {
+        "id", "ad_code", "name", "mapping", "saved_at", "saved_by"}
+    [fk] = insp.get_foreign_keys("column_mapping")
+    assert fk["referred_table"] == "ad" and fk["options"].get("ondelete") == "CASCADE"
+    assert [u["column_names"] for u in insp.get_unique_constraints("column_mapping")] == [["ad_code", "name"]]
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO ad (code, name) VALUES ('AD76', 'OCCE')"))
+        c.execute(text("INSERT INTO column_mapping (ad_code, name, mapping, saved_at, saved_by) "
+                       "VALUES ('AD76', 'Cahier', '{}', :at, 'ad76')"), {"at": datetime(2026, 9, 1)})
+    tables_before = set(insp.get_table_names())
+    cfg = alembic_config(engine)
+    with engine.begin() as c:
+        cfg.attributes["connection"] = c
+        command.downgrade(cfg, "0012-1")  # just below 0012, whatever comes after it
+    assert set(inspect(engine).get_table_names()) == tables_before - {"column_mapping"}
+    upgrade(engine)
+    assert inspect(engine).has_table("column_mapping")
+    with get_engine(db_url).connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+def test_0010_history_seen_downgrade_and_upgrade(db_url):
+    """0010 adds history_seen (how far each person read a coop's history; removed with its
+    coop) and the (coop_code, id) index of audit_log; the audit rows already there are
+    kept and read as a history page; downgrading drops both and nothing else."""
+    engine = get_engine(db_url)
+    _reset(engine)
+    cfg = alembic_config(engine)
+    with engine.begin() as c:
+        cfg.attributes["connection"] = c
+        command.upgrade(cfg, "0008")
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO ad VALUES ('A', 'a')"))
+        c.execute(text("INSERT INTO coop (code, name, ad_code, numbering, training) VALUES "
+                       "('C', 'c', 'A', 'unique', false)"))
+        c.execute(text("INSERT INTO audit_log (at, actor, action, coop_code, exercice, object_type, object_id, "
+                       "before, after, reason) VALUES ('2026-12-07 20:11:00', 'ad76', 'unlock', 'C', '2025-2026', "
+                       "'exercice', '1', NULL, NULL, 'pièce 032 mal ventilée')"))
+    upgrade(engine)
+    insp = inspect(engine)
+    assert insp.has_table("history_seen")
+    assert "ix_audit_log_coop_id" in {ix["name"] for ix in insp.get_indexes("audit_log")}
+    fks = insp.get_foreign_keys("history_seen")
+    assert [(fk["referred_table"], fk["options"].get("ondelete")) for fk in fks] == [("coop", "CASCADE")]
+    from retkoop_widgets.services import Books
+    from retkoop_widgets.services.history import history
+    [line] = history(Books(engine), "C").lines
+    assert line.sentence == ("ad76 a rouvert le compte rendu financier soumis (exercice 2025-2026) "
+                             "le 07/12/2026 à 20:11 — motif : pièce 032 mal ventilée")
+    with engine.begin() as c:
+        cfg.attributes["connection"] = c
+        command.downgrade(cfg, "0008")
+    insp = inspect(engine)
+    assert not insp.has_table("history_seen")
+    assert "ix_audit_log_coop_id" not in {ix["name"] for ix in insp.get_indexes("audit_log")}
+    with engine.connect() as c:
+        assert c.execute(text("SELECT COUNT(*) FROM audit_log")).scalar_one() == 1
+    upgrade(engine)
     with get_engine(db_url).connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []

@@ -118,10 +118,15 @@ def test_trainer_reads_a_trainees_detail_and_corrects_under_their_own_name(books
     form.libelle.value, form.date.value, form.amount.value = "Frais de tenue de compte", D.statement, "6"
     form.mode.value = "prélèvement"
     form.rows[0].account.value, form.rows[0].amount.value = "6270", "6"
+    form.valider.click()  # a formateur's change says why (the trainee reads it in Historique)
+    assert "motif" in form.status.value and form.reason.asked
+    form.reason.text.value = "frais du relevé oubliés : saisis avec le stagiaire"
     form.valider.click()
     assert "enregistrée" in form.status.value, form.status.value
     created = [a for a in trainer.audit_log(coop) if a["action"] == "create" and a["object"].startswith("entry")]
     assert sorted(a["actor"] for a in created) == ["f.dupont", "form-detail-02"]  # newest first in the log
+    assert [a["reason"] for a in created if a["actor"] == "f.dupont"] == [
+        "frais du relevé oubliés : saisis avec le stagiaire"]
 
 
 def test_temporary_passwords_are_shown_once_then_leave_the_page(books):

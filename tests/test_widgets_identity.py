@@ -36,7 +36,7 @@ def test_dashboard_without_identity_shows_a_french_refusal_and_no_data(books, mo
     assert not getattr(page, "children", None)
     monkeypatch.setenv("RETKOOP_DEMO", "1")  # what `retkoop demo` sets: the demo coop's books
     page = build_dashboard(books)
-    assert "École des Tilleuls" in page.children[1].children[0].value
+    assert "École des Tilleuls" in page.children[1].children[0].children[0].value  # header → its bar → the title
 
 
 def test_hub_mandataire_ignores_the_query_string():
@@ -69,7 +69,7 @@ def test_books_refuse_another_coop_and_the_page_says_so_in_french(books, monkeyp
     assert "École de l'Eure (AD27-0001) n'a encore aucun exercice" in page.value
     books.open_exercice("AD27-0001", "2025-2026")
     page = build_dashboard(books)
-    assert "École de l'Eure" in page.children[1].children[0].value
+    assert "École de l'Eure" in page.children[1].children[0].children[0].value  # header → its bar → the title
 
 
 def test_trainer_view_in_a_hub_server_without_identity_refuses(monkeypatch):

@@ -123,9 +123,9 @@ def test_a_new_dashboard_on_a_submitted_exercice_opens_read_only_and_reopening_u
     # the AD reopens: a fresh page is writable again, with no banner
     books.reopen_exercice(COOP, EX, "erreur de ventilation")  # the fixture's system actor stands for the AD
     d2 = Dashboard(mandataire(books), COOP, EX)
-    assert d2.banner.value == "" and not d2.saisie.form.valider.disabled
+    assert d2.banner.value == "" and not d2.entry.form.valider.disabled
     d2.tabs.selected_index = BILAN
-    assert "Tout est prêt" in d2.summary.submission.state.value and d2.bilan.submission.form.layout.display is None
+    assert "Tout est prêt" in d2.summary.submission.state.value and d2.summary.submission.form.layout.display is None
 
 
 def test_switching_to_a_writable_exercice_gives_the_inputs_back(books):
