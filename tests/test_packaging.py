@@ -165,15 +165,20 @@ def test_every_packaged_file_is_in_the_wheel(tmp_path):
     its templates, lab settings, report templates, migrations, data) is in the wheel."""
     wheel = build_wheel(tmp_path)
     names = set(zipfile.ZipFile(wheel).namelist())
-    tree = {p.relative_to(CHECKOUT).as_posix() for p in (CHECKOUT / "retkoop_widgets").rglob("*")
-            if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"}
+    tracked = subprocess.run(["git", "ls-files", "retkoop_widgets"], cwd=CHECKOUT, capture_output=True, text=True)
+    if tracked.returncode == 0 and tracked.stdout.strip():
+        tree = set(tracked.stdout.split())
+    else:  # not a git checkout (an sdist): every file of the package folder
+        tree = {p.relative_to(CHECKOUT).as_posix() for p in (CHECKOUT / "retkoop_widgets").rglob("*")
+                if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"}
     missing = sorted(tree - names)
     assert not missing, f"absent du wheel (package-data de pyproject.toml) : {missing}"
     for needed in ("retkoop_widgets/notebooks/tableau_de_bord.ipynb", "retkoop_widgets/notebooks/formation/formateur.ipynb",
                    "retkoop_widgets/hub_config/jupyterhub_config.py", "retkoop_widgets/hub_config/templates/login.html",
                    "retkoop_widgets/storage/migrations/env.py", "retkoop_widgets/storage/migrations/script.py.mako",
                    "retkoop_widgets/reports/templates/retkoop_pdf/index.html.j2",
-                   "retkoop_widgets/data/plan-comptable-occe.csv"):
+                   "retkoop_widgets/data/plan-comptable-occe.csv", "retkoop_widgets/hub_config/z2jh-values.yaml",
+                   "retkoop_widgets/hub_config/images/Dockerfile.singleuser"):
         assert needed in names
 
 
