@@ -26,9 +26,9 @@ How the fresh environment is made, and why (fast and offline-safe, ~90 s in all)
   the ``.pth`` files inside it, and we link none), named by a ``.pth`` in the new venv.
   The dependencies' console scripts (``jupyterhub``, ``configurable-http-proxy``…) are
   copied into the new ``bin/`` with their ``#!`` line pointing at the new Python, and their
-  Jupyter data and configuration (``share/jupyter``, ``etc/jupyter``: Voilà's templates,
-  the kernel spec, server-extension switches) are linked: what a full ``pip install``
-  would have put there.
+  data and configuration files are linked (``share/jupyter``: Voilà's templates, the kernel
+  spec; ``share/jupyterhub``: the Hub's static files; ``etc/jupyter``: server-extension
+  switches): what a full ``pip install`` would have put there.
 * Every command runs with the new venv's ``bin/`` first on ``PATH``, no ``PYTHONPATH``, a
   HOME and a working directory in the temporary folder. The test asserts that
   ``retkoop_widgets`` is imported from the new venv, that no ``sys.path`` entry lies in
@@ -117,10 +117,11 @@ def fresh_venv(tmp: Path, wheel: Path) -> Path:
             continue  # not one of this venv's entry-point scripts (activate, shell helpers)
         target.write_text(text.replace(old_bin, new_bin))
         target.chmod(0o755)
-    for sub in ("share/jupyter", "etc/jupyter"):
-        if (SUITE_VENV / sub).exists():
-            (venv / sub).parent.mkdir(parents=True, exist_ok=True)
-            (venv / sub).symlink_to(SUITE_VENV / sub)
+    for top in ("share", "etc"):  # share/jupyter, share/jupyterhub (the Hub's static files), etc/jupyter…
+        for item in (SUITE_VENV / top).iterdir() if (SUITE_VENV / top).is_dir() else ():
+            if not (venv / top / item.name).exists():
+                (venv / top).mkdir(parents=True, exist_ok=True)
+                (venv / top / item.name).symlink_to(item)
     return venv
 
 
@@ -233,10 +234,15 @@ def test_hub_demo_from_the_wheel_logs_a_mandataire_in(installed, browser):
             page.fill("#username_input", "tilleuls")
             page.fill("#password_input", DEMO_PASSWORD)
             page.click("#login_submit")
-            page.wait_for_url(re.compile(r".*/user/tilleuls/voila/render/tableau_de_bord\.ipynb"),
-                              wait_until="commit", timeout=90_000)
-            page.wait_for_selector("#loading", state="hidden", timeout=90_000)
-            page.wait_for_selector(".rk-valider", timeout=90_000)
+            try:
+                page.wait_for_url(re.compile(r".*/user/tilleuls/voila/render/tableau_de_bord\.ipynb"),
+                                  wait_until="commit", timeout=120_000)
+                page.wait_for_selector("#loading", state="hidden", timeout=90_000)
+                page.wait_for_selector(".rk-valider", timeout=90_000)
+            except Exception as e:
+                hub_log = (data / "jupyterhub.log").read_text(errors="replace") if (data / "jupyterhub.log").exists() else ""
+                pytest.fail(f"tableau de bord non atteint ({type(e).__name__}) : {page.url}\n"
+                            f"{page.inner_text('body')[:500]}\n--- jupyterhub.log ---\n{hub_log[-4000:]}")
             assert COOP_NAME in page.inner_text(".rk-app")
             page.screenshot(path=str(work / "dashboard.png"), full_page=True)
         finally:
