@@ -209,7 +209,7 @@ def test_init_seed_and_pdfs_from_the_wheel(installed):
     assert COOP_NAME in cahier and COOP in cahier
 
 
-def test_hub_demo_from_the_wheel_logs_a_mandataire_in(installed, browser):
+def test_hub_demo_from_the_wheel_logs_a_mandataire_in(installed, browser, tmp_path):
     from retkoop_widgets.hub.launcher import DEMO_PASSWORD, HubSettings, reap_leftovers
     venv, env, work = installed
     data = work / "hub-data"
@@ -244,7 +244,7 @@ def test_hub_demo_from_the_wheel_logs_a_mandataire_in(installed, browser):
                 pytest.fail(f"tableau de bord non atteint ({type(e).__name__}) : {page.url}\n"
                             f"{page.inner_text('body')[:500]}\n--- jupyterhub.log ---\n{hub_log[-4000:]}")
             assert COOP_NAME in page.inner_text(".rk-app")
-            page.screenshot(path=str(work / "dashboard.png"), full_page=True)
+            page.screenshot(path=str(tmp_path / "dashboard-from-wheel.png"), full_page=True)  # kept by pytest
         finally:
             ctx.close()
         # the mandataire's server and kernel ran the wheel's code, not the checkout's
