@@ -258,9 +258,11 @@ def configurable(section: str):
     from kubespawner import KubeSpawner
 
     from retkoop_widgets.hub.authenticator import RetkoopAuthenticator
-    return {"JupyterHub": JupyterHub, "Spawner": Spawner, "KubeSpawner": KubeSpawner,
-            "Authenticator": Authenticator, "RetkoopAuthenticator": RetkoopAuthenticator,
-            "ConfigurableHTTPProxy": ConfigurableHTTPProxy}[section]
+    classes = {"JupyterHub": JupyterHub, "Spawner": Spawner, "KubeSpawner": KubeSpawner,
+               "Authenticator": Authenticator, "RetkoopAuthenticator": RetkoopAuthenticator,
+               "ConfigurableHTTPProxy": ConfigurableHTTPProxy}
+    assert section in classes, f"c.{section} : aucune classe de la configuration z2jh ne lit cette section"
+    return classes[section]
 
 
 def test_extra_config_runs_and_sets_only_real_traits(hub_env):
