@@ -166,7 +166,7 @@ class Settings:
     analyst account without an AD and not listed here is refused (fail closed)."""
     notebooks_dir: Path = PACKAGE / "notebooks"
     """RETKOOP_NOTEBOOKS_DIR (old name RETKOOP_NOTEBOOKS): the dashboards, the report
-    templates and formation/; default the repository's ``notebooks/``."""
+    templates and formation/; default the installed package's ``notebooks/``."""
     # --- who acts (the hub -> kernel identity contract, see identity.py) -------------
     user: str = ""
     """RETKOOP_USER: login of the person the hub started this server for; empty: nobody."""

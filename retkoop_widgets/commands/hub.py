@@ -189,7 +189,7 @@ def register(sub) -> None:
     hub.add_argument("--trusted-proxy", help="adresse(s) du proxy inverse dont X-Real-IP est cru (ex. 127.0.0.1)")
     hub.add_argument("--demo", action="store_true", help="créer les données et comptes de démonstration")
     hub.add_argument("--data-dir", help="dossier d'état du Hub (défaut : <données>/hub)")
-    hub.add_argument("--notebooks", help="dossier des carnets servis (défaut : notebooks/ du dépôt)")
+    hub.add_argument("--notebooks", help="dossier des carnets servis (défaut : ceux installés avec Retkoop)")
     hub.add_argument("--backup-dir", help="dossier des sauvegardes planifiées (défaut : <données>/sauvegardes)")
     hub.add_argument("--backup-every", type=float, default=6,
                      help="heures entre deux sauvegardes (0 : aucune ; défaut : 6)")
