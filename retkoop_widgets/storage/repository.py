@@ -24,6 +24,7 @@ from ..domain.exercice import Exercice
 from ..domain.subsidy import Subsidy
 from . import orm
 from .inventory_repo import InventoryRepository
+from .live import LiveRepository
 from .records import Ad, Attachment, AuditRecord, Coop, StoredEntry, Submission
 
 
@@ -96,7 +97,7 @@ def _among(column, ids: list[int]):
     return column == ids[0] if len(ids) == 1 else column.in_(ids)
 
 
-class Repository(InventoryRepository):
+class Repository(InventoryRepository, LiveRepository):
     def __init__(self, session: Session):
         self.s = session
 
