@@ -101,18 +101,13 @@ def test_postgresql_notifies_a_listener_at_commit_sqlite_polls(books):
         return
 
     async def scenario():
-        got = []
-
-        async def listen():
-            async for coop in feed:
-                got.append(coop)
-                return
-
-        task = asyncio.ensure_future(listen())
-        await asyncio.sleep(0.5)  # LISTEN is in place
-        assert not got
+        assert await asyncio.wait_for(feed.__anext__(), 10) == ""  # listening
+        heard = asyncio.ensure_future(feed.__anext__())
+        await asyncio.sleep(0.3)
+        assert not heard.done()  # nothing committed yet
         await asyncio.to_thread(books.record_entry, COOP, EX, draft())
-        await asyncio.wait_for(task, 10)
-        return got
+        coop = await asyncio.wait_for(heard, 10)
+        await feed.aclose()
+        return coop
 
-    assert asyncio.run(scenario()) == [COOP]
+    assert asyncio.run(scenario()) == COOP

@@ -96,12 +96,15 @@ def last_change(books: "Books", coop: str, object_type: str, object_id) -> "Audi
         return r.repo.last_change_of(coop, object_type, object_id)
 
 
+def can_notify(books: "Books") -> bool:
+    """Whether the database tells of changes as they are committed (PostgreSQL)."""
+    from ..storage.live import notifications_supported
+    return notifications_supported(getattr(books, "engine", None))
+
+
 def notifications(books: "Books") -> AsyncIterator[str] | None:
-    """An async iterator of the coop codes changed on the database, as they are committed
-    (PostgreSQL ``LISTEN``); None where the database cannot notify (SQLite: poll
-    ``change_token``)."""
-    from ..storage.live import listen, notifications_supported
-    engine = getattr(books, "engine", None)
-    if not notifications_supported(engine):
-        return None
-    return listen(engine)
+    """An async iterator: ``""`` once listening, then the code of every coop changed on the
+    database, as changes are committed (PostgreSQL ``LISTEN``); None where the database
+    cannot notify (SQLite: poll ``change_token``)."""
+    from ..storage.live import listen
+    return listen(books.engine) if can_notify(books) else None

@@ -68,15 +68,16 @@ def notifications_supported(engine) -> bool:
 
 
 async def listen(engine) -> AsyncIterator[str]:
-    """Yield the coop code of every change committed on the database (PostgreSQL only).
-    One connection, opened on the caller's event loop; it ends (raises) when the
-    connection is lost — the caller retries, polling meanwhile."""
+    """Yield ``""`` once listening, then the coop code of every change committed on the
+    database (PostgreSQL only). One connection, opened on the caller's event loop; it ends
+    (raises) when the connection is lost — the caller retries, polling meanwhile."""
     import psycopg
     url = engine.url.set(drivername="postgresql")
     conninfo = url.render_as_string(hide_password=False)
     conn = await psycopg.AsyncConnection.connect(conninfo, autocommit=True, application_name="retkoop-live")
     try:
         await conn.execute(f"LISTEN {CHANNEL}")
+        yield ""  # in place: what is committed from now on will be heard
         async for note in conn.notifies():
             yield note.payload
     finally:

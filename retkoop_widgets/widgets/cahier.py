@@ -157,11 +157,12 @@ class PointageSession:
 
     def reload(self) -> None:
         until = self.date.value
+        ticked = {e.id for cb, e in self.checks if cb.value}  # a live refresh keeps what was ticked
         cks = []
         for ln in self.ctx.cahier():
             e = ln.entry
             if e.bank and not e.pointed and (until is None or e.date <= until):
-                cb = W.Checkbox(value=False, indent=False, layout=W.Layout(width="auto"),
+                cb = W.Checkbox(value=e.id in ticked, indent=False, layout=W.Layout(width="auto"),
                                 description=f"{e.piece} · {fdate(e.date)} · {e.libelle[:50]} · "
                                             f"{eur(e.bank, signed=True)}")
                 cb.add_class("rk-pcheck")
