@@ -55,8 +55,7 @@ def heartbeat(books: "Books", coop: str, session: str) -> list[Presence]:
     """Say this dashboard (``session``) is open on ``coop``; return the OTHER dashboards
     open on it now (one per login, the viewer's own other windows marked ``mine``)."""
     now = books.now()
-    with reading(books, coop):  # permission: whoever may read the coop is seen on it
-        pass
+    found = present(books, coop, session)  # the guard's reading: whoever may read the coop is seen on it
     if not books.read_only:
         try:
             with books.uow(True) as uow:
@@ -65,7 +64,7 @@ def heartbeat(books: "Books", coop: str, session: str) -> list[Presence]:
                 uow.commit()
         except Forbidden:  # a read-only connection: seen by nobody, still sees the others
             pass
-    return present(books, coop, session)
+    return found
 
 
 def present(books: "Books", coop: str, session: str = "") -> list[Presence]:
@@ -94,6 +93,14 @@ def last_change(books: "Books", coop: str, object_type: str, object_id) -> "Audi
     """Who changed an object of the coop last, and when (the form's « modifiée par ad76 »)."""
     with reading(books, coop) as r:
         return r.repo.last_change_of(coop, object_type, object_id)
+
+
+def change_hint(books: "Books"):
+    """A clue, free to get, that the books may have changed since the last clue (SQLite:
+    the database files' sizes and times), or None: no clue, read ``change_token``. Only
+    ever compared with an earlier clue; a change of clue is not a change of the books."""
+    from ..storage.live import change_hint as hint
+    return hint(getattr(books, "engine", None))
 
 
 def can_notify(books: "Books") -> bool:

@@ -505,7 +505,7 @@ class EntryForm:
             msg = f"La pièce {piece} a été modifiée par {who} pendant que vous la corrigiez."
             self.underneath_btn.description = f"Recharger la pièce {entry.piece} (vos changements sont gardés)"
         self.underneath_text.value = f'<div class="rk-warn" role="alert">⚠ {esc(msg)}</div>'
-        self.underneath_box.children = [self.underneath_text, self.underneath_btn]
+        self.underneath_box.children = [self.underneath_text, W.HBox([self.underneath_btn])]
 
     def reload_underneath(self) -> None:
         """Take the stored version and keep what the person changed herself (see above)."""

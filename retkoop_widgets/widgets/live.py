@@ -62,19 +62,26 @@ class LiveLink:
         self.presence.add_class("rk-presence")
         self.token = svc.change_token(self.books, self.coop)
         self.others: list[svc.Presence] = []
-        self.next_poll = 0.0
-        self.next_beat = 0.0
+        self.next_poll = self.next_beat = self.next_sure = 0.0
+        self.hint = svc.change_hint(self.books)
         self.dirty = False  # a notification named this coop
         self.closed = False
 
     # -- one round ---------------------------------------------------------------------
     def due(self, now: float, listening: bool) -> tuple[bool, bool]:
-        """(read the counter?, send a heartbeat?) at monotonic time ``now``."""
-        poll = self.dirty or now >= self.next_poll
-        beat = now >= self.next_beat
+        """(read the counter?, send a heartbeat?) at monotonic time ``now``. Without
+        notifications the counter is read when the free clue (``change_hint``: SQLite's
+        file sizes and times) moved, or every ``SAFETY_POLL`` seconds whatever it says."""
+        poll = self.dirty
+        if not poll and now >= self.next_poll - 0.05:  # (a periodic tick may come a hair early)
+            self.next_poll = now + (SAFETY_POLL if listening else POLL)
+            hint = None if listening else svc.change_hint(self.books)
+            poll = (hint is None and not listening) or hint != self.hint or now >= self.next_sure
+            self.hint = hint
         if poll:
             self.dirty = False
-            self.next_poll = now + (SAFETY_POLL if listening else POLL)
+            self.next_sure = now + SAFETY_POLL
+        beat = now >= self.next_beat - 0.05
         if beat:
             self.next_beat = now + svc.HEARTBEAT
         return poll, beat
@@ -98,7 +105,8 @@ class LiveLink:
 
     def tick(self) -> None:
         now = time.monotonic()  # the hub's next round waits its turn
-        self.next_poll, self.next_beat, self.dirty = now + POLL, now + svc.HEARTBEAT, False
+        self.next_poll, self.next_beat, self.next_sure, self.dirty = (now + POLL, now + svc.HEARTBEAT,
+                                                                      now + SAFETY_POLL, False)
         self.apply(*self.read(True, True))
 
     def refresh(self) -> None:
@@ -137,8 +145,12 @@ def presence_html(others: list[svc.Presence]) -> str:
             text += " (et vous, dans une autre fenêtre)"
     else:
         text = "Ce cahier est aussi ouvert dans une autre fenêtre à votre nom"
-    return (f'<div class="rk-presence-line" role="status">👥 {esc(text)} — les modifications '
-            f'enregistrées s’affichent ici d’elles-mêmes.</div>')
+    dot = ('<span aria-hidden="true" style="display:inline-block;width:8px;height:8px;border-radius:50%;'
+           'background:#16a34a;margin-right:6px"></span>')
+    return (f'<div class="rk-presence-line" role="status" style="display:inline-block;background:#ecfdf5;'
+            f'color:#065f46;border:1px solid #a7f3d0;border-radius:12px;padding:2px 12px;margin:4px 0;'
+            f'font-size:13px">{dot}<b>{esc(text)}</b> — les modifications enregistrées s’affichent ici '
+            f'd’elles-mêmes.</div>')
 
 
 class LiveHub:
