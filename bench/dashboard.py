@@ -150,6 +150,7 @@ def bench_live(tmp: Path, pg: str | None, seconds: float = 30.0) -> None:
             return base, idle, reads, (rss1 - rss0) / 2**20, (rss2 - rss0) / 2**20, delays
 
         live._HUB = None
+        live.PAGE_GONE = float("inf")  # the page stays open (no browser here to ping)
         base, idle, reads, mem, mem_after, delays = asyncio.run(run())
         live._HUB = None
         print(f"direct ({label}, 2 000 écritures) : mémoire ajoutée par le veilleur {mem:.1f} Mo "

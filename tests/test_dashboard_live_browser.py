@@ -18,6 +18,7 @@ COOP, EX = "AD76-0421", "2025-2026"
 SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 FEW_SECONDS = 5000  # the promise is 2 s; the page's own round trip comes on top
 HEARTBEAT = 15000  # presence: a heartbeat every 10 s
+PAGE_GONE = 45000  # a closed tab: 20 s without its page's pings, then the others' next heartbeat
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -109,6 +110,12 @@ def test_two_pages_see_each_others_saves_and_who_is_there(server, browser):
         saved = ad.entry(e.id)
         assert (saved.libelle, saved.tiers) == ("Photos de classe 2025", "Studio Martin")
         live.leave(ad, COOP, "browser-test-ad76")
+
+        # 4. the second window is closed (its kernel lives on): the teacher's line empties
+        other.context.close()
+        presence = teacher.locator(".rk-presence")
+        expect(presence).not_to_contain_text("ad76", timeout=HEARTBEAT)
+        expect(presence).not_to_contain_text("autre fenêtre", timeout=PAGE_GONE)
     finally:
         teacher.context.close()
         other.context.close()

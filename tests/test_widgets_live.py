@@ -196,3 +196,35 @@ def test_the_hub_runs_on_the_kernels_loop_and_survives_a_failing_round(books, mo
 
     t = asyncio.run(scenario())
     assert "Photos de classe" in "".join(e.libelle for e in t.ctx.entries())
+
+
+def test_a_closed_page_stops_reading_and_leaves_the_others_presence_line(books, monkeypatch):
+    """Closing a tab does not stop its kernel: when the page's pings stop, its dashboard
+    stops reading and the others no longer list it; a ping brings it back."""
+    from retkoop_widgets.services import live as svc
+    monkeypatch.setattr(svc, "HEARTBEAT", 1)
+    monkeypatch.setattr(live, "PAGE_GONE", 3.0)
+    teacher = books.as_user(Actor("prof", "mandataire", coop=COOP))
+    ad = books.as_user(Actor("ad76", "admin-ad", ad="AD76"))
+
+    async def until(cond, pinged, timeout=20.0):
+        end = time.monotonic() + timeout
+        while not cond():
+            assert time.monotonic() < end, "not within the timeout"
+            for d in pinged:  # what the browser's Play widget does
+                d.live.ping.value = (d.live.ping.value + 1) % 100
+            await asyncio.sleep(0.2)
+
+    async def scenario():
+        t, a = Dashboard(teacher, COOP, EX), Dashboard(ad, COOP, EX)
+        await until(lambda: "ad76 consulte aussi" in t.live.presence.value, [t, a])
+        await until(lambda: a.live.gone and "ad76" not in t.live.presence.value, [t])  # her tab closed
+        rounds, token = live.hub().rounds, a.live.token
+        await asyncio.to_thread(teacher.record_entry, COOP, EX, expense())
+        await until(lambda: live.hub().rounds >= rounds + 3, [t])
+        assert a.live.token == token  # a closed page reads nothing
+        await until(lambda: "ad76 consulte aussi" in t.live.presence.value and a.live.token != token, [t, a])
+        live.hub().close()
+        live.hub().timer.stop()
+
+    asyncio.run(scenario())

@@ -46,6 +46,8 @@ log = logging.getLogger("retkoop.dashboard")
 TICK_MS = 1000  # how often the hub looks whether something is due (cheap when nothing is)
 POLL = 1.0  # seconds between two reads of the counter without notifications (SQLite)
 SAFETY_POLL = 15.0  # the same with PostgreSQL notifications working
+PING_MS = 4000  # the page's own heartbeat (a hidden ipywidgets Play ticking in the browser)
+PAGE_GONE = 20.0  # no ping for this long: the tab was closed (its kernel lives on until culled)
 ERROR_LOG_EVERY = 60.0  # seconds between two logged failures of the same kind
 
 
@@ -60,6 +62,18 @@ class LiveLink:
         self.session = secrets.token_hex(8)
         self.presence = W.HTML("")
         self.presence.add_class("rk-presence")
+        # Closing a tab does not stop its kernel (Voilà keeps it until culled): only the
+        # browser can say the page is still there. A hidden Play widget counts in the page
+        # and sends its value every PING_MS; when the pings stop, this dashboard stops
+        # reading, leaves the others' presence lines, and comes back on the next ping.
+        self.ping = W.Play(value=0, min=0, max=100, step=1, interval=PING_MS, repeat=True,
+                           playing=False, show_repeat=False, layout=W.Layout(display="none"))
+        self.ping.observe(self._pinged, "value")
+        self.box = W.HBox([self.presence, self.ping])
+        self.box.add_class("rk-presence-box")
+        self.created = time.monotonic()
+        self.last_ping: float | None = None
+        self.gone = False
         self.token = svc.change_token(self.books, self.coop)
         self.others: list[svc.Presence] = []
         self.next_poll = self.next_beat = self.next_sure = 0.0
@@ -68,6 +82,23 @@ class LiveLink:
         self.closed = False
 
     # -- one round ---------------------------------------------------------------------
+    def _pinged(self, _change) -> None:
+        self.last_ping = time.monotonic()
+        if self.gone:  # the page is back (a reconnection): it may have missed changes
+            self.gone, self.dirty, self.next_beat = False, True, 0.0
+
+    def start_pings(self) -> None:
+        """The Play's view starts counting only on a change of ``playing`` from false to
+        true, which it must be there to see: until the first ping arrives, each round
+        toggles it (the page may still be loading)."""
+        if self.last_ping is None:
+            self.ping.playing = False
+            self.ping.playing = True
+
+    def page_gone(self, now: float) -> bool:
+        """No ping for PAGE_GONE seconds (none at all: since the link was made)."""
+        return now - (self.last_ping if self.last_ping is not None else self.created) > PAGE_GONE
+
     def due(self, now: float, listening: bool) -> tuple[bool, bool]:
         """(read the counter?, send a heartbeat?) at monotonic time ``now``. Without
         notifications the counter is read when the free clue (``change_hint``: SQLite's
@@ -86,8 +117,12 @@ class LiveLink:
             self.next_beat = now + svc.HEARTBEAT
         return poll, beat
 
-    def read(self, poll: bool, beat: bool):
-        """The database part (any thread): the counter and/or the others present."""
+    def read(self, poll: bool | None, beat: bool | None):
+        """The database part (any thread): the counter and/or the others present; ``None,
+        None``: the page is gone, its presence row goes."""
+        if poll is None:
+            svc.leave(self.books, self.coop, self.session)
+            return None, None
         token = svc.change_token(self.books, self.coop) if poll else None
         others = svc.heartbeat(self.books, self.coop, self.session) if beat else None
         return token, others
@@ -193,7 +228,12 @@ class LiveHub:
         now = time.monotonic()
         work = []
         for link in list(self.links):
-            if link.closed:
+            if link.closed or link.gone:
+                continue
+            link.start_pings()
+            if link.page_gone(now):  # a closed tab: no reads, and the others stop seeing it
+                link.gone = True
+                work.append((link, None, None))
                 continue
             poll, beat = link.due(now, self.listening.get(_key(link.books), False))
             if poll or beat:
@@ -303,7 +343,7 @@ def attach(dash) -> LiveLink | None:
         link = LiveLink(dash)
         link.tick()  # who is already there, at once; and we are seen at once
         kids = list(dash.root.children)
-        kids.insert(kids.index(dash.header.box) + 1, link.presence)
+        kids.insert(kids.index(dash.header.box) + 1, link.box)
         dash.root.children = kids
         hub().add(link)
         return link
