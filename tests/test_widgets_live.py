@@ -70,6 +70,23 @@ def test_a_save_by_the_ad_refreshes_the_teachers_cahier_header_and_alerts(pair):
     t.cahier.table.value = before
 
 
+def test_ones_own_save_is_not_refreshed_twice_but_a_concurrent_one_is_seen(pair, books):
+    t, a = pair
+    fill(t.entry.form, "Photos de classe", "250")
+    t.entry.form.submit()
+    assert "enregistrée" in t.entry.form.status.value
+    t.tabs.selected_index = 6  # Exports: a file made after the save must stay offered
+    t.exports.csv.btn.click()
+    assert "Cahier_AD76-0421_2025-2026.csv" in t.exports.csv.link.value
+    t.live.tick()
+    assert "Cahier_AD76-0421_2025-2026.csv" in t.exports.csv.link.value
+    # someone else's change after the save is not swallowed
+    a.ctx.books.record_entry(COOP, EX, expense("Papeterie", 1200, "6064"))
+    t.live.tick()
+    assert t.exports.csv.link.value == ""  # the file's figures are stale now
+    assert "Papeterie" in "".join(e.libelle for e in t.ctx.entries())
+
+
 def test_what_the_teacher_is_typing_survives_a_refresh(pair):
     t, a = pair
     form = t.entry.form

@@ -75,6 +75,12 @@ class LiveLink:
         self.last_ping: float | None = None
         self.gone = False
         self.token = svc.change_token(self.books, self.coop)
+        # First of the context's listeners: after one's own change, the counter is read
+        # BEFORE the sections re-read the books, so every change it counts is in what they
+        # show and the next round has nothing to redo (no second refresh after each save —
+        # which would also drop a PDF being made in Exports). Reading it after the re-read
+        # could swallow another session's change committed in between.
+        dash.ctx._listeners.insert(0, self._own_change)
         self.others: list[svc.Presence] = []
         self.next_poll = self.next_beat = self.next_sure = 0.0
         self.hint = svc.change_hint(self.books)
@@ -82,6 +88,14 @@ class LiveLink:
         self.closed = False
 
     # -- one round ---------------------------------------------------------------------
+    def _own_change(self, what: str) -> None:
+        if what == "live" or self.closed:
+            return
+        try:
+            self.token = svc.change_token(self.books, self.coop)
+        except Exception:  # noqa: BLE001 - the next round reads it, and refreshes once more
+            pass
+
     def _pinged(self, _change) -> None:
         self.last_ping = time.monotonic()
         if self.gone:  # the page is back (a reconnection): it may have missed changes
