@@ -5,8 +5,13 @@
 1. time to build the cahier view at 2,000 entries (target ≤ 300 ms);
 2. click on "Valider" → visible confirmation in Chromium (target ≤ 300 ms);
 3. first widget visible, cold (first page after the server starts) and warm;
-4. kernel memory after visiting every section (target ≤ 150 MB).
-Uses ports 18850-18859 and temporary SQLite databases; stops what it starts.
+4. kernel memory after visiting every section (target ≤ 150 MB);
+5. live refresh (widgets/live.py), in this process on a 2,000-entry coop, SQLite and
+   PostgreSQL: memory added by the watcher (target ≤ 5 MB per dashboard kernel), CPU while
+   nothing changes (target: not measurable), delay from another session's commit to the
+   refreshed header; and a real Voilà kernel's CPU while its page sits idle.
+Uses ports 18850-18859, temporary SQLite databases and (``--pg``) a temporary PostgreSQL
+database; stops what it starts.
 """
 from __future__ import annotations
 
@@ -85,6 +90,108 @@ def bench_cahier(tmp: Path) -> None:
           f"HTML d'une page {only * 1000:.1f} ms ({len(html) // 1024} Ko)   [cible ≤ 300 ms]")
 
 
+def bench_live(tmp: Path, pg: str | None, seconds: float = 30.0) -> None:
+    """The live watcher's cost in a dashboard kernel, measured where it runs: a Dashboard
+    on an asyncio loop (what ipykernel runs), the hub's PeriodicCallback, worker thread and
+    (PostgreSQL) LISTEN connection."""
+    import asyncio
+    import gc
+    import psutil
+    from retkoop_widgets.domain.actor import Actor
+    from retkoop_widgets.widgets import live
+    from retkoop_widgets.widgets.app import Dashboard
+    targets = [("SQLite", f"sqlite:///{tmp / 'live.sqlite3'}")]
+    if pg:
+        targets.append(("PostgreSQL", pg))
+    for label, url in targets:
+        b = big_books(url)
+        ad = b.as_user(Actor("ad76", "admin-ad", ad="AD76"))
+        teacher = b.as_user(Actor("prof", "mandataire", coop=COOP))
+
+        async def run(teacher=teacher, ad=ad):
+            me = psutil.Process()
+            real_attach, live.attach = live.attach, (lambda dash: None)
+            try:
+                d = Dashboard(teacher, COOP, EX)  # the dashboard without its watcher
+            finally:
+                live.attach = real_attach
+            d.ctx.cahier()
+            gc.collect()
+            await asyncio.sleep(1)
+            cpu0, t0 = me.cpu_times(), time.perf_counter()
+            await asyncio.sleep(seconds)  # the same loop, no watcher: the baseline
+            base = _cpu(me, cpu0) / (time.perf_counter() - t0)
+            rss0 = me.memory_info().rss
+            link = live.attach(d)
+            d.live = link
+            await asyncio.sleep(3)  # listener connected, thread started, first rounds done
+            gc.collect()
+            rss1 = me.memory_info().rss
+            cpu0, t0 = me.cpu_times(), time.perf_counter()
+            rounds = live.hub().rounds
+            await asyncio.sleep(seconds)  # nothing changes
+            idle = _cpu(me, cpu0) / (time.perf_counter() - t0)
+            reads = live.hub().rounds - rounds
+            delays = []
+            for i in range(10):
+                before = link.token
+                await asyncio.to_thread(ad.record_entry, COOP, EX, EntryDraft(
+                    date(2026, 3, 1), f"Correction AD {i}", bank_out=100, ventilation=(VentilationLine("6064", 100),)))
+                t = time.perf_counter()
+                while link.token == before:
+                    await asyncio.sleep(0.005)
+                delays.append(time.perf_counter() - t)
+                await asyncio.sleep(0.3)
+            rss2 = me.memory_info().rss
+            live.hub().close()
+            live.hub().timer.stop()
+            for task in live.hub().listeners.values():
+                task.cancel()
+            return base, idle, reads, (rss1 - rss0) / 2**20, (rss2 - rss0) / 2**20, delays
+
+        live._HUB = None
+        live.PAGE_GONE = float("inf")  # the page stays open (no browser here to ping)
+        base, idle, reads, mem, mem_after, delays = asyncio.run(run())
+        live._HUB = None
+        print(f"direct ({label}, 2 000 écritures) : mémoire ajoutée par le veilleur {mem:.1f} Mo "
+              f"({mem_after:.1f} Mo après 10 rafraîchissements)   [cible ≤ 5 Mo] ; "
+              f"CPU au repos {idle * 100:.2f} % d'un cœur (sans veilleur {base * 100:.2f} %), "
+              f"{reads} lectures en {seconds:.0f} s ; "
+              f"écriture d'une autre session → en-tête à jour : médiane {statistics.median(delays) * 1000:.0f} ms, "
+              f"max {max(delays) * 1000:.0f} ms   [promesse ≤ 2 s]")
+
+
+def _cpu(proc, before) -> float:
+    now = proc.cpu_times()
+    return (now.user - before.user) + (now.system - before.system)
+
+
+def pg_database(admin: str) -> str | None:
+    """A fresh PostgreSQL database for the bench (None if the server does not answer)."""
+    from sqlalchemy import create_engine, text
+    base = admin.replace("postgresql://", "postgresql+psycopg://", 1).rstrip("/")
+    try:
+        eng = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+        with eng.connect() as c:
+            c.execute(text('DROP DATABASE IF EXISTS "retkoop_bench_live" WITH (FORCE)'))
+            c.execute(text('CREATE DATABASE "retkoop_bench_live"'))
+        eng.dispose()
+    except Exception as exc:  # noqa: BLE001
+        print(f"PostgreSQL absent ({type(exc).__name__}) : mesure en direct sur SQLite seulement")
+        return None
+    return f"{base}/retkoop_bench_live"
+
+
+def kernel_idle_cpu(voila_pid: int, seconds: float = 30.0) -> list[float]:
+    """Each dashboard kernel's CPU (% of one core) while its page sits idle."""
+    import psutil
+    kernels = [c for c in psutil.Process(voila_pid).children(recursive=True)
+               if "ipykernel" in " ".join(c.cmdline())]
+    before = [k.cpu_times() for k in kernels]
+    time.sleep(seconds)
+    return [_cpu(k, b) / seconds * 100 for k, b in zip(kernels, before)]
+
+
 def kernel_rss_mb(voila_pid: int) -> list[float]:
     import psutil
     out = []
@@ -117,6 +224,10 @@ def bench_browser(tmp: Path, shots: Path | None = None) -> None:
             page2, warm = open_page(browser, f"http://127.0.0.1:{port}/")
             page2.close()
             print(f"premier widget visible : à froid {cold:.1f} s, à chaud {warm:.1f} s")
+            page.wait_for_timeout(5000)
+            cpu = kernel_idle_cpu(proc.pid)
+            print(f"noyau d'un tableau de bord ouvert, page au repos 30 s (veilleur en direct compris) : "
+                  f"CPU {', '.join(f'{c:.2f} %' for c in cpu)} d'un cœur")
             clicks = []
             for i in range(5):
                 page.wait_for_timeout(1000)  # the previous save's form reset reaches the page
@@ -260,10 +371,16 @@ def main() -> None:
     ap.add_argument("--screenshots", type=Path, default=None)
     ap.add_argument("--skip-browser", action="store_true")
     ap.add_argument("--only-screenshots", action="store_true", help="screenshots only (no timings)")
+    ap.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432",
+                    help="PostgreSQL server for the live figures ('' : SQLite only)")
+    ap.add_argument("--only-live", action="store_true", help="the live refresh figures only")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="rk-bench-") as tmp:
         if a.only_screenshots:
             take_screenshots(Path(tmp), a.screenshots or Path("docs/screenshots"))
+            return
+        bench_live(Path(tmp), pg_database(a.pg) if a.pg else None)
+        if a.only_live:
             return
         bench_cahier(Path(tmp))
         if not a.skip_browser:

@@ -55,6 +55,8 @@ class FakeStore:
         self.goods: dict[int, StoredGood] = {}
         self.mappings: dict[tuple[str, str], SavedMapping] = {}  # (AD, name) -> saved column mapping
         self.audit: list[tuple[str | None, AuditRecord]] = []  # (coop, record), oldest first
+        self.coop_changes: dict[str, int] = {}  # what migration 0011's trigger counts
+        self.presence: dict[str, tuple[str, str, datetime]] = {}  # session -> (coop, login, seen_at)
         self.last_id = 0
 
 
@@ -374,6 +376,12 @@ class FakeRepository:
         self.d.audit.append((coop, AuditRecord(now, actor, action, object_type, str(object_id), exercice,
                                                copy.deepcopy(before), copy.deepcopy(after), reason,
                                                self._id(), coop)))
+        self._changed(coop)
+
+    def _changed(self, coop: str | None) -> None:
+        """The database's trigger on audit_log (migration 0011): one more change of the coop."""
+        if coop is not None:
+            self.d.coop_changes[coop] = self.d.coop_changes.get(coop, 0) + 1
 
     def audit_many(self, rows: list[dict]) -> None:
         for r in rows:
@@ -381,6 +389,7 @@ class FakeRepository:
                                                              r["object_id"], r["exercice"], r["before"],
                                                              r["after"], r["reason"], self._id(),
                                                              r["coop_code"])))
+            self._changed(r["coop_code"])
 
     def audit_log(self, coop: str, limit: int = 200) -> list[AuditRecord]:
         return [r for c, r in reversed(self.d.audit) if c == coop][:limit]
@@ -435,6 +444,27 @@ class FakeRepository:
 
     def last_audit_id(self) -> int:
         return len(self.d.audit)
+
+    def last_change_of(self, coop: str, object_type: str, object_id) -> AuditRecord | None:
+        return next((r for c, r in reversed(self.d.audit)
+                     if c == coop and r.object_type == object_type and r.object_id == str(object_id)), None)
+
+    # -- live: change counter, presence ------------------------------------------------
+    def change_version(self, coop: str) -> int:
+        return self.d.coop_changes.get(coop, 0)
+
+    def touch_presence(self, session: str, coop: str, login: str, now: datetime) -> None:
+        self.d.presence[session] = (coop, login, now)
+
+    def forget_presence(self, session: str) -> None:
+        self.d.presence.pop(session, None)
+
+    def expire_presence(self, before: datetime) -> None:
+        self.d.presence = {s: v for s, v in self.d.presence.items() if v[2] >= before}
+
+    def present(self, coop: str, since: datetime) -> list[tuple[str, str]]:
+        return sorted(((s, v[1]) for s, v in self.d.presence.items() if v[0] == coop and v[2] >= since),
+                      key=lambda x: (x[1], x[0]))
 
 
 class FakeUnitOfWork:

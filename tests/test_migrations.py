@@ -127,8 +127,9 @@ def test_0005_inventory_register_downgrade_and_upgrade(db_url):
     with engine.begin() as c:
         cfg.attributes["connection"] = c
         command.downgrade(cfg, "0004")
-    assert set(inspect(engine).get_table_names()) == tables_before - {"durable_good", "deleted_piece",
-                                                                       "history_seen", "column_mapping"}  # 0008, 0010, 0012 too
+    assert set(inspect(engine).get_table_names()) == tables_before - {
+        "durable_good", "deleted_piece", "history_seen", "coop_change", "presence",
+        "column_mapping"}  # 0008, 0010, 0011, 0012 too
     upgrade(engine)
     assert inspect(engine).has_table("durable_good")
     with get_engine(db_url).connect() as conn:
@@ -261,3 +262,41 @@ def test_0010_history_seen_downgrade_and_upgrade(db_url):
     upgrade(engine)
     with get_engine(db_url).connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+def _audit(c, coop, n=1):
+    for _ in range(n):
+        c.execute(text("INSERT INTO audit_log (at, actor, action, coop_code, exercice, object_type, object_id, reason) "
+                       "VALUES ('2026-12-07 20:11:00', 'ad76', 'update', :c, '2025-2026', 'entry', '32', '')"),
+                  {"c": coop})
+
+
+def test_0011_counts_every_audited_change_per_coop_and_downgrades(db_url):
+    """0011 adds coop_change, bumped by a trigger on every audit_log insert naming a coop
+    (one statement of many rows counts them all), and presence; downgrading to 0008 drops
+    both tables and the trigger (auditing still works), upgrading brings them back."""
+    engine = get_engine(db_url)
+    with engine.begin() as c:
+        c.execute(text("INSERT INTO ad VALUES ('A', 'a')"))
+        c.execute(text("INSERT INTO coop (code, name, ad_code, numbering, training) VALUES ('C', 'c', 'A', 'unique', false)"))
+        _audit(c, "C", 2)
+        _audit(c, None)
+    with engine.begin() as c:  # several rows in one statement (an import's audit_many)
+        c.execute(text("INSERT INTO audit_log (at, actor, action, coop_code, exercice, object_type, object_id, reason) "
+                       "SELECT at, actor, action, coop_code, exercice, object_type, object_id, reason "
+                       "FROM audit_log WHERE coop_code = 'C'"))
+    with engine.connect() as c:
+        assert c.execute(text("SELECT coop_code, version FROM coop_change")).all() == [("C", 4)]
+    cfg = alembic_config(engine)
+    with engine.begin() as c:
+        cfg.attributes["connection"] = c
+        command.downgrade(cfg, "0008")
+    assert not inspect(engine).has_table("coop_change") and not inspect(engine).has_table("presence")
+    with engine.begin() as c:
+        _audit(c, "C")
+    upgrade(engine)
+    with engine.begin() as c:
+        _audit(c, "C")
+    with engine.connect() as c:
+        assert c.execute(text("SELECT coop_code, version FROM coop_change")).all() == [("C", 1)]
+        assert compare_metadata(MigrationContext.configure(c), Base.metadata) == []

@@ -26,13 +26,14 @@ def free_port(lo: int, hi: int) -> int:
 
 
 @contextmanager
-def dashboard_server(ports: tuple[int, int], seed=None, **start_kw):
+def dashboard_server(ports: tuple[int, int], seed=None, db_url: str | None = None, **start_kw):
     """Yield ``(page_url, db_url)`` of a fresh dashboard; stop and clean up afterwards.
-    ``seed(books)`` replaces the empty coop (e.g. ``demo.seed_demo``: the demo's books)."""
+    ``seed(books)`` replaces the empty coop (e.g. ``demo.seed_demo``: the demo's books);
+    ``db_url`` an empty database to use (PostgreSQL) instead of a temporary SQLite file."""
     from .. import dashboard_server as ds
     from ..services import Books
     tmp = Path(tempfile.mkdtemp(prefix="rk-dash-"))
-    url = f"sqlite:///{tmp / 'retkoop.sqlite3'}"
+    url = db_url or f"sqlite:///{tmp / 'retkoop.sqlite3'}"
     b = Books(url, "test")
     b.init_schema()
     if seed is not None:

@@ -298,3 +298,24 @@ class DurableGoodRow(Base):
     __table_args__ = (CheckConstraint("value > 0", name="ck_durable_good_value"),
                       CheckConstraint("quantity >= 1", name="ck_durable_good_quantity"),
                       Index("ix_durable_good_coop_acquired", "coop_code", "acquired_on"))
+
+
+class CoopChangeRow(Base):
+    """One counter per coop, bumped by a database trigger on every ``audit_log`` insert that
+    names the coop (migration 0011; on PostgreSQL the trigger also ``pg_notify``s): what an
+    open dashboard compares to know that someone else changed the books. Never written by
+    our code: the trigger is the one writer, inside the changing transaction."""
+    __tablename__ = "coop_change"
+    coop_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
+class PresenceRow(Base):
+    """One open dashboard (« ad76 consulte aussi ce cahier »): a heartbeat row that expires.
+    Not the books: never audited (a heartbeat must not look like a change)."""
+    __tablename__ = "presence"
+    session: Mapped[str] = mapped_column(String(32), primary_key=True)
+    coop_code: Mapped[str] = mapped_column(String(32))
+    login: Mapped[str] = mapped_column(String(100))
+    seen_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (Index("ix_presence_coop_seen", "coop_code", "seen_at"),)

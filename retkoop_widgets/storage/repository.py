@@ -26,6 +26,7 @@ from . import orm
 from .accounts_repo import AccountsRepository
 from .aggregates import ventilation_postings
 from .inventory_repo import InventoryRepository
+from .live import LiveRepository
 from .records import Ad, Attachment, AuditRecord, Coop, SavedMapping, StoredEntry, Submission
 
 
@@ -103,7 +104,7 @@ def _among(column, ids: list[int]):
     return column == ids[0] if len(ids) == 1 else column.in_(ids)
 
 
-class Repository(InventoryRepository, AccountsRepository):
+class Repository(InventoryRepository, AccountsRepository, LiveRepository):
     def __init__(self, session: Session):
         self.s = session
 

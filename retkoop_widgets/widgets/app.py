@@ -68,6 +68,8 @@ class Dashboard:
         self.root = W.VBox([W.HTML(CSS), self.header.box, self.banner, self.boundary.alert, self.tabs])
         self.root.add_class("rk-app")
         self.tabs.selected_index = 0
+        from .live import attach
+        self.live = attach(self)  # the others' saved changes and who else is here (widgets/live.py)
 
     def _section(self, i: int):
         if i not in self._built:

@@ -165,12 +165,13 @@ class PointageSession:
         statement dated after that exercice's end (``services.pointage``): on an earlier date
         its box is shown disabled, with why."""
         until = self.date.value
+        ticked = {e.id for cb, e in self.checks if cb.value}  # a live refresh keeps what was ticked
         cks = []
         rows: list[W.Widget] = []
         for ln in self.ctx.cahier():
             e = ln.entry
             if e.bank and not e.pointed and (until is None or e.date <= until):
-                cb = W.Checkbox(value=False, indent=False, layout=W.Layout(width="auto"),
+                cb = W.Checkbox(value=e.id in ticked, indent=False, layout=W.Layout(width="auto"),
                                 description=f"{e.piece} · {fdate(e.date)} · {e.libelle[:50]} · "
                                             f"{eur(e.bank, signed=True)}")
                 cb.add_class("rk-pcheck")

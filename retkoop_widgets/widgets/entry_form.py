@@ -167,6 +167,7 @@ class EntryForm:
             self.status])
         self.box.add_class("rk-card")
         self.box.add_class("rk-entry-form")
+        self._init_underneath()  # live: « modifiée par ad76 pendant que vous la corrigiez » (widgets/live.py)
         self.reset()
 
     # -- state helpers -----------------------------------------------------------------
@@ -221,6 +222,7 @@ class EntryForm:
         self.add_row()
         self.template_box.children = []
         self._clear_errors()
+        self._clear_underneath()
         if not keep_status:
             self.status.value = ""
         if reload:
@@ -373,6 +375,7 @@ class EntryForm:
             self.add_row()
         self.template_box.children = []
         self.update_reste()
+        self._loaded = self._fields()  # what the entry was: the base of a reload's merge
 
     # -- the draft and saving ----------------------------------------------------------
     def draft(self) -> EntryDraft:
@@ -479,6 +482,86 @@ class EntryForm:
         if self.on_saved:
             self.on_saved(entry)
         self._after_save = self._signature()
+
+
+    # -- the entry changed underneath (live collaboration) -------------------------------
+    # Why a merge and not a plain reload: the teacher may have corrected the amount while
+    # her AD fixed the libellé. « Recharger » takes the stored version (and its version
+    # number, so the save is no longer refused as stale) and puts back every field she
+    # changed herself since she opened the entry; the others show what was saved.
+    _FIELD_LABELS = {"date": "date", "libelle": "libellé", "tiers": "tiers", "sens": "sens",
+                     "treso": "trésorerie", "amount": "montant", "mode": "mode", "cheque": "n° de chèque",
+                     "pointed": "pointage", "rows": "ventilation"}
+
+    def _init_underneath(self) -> None:
+        self._loaded: dict | None = None
+        self._underneath = None  # the stored entry, newer than the form's (None: deleted)
+        self.underneath_text = W.HTML()
+        self.underneath_btn = button("Recharger cette écriture", "warning", "rk-underneath-reload", icon="refresh")
+        self.underneath_btn.on_click(lambda _b: self.reload_underneath())
+        self.underneath_box = W.VBox([])
+        self.underneath_box.add_class("rk-underneath")
+        self.box.children = (self.box.children[0], self.underneath_box) + tuple(self.box.children[1:])
+
+    def _clear_underneath(self) -> None:
+        if getattr(self, "underneath_box", None) is not None:
+            self._underneath = None
+            self.underneath_box.children = []
+
+    def _fields(self) -> dict:
+        return {"date": self.date.text.value, "libelle": self.libelle.value, "tiers": self.tiers.value,
+                "sens": self.sens.value, "treso": self.treso.value, "amount": self.amount.value,
+                "mode": self.mode.value, "cheque": self.cheque.value, "pointed": self.pointed.value,
+                "rows": tuple((r.account.value, r.amount.value, r.action.value) for r in self.rows)}
+
+    def changed_underneath(self, entry, actor: str) -> None:
+        """The entry being corrected was saved (``entry``) or deleted (None) by ``actor``
+        meanwhile: say so above the form, offer to reload it; nothing typed is touched."""
+        if not self.editing:
+            return
+        piece = self.editing[2]
+        who = "vous, dans une autre fenêtre" if actor == self.ctx.books.actor.login else (actor or "quelqu’un")
+        self._underneath = entry
+        if entry is None:
+            msg = (f"La pièce {piece} a été supprimée par {who} pendant que vous la corrigiez : "
+                   "vos modifications ne peuvent plus y être enregistrées.")
+            self.underneath_btn.description = "Garder ma saisie comme nouvelle écriture"
+        else:
+            msg = f"La pièce {piece} a été modifiée par {who} pendant que vous la corrigiez."
+            self.underneath_btn.description = f"Recharger la pièce {entry.piece} (vos changements sont gardés)"
+        self.underneath_text.value = f'<div class="rk-warn" role="alert">⚠ {esc(msg)}</div>'
+        self.underneath_box.children = [self.underneath_text, W.HBox([self.underneath_btn])]
+
+    def reload_underneath(self) -> None:
+        """Take the stored version and keep what the person changed herself (see above)."""
+        if not self.editing:
+            return
+        entry, base, mine = self._underneath, self._loaded or {}, self._fields()
+        if entry is None:  # deleted: what is typed becomes a new entry, with a new number
+            self.editing = None
+            self.heading.value = '<div class="rk-title">Nouvelle écriture</div>'
+            self._clear_underneath()
+            self._suggest_piece(force=True)
+            self.status.value = ok_html("Votre saisie est gardée : « Valider » l’enregistrera comme une "
+                                        "nouvelle écriture.")
+            return
+        self.load(entry)
+        theirs = self._fields()
+        kept = [k for k in mine if mine[k] != base.get(k) and mine[k] != theirs[k]]
+        for k in ("sens", "treso", "mode", "cheque", "pointed", "libelle", "tiers", "amount"):
+            if k in kept:
+                getattr(self, k).value = mine[k]
+        if "date" in kept:
+            self.date.text.value = mine["date"]
+        if "rows" in kept:
+            self.rows = []
+            for account, amount, action in mine["rows"]:
+                self.add_row(account, amount, action)
+        self._loaded = theirs
+        self.update_reste()
+        labels = ", ".join(self._FIELD_LABELS[k] for k in kept)
+        self.status.value = ok_html(f"Pièce {entry.piece} rechargée telle qu’enregistrée"
+                                    + (f" ; vos modifications sont gardées : {labels}." if kept else "."))
 
 
 def warnings_html(ctx: Context, entry) -> str:
