@@ -246,7 +246,7 @@ def test_history_reads_only_what_the_reader_may_read(svc):
     with pytest.raises(Forbidden):
         hist.history(svc.as_user(AD76), "AD27-0101")
     assert hist.history(svc.as_user(AD76), COOP).lines
-    assert hist.history(svc.as_user(Actor("stat", "analyste")), COOP).lines  # analysts read
+    assert hist.history(svc.as_user(Actor("stat", "analyste", ad="AD76")), COOP).lines  # analysts read
     with pytest.raises(NotFound, match="inconnue"):
         hist.history(svc, "AD76-9999")
 

@@ -23,7 +23,7 @@ def draft(libelle="Facture OCCE", cents=17450):
 
 def test_the_counter_moves_with_every_committed_change_and_only_then(svc):
     teacher = svc.as_user(Actor("prof", "mandataire", coop=COOP))
-    ad = svc.as_user(Actor("ad76", "admin-ad", ad="AD76"))
+    ad = svc.as_user(Actor("ad76", "admin-ad", ad="AD76")).because("corrigé avec la mandataire")
     t0 = live.change_token(teacher, COOP)
     e = teacher.record_entry(COOP, EX, draft())
     t1 = live.change_token(teacher, COOP)
@@ -65,7 +65,7 @@ def test_only_who_may_read_the_coop_sees_its_changes_and_presence(svc):
 
 def test_presence_shows_the_others_and_expires(svc, clock):
     teacher = svc.as_user(Actor("prof", "mandataire", coop=COOP))
-    ad = svc.as_user(Actor("ad76", "admin-ad", ad="AD76"))
+    ad = svc.as_user(Actor("ad76", "admin-ad", ad="AD76")).because("corrigé avec la mandataire")
     assert live.heartbeat(teacher, COOP, "s-prof") == []
     assert live.heartbeat(ad, COOP, "s-ad") == [live.Presence("prof", False)]
     assert live.heartbeat(teacher, COOP, "s-prof") == [live.Presence("ad76", False)]
@@ -89,7 +89,7 @@ def test_a_read_only_connection_sees_the_others_without_being_seen(db_url, clock
     b.add_ad("AD76", "OCCE Seine-Maritime")
     b.add_coop(COOP, "École des Tilleuls", "AD76")
     live.heartbeat(b.as_user(Actor("prof", "mandataire", coop=COOP)), COOP, "s-prof")
-    analyst = Books(db_url, Actor("ana", "analyste"), today=clock.today, now=clock.now, read_only=True)
+    analyst = Books(db_url, Actor("ana", "analyste", ad="AD76"), today=clock.today, now=clock.now, read_only=True)
     assert live.heartbeat(analyst, COOP, "s-ana") == [live.Presence("prof", False)]
     assert live.present(b, COOP) == [live.Presence("prof", False)]
 

@@ -34,7 +34,7 @@ def fresh_hub(monkeypatch):
 @pytest.fixture
 def pair(books):
     teacher = books.as_user(Actor("prof", "mandataire", coop=COOP))
-    ad = books.as_user(Actor("ad76", "admin-ad", ad="AD76"))
+    ad = books.as_user(Actor("ad76", "admin-ad", ad="AD76")).because("corrigé avec la mandataire")
     return Dashboard(teacher, COOP, EX), Dashboard(ad, COOP, EX)
 
 
@@ -51,6 +51,7 @@ def test_a_save_by_the_ad_refreshes_the_teachers_cahier_header_and_alerts(pair):
     assert "1 842,37" in t.header.kpis.value
     fill(a.entry.form, "Photos de classe", "250")
     a.entry.form.tiers.value = "Studio Martin"
+    a.entry.form.reason.text.value = 'corrigé avec la mandataire'  # the AD says why
     a.entry.form.submit()
     assert "enregistrée" in a.entry.form.status.value
     # and a cash expense above the cash box: an alert for everyone
@@ -180,7 +181,7 @@ def test_the_hub_runs_on_the_kernels_loop_and_survives_a_failing_round(books, mo
     """The kernel-wide hub on a real asyncio loop (as ipykernel's): a failing round is
     logged and the next one works; on PostgreSQL the change arrives by LISTEN/NOTIFY."""
     teacher = books.as_user(Actor("prof", "mandataire", coop=COOP))
-    ad = books.as_user(Actor("ad76", "admin-ad", ad="AD76"))
+    ad = books.as_user(Actor("ad76", "admin-ad", ad="AD76")).because("corrigé avec la mandataire")
 
     async def until(cond, timeout=15.0):
         end = time.monotonic() + timeout
@@ -222,7 +223,7 @@ def test_a_closed_page_stops_reading_and_leaves_the_others_presence_line(books, 
     monkeypatch.setattr(svc, "HEARTBEAT", 1)
     monkeypatch.setattr(live, "PAGE_GONE", 3.0)
     teacher = books.as_user(Actor("prof", "mandataire", coop=COOP))
-    ad = books.as_user(Actor("ad76", "admin-ad", ad="AD76"))
+    ad = books.as_user(Actor("ad76", "admin-ad", ad="AD76")).because("corrigé avec la mandataire")
 
     async def until(cond, pinged, timeout=20.0):
         end = time.monotonic() + timeout

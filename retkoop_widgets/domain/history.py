@@ -298,6 +298,8 @@ SENTENCES: dict[tuple[str, str], Sentence] = {
     ("coop", "training_reset"): lambda r, p: "a réinitialisé le bac à sable",
     ("ad", "create"): lambda r, p: f"a créé l'AD {r.object_id}",
     ("ad", "chart_import"): lambda r, p: f"a chargé le plan comptable de l'AD {r.object_id}",
+    ("ad", "column_mapping_save"):
+        lambda r, p: f"a enregistré les colonnes de tableur « {_get(r, 'nom', '?')} » pour l'AD {r.object_id}",
     ("user", "user_create"): lambda r, p: f"a créé le compte {r.object_id}",
     ("user", "user_reset"): lambda r, p: f"a réinitialisé le mot de passe du compte {r.object_id}",
     ("user", "user_unlock"): lambda r, p: f"a déverrouillé le compte {r.object_id}",
@@ -306,11 +308,12 @@ SENTENCES: dict[tuple[str, str], Sentence] = {
     ("user", "password_change"): lambda r, p: "a changé son mot de passe",
     ("user", "login_failed"): lambda r, p: f"connexion refusée au compte {r.object_id}",
     ("user", "login_throttled"): lambda r, p: f"connexions suspendues pour le compte {r.object_id}",
+    ("user", "login_refused"): lambda r, p: f"connexion refusée au compte désactivé {r.object_id}",
 }
 #: Facts shown as before → after; the others tell their change in the sentence itself.
 _SHOW_CHANGES = {"update"}
 #: Records with no acting person to name (a refused login).
-_NO_SUBJECT = {("user", "login_failed"), ("user", "login_throttled")}
+_NO_SUBJECT = {("user", "login_failed"), ("user", "login_throttled"), ("user", "login_refused")}
 
 
 def describe(r: Record, pieces: Mapping[str, str] = {}, *, with_exercice: bool = True) -> str:  # noqa: B006
