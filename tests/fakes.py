@@ -396,11 +396,11 @@ class FakeRepository:
 
     def audit_records(self, coop: str, *, exercice: str | None = None, since: datetime | None = None,
                       after_id: int | None = None, before_id: int | None = None, actor: str | None = None,
-                      limit: int = 50) -> list[AuditRecord]:
+                      not_actor: str | None = None, limit: int = 50) -> list[AuditRecord]:
         return [r for c, r in reversed(self.d.audit)
                 if c == coop and (exercice is None or r.exercice == exercice) and (since is None or r.at >= since)
                 and (after_id is None or r.id > after_id) and (before_id is None or r.id < before_id)
-                and (actor is None or r.actor == actor)][:limit]
+                and (actor is None or r.actor == actor) and (not_actor is None or r.actor != not_actor)][:limit]
 
     def actor_roles(self, logins: list[str]) -> dict[str, tuple[str, str | None, str | None]]:
         return {login: (self.d.users[login][0], self.d.users[login][1], self.d.user_ads.get(login))

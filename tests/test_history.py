@@ -269,3 +269,44 @@ def test_the_notice_starts_at_the_first_visit_and_leaves_out_her_own_changes(svc
     hist.acknowledge(teacher, COOP, u.upto)
     hist.acknowledge(teacher, COOP, first.upto)  # an older mark never goes back
     assert hist.unseen(teacher, COOP).notices == []
+
+
+def test_her_own_large_import_never_pushes_a_correction_out_of_the_notice(svc):
+    """Review finding: the notice read the newest 100 rows after her mark; her own import
+    of 120 lines pushed the AD's correction out, and the mark moved past it unseen."""
+    add_account(svc, "ad76", "admin-ad", ad="AD76")
+    add_account(svc, "tilleuls", "mandataire", coop=COOP)
+    teacher, ad = svc.as_user(TEACHER), svc.as_user(AD76)
+    hist.acknowledge(teacher, COOP, hist.unseen(teacher, COOP).upto)
+    e = teacher.record_entry(COOP, EX, entry_draft())
+    ad.because("ticket relu").update_entry(e.id, e.version, entry_draft(2100))
+    for i in range(120):  # her own saves, one audit row each
+        teacher.record_entry(COOP, EX, entry_draft(100 + i, libelle=f"Ligne {i}"))
+    u = hist.unseen(teacher, COOP)
+    assert len(u.notices) == 1 and "ticket relu" in u.notices[0]
+    hist.acknowledge(teacher, COOP, u.upto)
+    assert hist.unseen(teacher, COOP).notices == []  # read once acknowledged, not before
+
+
+def test_page_numbers_and_reasons_are_checked_in_french_the_same_on_both_databases(svc):
+    with pytest.raises(ValidationError, match="numéro de page invalide"):
+        hist.history(svc, COOP, before_id=9_999_999_999)
+    ad = svc.as_user(AD76)
+    with pytest.raises(ValidationError, match="motif contient un caractère interdit : U\\+0000"):
+        ad.because("ticket\x00relu").record_entry(COOP, EX, entry_draft())
+    with pytest.raises(ValidationError, match="motif est trop long"):
+        ad.because("x" * 1001).record_entry(COOP, EX, entry_draft())
+    assert svc.entries(COOP, EX) == []
+
+
+def test_a_reason_the_use_case_writes_itself_never_stands_for_the_persons(svc):
+    """Review finding: a late pointage by the AD carried « pointage après la fin de
+    l'exercice… », which says what happened, not why, and passed for the AD's reason."""
+    e = svc.record_entry(COOP, EX, entry_draft(day=date(2026, 8, 20)))
+    svc.submit_exercice(COOP, EX)  # locked: only a late pointage is allowed
+    ad = svc.as_user(AD76)
+    with pytest.raises(ValidationError, match="motif"):
+        ad.point([e.id], date(2026, 9, 10))
+    assert [x.pointed for x in svc.entries(COOP, EX)] == [False]
+    ad.because("relevé de septembre reçu").point([e.id], date(2026, 9, 10))
+    assert [x.pointed for x in svc.entries(COOP, EX)] == [True]

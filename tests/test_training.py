@@ -242,3 +242,24 @@ def test_an_entry_without_evidence_goes_to_the_earliest_exercise_not_attempted(b
     third = status(trainer, coop, "especes")
     assert third.status == TO_FIX and any(eur(5840) in p for p in third.problems), third.text()
     assert status(trainer, coop, "subvention").status == TODO
+
+
+def test_the_deposit_typed_as_a_cash_expense_is_exercise_3_not_the_bank_fees(books, session):
+    """The classic slip: the cake money banked on 14/10, recorded as a cash *expense* of
+    85,40 €. Its amount and date are exercise 3's: exercise 3 says what is wrong, and the
+    pointage exercise does not claim it."""
+    trainer, result = session
+    coop = result.trainees[0]["coop"]
+    b = trainee(books, coop)
+    do_premiere_recette(b, coop)
+    do_facture(b, coop)
+    b.record_entry(coop, EX, EntryDraft(D.cash_sale, "Vente de gâteaux", mode="espèces", cash_in=8540,
+                                        ventilation=(V("7080", 8540),)))
+    b.record_entry(coop, EX, EntryDraft(D.deposit, "Remise en banque", mode="espèces", cash_out=8540,
+                                        ventilation=(V("6064", 8540),)))
+    sandbox = sb.load_sandbox(trainer, coop)
+    from retkoop_widgets.training.checks import attribute
+    assert [e.amount for e in attribute(sandbox)["especes"]] == [8540, 8540]
+    assert attribute(sandbox)["pointage"] == ()
+    third = check("especes", sandbox)
+    assert third.status == TO_FIX, third.text()

@@ -121,3 +121,22 @@ def test_the_teacher_is_told_at_load_and_while_the_page_is_open(accounts):
     assert Dashboard(teacher, COOP, EX).header.notice_box.layout.display == "none"
     # the AD is never shown a notice
     assert Dashboard(ad, COOP, EX).header.notice_box.layout.display == "none"
+
+
+def test_the_ads_reason_typed_once_in_the_header_carries_every_sections_change(books):
+    """Review finding: only the Saisie form asked the AD's reason, so pointing, a cash count,
+    a subsidy… from the AD's dashboard were refused. One « motif » in the header, shown to
+    those who owe one, and every section's change carries it."""
+    from datetime import date
+
+    from retkoop_widgets.domain.actor import Actor
+    from retkoop_widgets.widgets.app import Dashboard
+    teacher = Dashboard(books.as_user(Actor("tilleuls", "mandataire", coop="AD76-0421")), "AD76-0421", "2025-2026")
+    assert teacher.header.reason_box.layout.display == "none"
+    ad = Dashboard(books.as_user(Actor("ad76", "admin-ad", ad="AD76")), "AD76-0421", "2025-2026")
+    assert ad.header.reason_box.layout.display is None
+    with pytest.raises(Exception, match="motif"):
+        ad.ctx.books.record_cash_count("AD76-0421", "2025-2026", date(2026, 8, 31), {1000: 1})
+    ad.header.reason.value = "  arrêté recopié de la feuille papier  "
+    ad.ctx.books.record_cash_count("AD76-0421", "2025-2026", date(2026, 8, 31), {1000: 1})
+    assert books.audit_log("AD76-0421", limit=1)[0]["reason"] == "arrêté recopié de la feuille papier"

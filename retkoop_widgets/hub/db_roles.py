@@ -58,6 +58,12 @@ _TRAINING = {
     "posting": "entry_id IN (SELECT id FROM entry)",
     "attachment": "entry_id IN (SELECT id FROM entry)",
     "app_user": "role = 'mandataire' AND coop_code IN (SELECT code FROM coop)",
+    # how far each person read a training coop's history
+    "history_seen": "coop_code IN (SELECT code FROM coop)",
+    # the live change counter (bumped by the audit trigger, in the same flush as a new coop:
+    # "not a real coop's", as audit_log below) and the presence rows of training coops
+    "coop_change": "NOT retkoop_real_coop(coop_code)",
+    "presence": "NOT retkoop_real_coop(coop_code)",
     # (granted SELECT and INSERT only.) Not "IN training coops": a coop's creation and its
     # audit row are written in one flush, the audit row possibly first; so "not a real coop's",
     # asked of a function that sees every coop (``_REAL_COOP``).
@@ -136,7 +142,9 @@ def _row_security(c, tables: list[str]) -> None:
         # says whether a code is a real coop, which every role but the formateurs reads anyway
         c.execute(text("GRANT EXECUTE ON FUNCTION retkoop_real_coop(varchar) TO PUBLIC"))
     others = f"current_user <> '{FORMATEUR}'"
-    for t in sorted((set(_TRAINING) | set(_TRAINING_READ_ONLY_FILTER)) & set(tables)):
+    if "app_user" in tables:  # below: its own policies per command
+        _account_rows(c, others)
+    for t in sorted((set(_TRAINING) | set(_TRAINING_READ_ONLY_FILTER)) & set(tables) - {"app_user"}):
         c.execute(text(f'ALTER TABLE "{t}" ENABLE ROW LEVEL SECURITY'))
         for old in c.execute(text("SELECT policyname FROM pg_policies WHERE schemaname = 'public' "
                                   "AND tablename = :t AND policyname LIKE 'retkoop_%'"), {"t": t}).scalars().all():
@@ -145,6 +153,24 @@ def _row_security(c, tables: list[str]) -> None:
         check = _TRAINING.get(t, "true")
         c.execute(text(f'CREATE POLICY retkoop_rows ON "{t}" USING ({others} OR ({using})) '
                        f"WITH CHECK ({others} OR ({check}))"))
+
+
+def _account_rows(c, others: str) -> None:
+    """``app_user``: every role reads the rows it may (formateurs: their trainees'), but the
+    dashboards' and the formateurs' roles create and change **mandataire** accounts only (an
+    AD creates, resets, deactivates its teachers): whoever holds a dashboard's URL cannot
+    promote an account to a role that runs code, nor take over an AD's account."""
+    c.execute(text('ALTER TABLE "app_user" ENABLE ROW LEVEL SECURITY'))
+    for old in c.execute(text("SELECT policyname FROM pg_policies WHERE schemaname = 'public' "
+                              "AND tablename = 'app_user' AND policyname LIKE 'retkoop_%'")).scalars().all():
+        c.execute(text(f'DROP POLICY "{old}" ON "app_user"'))
+    writers = f"current_user IN ('{FORMATEUR}', '{DASHBOARD}')"
+    mine = f"role = 'mandataire' AND ({others} OR coop_code IN (SELECT code FROM coop))"
+    c.execute(text(f"CREATE POLICY retkoop_rows ON app_user FOR SELECT USING ({others} OR ({_TRAINING['app_user']}))"))
+    c.execute(text(f"CREATE POLICY retkoop_insert ON app_user FOR INSERT WITH CHECK (NOT {writers} OR ({mine}))"))
+    c.execute(text(f"CREATE POLICY retkoop_update ON app_user FOR UPDATE USING (NOT {writers} OR ({mine})) "
+                   f"WITH CHECK (NOT {writers} OR ({mine}))"))
+    c.execute(text(f"CREATE POLICY retkoop_delete ON app_user FOR DELETE USING (NOT {writers})"))
 
 
 def _url(url, role: str, password: str) -> str:
@@ -169,9 +195,12 @@ def ensure_roles(db_url: str, secret_dir: Path) -> dict[str, str]:
         c.execute(text(f"ALTER ROLE {ANALYST} SET default_transaction_read_only = on"))
         for role in (DASHBOARD, FORMATEUR):
             _writer(c, role, tables)
-        # formateurs: never the AD's accounts chart or ADs themselves
-        for t in ("ad", "ad_account"):
-            if t in tables:
+        # formateurs write only the tables their row filters cover (training coops' rows) and
+        # the shared files: never the ADs, their charts, their saved column mappings, nor a
+        # table a later migration adds until it is listed here (closed by default)
+        writable = set(_TRAINING) | set(_TRAINING_READ_ONLY_FILTER)
+        for t in tables:
+            if t not in writable and t not in OWNER_ONLY:
                 c.execute(text(f'REVOKE INSERT, UPDATE, DELETE ON "{t}" FROM {FORMATEUR}'))
         _row_security(c, tables)
         # Tables of later migrations (made by this owner): readable by analysts at once; the

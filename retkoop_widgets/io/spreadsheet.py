@@ -560,7 +560,9 @@ class Mapping:
         try:
             data = json.loads(text)
         except ValueError as exc:
-            raise ValidationError(Problem(f"{source} n'est pas du JSON valide ({exc})", "colonnes", source)) from None
+            where = (f" (ligne {exc.lineno}, colonne {exc.colno})" if isinstance(exc, json.JSONDecodeError)
+                     else "")
+            raise ValidationError(Problem(f"{source} n'est pas du JSON valide{where}", "colonnes", source)) from None
         if not isinstance(data, dict) or data.get("format") != "retkoop-colonnes":
             raise ValidationError(Problem(f"{source} n'est pas un fichier de colonnes Retkoop (attendu "
                                           "« \"format\": \"retkoop-colonnes\" »)", "colonnes", source))

@@ -35,25 +35,15 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Iterator
 
-from ..domain.errors import Conflict, NotFound
+from ..domain.errors import Conflict, NotFound, ValidationError
 from ..domain.exercice import Exercice, normalise_exercice_name
-from ..domain.text import printable, text_problems
+from ..domain.text import describe as describe_char
+from ..domain.text import forbidden_characters, printable, text_problems
 from ..storage.records import Coop
-from ..storage.uow import DatabaseBusy, DuplicateKey
+from ..storage.uow import DuplicateKey
 
-BUSY = ("la base de données est occupée par une autre opération (un gros import ?) depuis plus de "
-        "{seconds} secondes : rien n'a été enregistré, réessayez dans un instant")
-
-
-@contextmanager
-def _busy_in_french(books: "Books") -> Iterator[None]:
-    """SQLite's write lock held past the busy timeout by another writer (a large import):
-    a French ``Conflict``, the same in the CLI and the dashboard, never « database is locked »."""
-    try:
-        yield
-    except DatabaseBusy as exc:
-        from ..storage.db import SQLITE_BUSY_TIMEOUT_S
-        raise Conflict(BUSY.format(seconds=SQLITE_BUSY_TIMEOUT_S)) from exc
+#: A reason is read in the history and the teacher's notice: a sentence or two.
+MAX_REASON = 1000
 
 if TYPE_CHECKING:  # pragma: no cover
     from .books import Books
@@ -117,15 +107,24 @@ class Scope:
             raise Conflict(message)
 
     def audit(self, action: str, object_type: str, object_id, *, coop: str | None = None,
-              exercice: str | None = None, before=None, after=None, reason: str = "", at=None) -> None:
+              exercice: str | None = None, before=None, after=None, reason: str = "", at=None,
+              generated: bool = False) -> None:
         """One audit record in this transaction; coop and exercice default to the guarded
         ones, ``at`` to ``books.now()``. The reason stored is the person's
         (``books.because``) and the use case's own, both when they differ; a change of a
-        guarded coop's books by someone who owes a reason is refused without one."""
+        guarded coop's books by someone who owes a reason is refused without one. A reason
+        the use case writes itself (``generated``: « pointage après la fin de l'exercice… »)
+        says what happened, not why: it never stands for the person's."""
         given = (getattr(self.books, "reason", "") or "").strip()
         own = (reason or "").strip()
+        for text in (given, own):
+            bad = forbidden_characters(text)
+            if bad or len(text) > MAX_REASON:
+                raise ValidationError(
+                    f"le motif contient un caractère interdit : {describe_char(bad[0])}" if bad else
+                    f"le motif est trop long : {len(text)} caractères (au plus {MAX_REASON})", "motif")
         if self.coop is not None:
-            self.books.actor.require_reason(given or own, self.coop.code, action)
+            self.books.actor.require_reason(given or ("" if generated else own), self.coop.code, action)
         reason = "; ".join(dict.fromkeys(r for r in (given, own) if r))
         coop = coop if coop is not None else (self.coop.code if self.coop else None)
         exercice = exercice if exercice is not None else (self.exercice.name if self.exercice else None)
@@ -146,7 +145,7 @@ def writing(books: "Books", coop: str | None = None, exercice: str | None = None
             writable: bool = True) -> Iterator[Scope]:
     """One write use case: see the module docstring. With ``coop`` (and ``exercice``)
     the permission (and lock, state) checks run before the block."""
-    with _busy_in_french(books), books.uow(True) as uow:
+    with books.uow(True) as uow:  # SQLite busy: storage's DatabaseBusy, a French Conflict
         scope = Scope(books, uow, True)
         if exercice is not None:
             scope.lock(coop, exercice, writable=writable)
@@ -159,7 +158,7 @@ def writing(books: "Books", coop: str | None = None, exercice: str | None = None
 @contextmanager
 def reading(books: "Books", coop: str | None = None, exercice: str | None = None) -> Iterator[Scope]:
     """One read: a read-only unit of work, the coop's read permission, its exercice."""
-    with _busy_in_french(books), books.uow() as uow:
+    with books.uow() as uow:
         scope = Scope(books, uow, False)
         if exercice is not None:
             scope.lock(coop, exercice)

@@ -21,7 +21,7 @@ from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
 from ..domain.actor import MANDATAIRE
-from ..domain.errors import NotFound
+from ..domain.errors import NotFound, ValidationError
 from ..domain.history import HistoryLine, lines, notices
 from .guard import Scope, exercice_name, reading, writing
 
@@ -31,6 +31,8 @@ if TYPE_CHECKING:  # pragma: no cover
 PAGE = 50
 #: At most this many notices at once (older ones stay in the history).
 NOTICE_LIMIT = 20
+#: Audit ids are 32-bit integers on PostgreSQL: a page number past them is refused in French.
+MAX_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,8 @@ def _pieces(r: Scope, records) -> dict[str, str]:
         oid = str(x.object_id)
         if x.object_type == "entry" and oid not in out and oid.isdigit():
             found = r.repo.stored_entry(int(oid))
-            if found is not None:
+            # SQLite may reuse a deleted entry's id in another coop: only this coop's pièce
+            if found is not None and r.repo.exercice_by_id(found.exercice_id).coop == r.coop.code:
                 out[oid] = found.entry.piece
     return out
 
@@ -70,6 +73,8 @@ def history(books: "Books", coop: str, exercice: str | None = None, since: date 
     types it), changes on or after ``since``; ``before_id`` the previous page's
     ``next_before``."""
     limit = max(1, min(int(limit), 500))
+    if before_id is not None and not 1 <= int(before_id) <= MAX_ID:
+        raise ValidationError(f"numéro de page invalide : {before_id} (attendu entre 1 et {MAX_ID})", "avant")
     with reading(books, coop) as r:
         coop = r.coop.code
         name = exercice_name(exercice) if exercice else None
@@ -99,8 +104,11 @@ def unseen(books: "Books", coop: str) -> Unseen:
                 newest = r.repo.audit_records(coop, limit=1)
                 return Unseen([], newest[0].id if newest else 0, True)
             mark = own[0].id
-        found = r.repo.audit_records(coop, after_id=mark, limit=NOTICE_LIMIT * 5)
-        upto = found[0].id if found else mark
+        # Others' records only: her own (an import of thousands of lines) never push a
+        # correction out of the window; the mark still moves past everything read.
+        found = r.repo.audit_records(coop, after_id=mark, not_actor=actor.login, limit=NOTICE_LIMIT * 5)
+        newest = r.repo.audit_records(coop, after_id=mark, limit=1)
+        upto = newest[0].id if newest else mark
         roles = r.repo.actor_roles([x.actor for x in found])
         told = notices(found, actor.login, coop, roles, _pieces(r, found))
         return Unseen(told[-NOTICE_LIMIT:], upto, first)
@@ -111,5 +119,7 @@ def acknowledge(books: "Books", coop: str, upto: int) -> None:
     actor = books.actor
     if actor.role != MANDATAIRE or not upto:
         return
+    if not 1 <= int(upto) <= MAX_ID:
+        raise ValidationError(f"repère d'historique invalide : {upto}", "upto")
     with writing(books, coop) as w:
         w.repo.set_history_seen(actor.login, w.coop.code, int(upto), books.now())

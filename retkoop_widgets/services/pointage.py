@@ -98,7 +98,8 @@ def point(books: "Books", entry_ids: Iterable[int], statement_date: date | None,
                     after={"pointe": pointed,
                            "date_releve": statement_date.isoformat() if pointed and statement_date else None},
                     reason=(f"pointage après la fin de l'exercice {ex.name} ({STATE_LABELS[ex.state]}) : "
-                            f"relevé postérieur au {ex.end:%d/%m/%Y}, compte rendu inchangé") if late else "")
+                            f"relevé postérieur au {ex.end:%d/%m/%Y}, compte rendu inchangé") if late else "",
+                    generated=True)
             changed += 1
     return changed
 

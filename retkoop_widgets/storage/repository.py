@@ -620,11 +620,12 @@ class Repository(InventoryRepository, AccountsRepository, LiveRepository):
 
     def audit_records(self, coop: str, *, exercice: str | None = None, since: datetime | None = None,
                       after_id: int | None = None, before_id: int | None = None, actor: str | None = None,
-                      limit: int = 50) -> list[AuditRecord]:
+                      not_actor: str | None = None, limit: int = 50) -> list[AuditRecord]:
         """One page of the coop's history, newest first (``ix_audit_log_coop_id``):
         ``exercice`` (and the coop's records of no exercice are left out then), ``since``
         (at or after), ``after_id`` / ``before_id`` (exclusive: the notice's "since seen",
-        the next page), ``actor`` (one login's records)."""
+        the next page), ``actor`` (one login's records), ``not_actor`` (everyone else's:
+        the notice, which her own import of 10,000 lines must not push out of sight)."""
         a = orm.AuditRow
         q = select(a).where(a.coop_code == coop)
         if exercice is not None:
@@ -637,6 +638,8 @@ class Repository(InventoryRepository, AccountsRepository, LiveRepository):
             q = q.where(a.id < before_id)
         if actor is not None:
             q = q.where(a.actor == actor)
+        if not_actor is not None:
+            q = q.where(a.actor != not_actor)
         return [_audit_record(r) for r in self.s.scalars(q.order_by(a.id.desc()).limit(limit))]
 
     def actor_roles(self, logins: list[str]) -> dict[str, tuple[str, str | None, str | None]]:

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from ..domain.errors import Conflict
 from .repository import Repository
 
 
@@ -25,10 +26,18 @@ class DuplicateKey(Exception):
     locks should make it unreachable, the service turns it into a French ``Conflict``."""
 
 
-class DatabaseBusy(Exception):
+class DatabaseBusy(Conflict):
     """SQLite's write lock stayed taken by another transaction (a large import) for the
     whole busy timeout (``db.SQLITE_BUSY_TIMEOUT_S``): nothing of this unit was written.
-    The guard turns it into a French refusal; never SQLite's English « database is locked »."""
+    A refusal in French wherever it is raised (the guard, the accounts, the hub's login):
+    never SQLite's English « database is locked », never « erreur inattendue »."""
+
+    def __init__(self, detail: str = ""):
+        from .db import SQLITE_BUSY_TIMEOUT_S
+        self.detail = detail  # SQLite's own words, for the log
+        super().__init__("la base de données est occupée par une autre opération (un gros import ?) depuis "
+                         f"plus de {SQLITE_BUSY_TIMEOUT_S} secondes : rien n'a été enregistré, réessayez "
+                         "dans un instant")
 
 
 def is_busy(exc: BaseException) -> bool:

@@ -132,7 +132,8 @@ def _single_account_check(e: Entry, account: str, label: str) -> Check:
 # A checker grades only its own exercise: every entry of the sandbox is first given to the
 # one exercise it most plausibly attempts, so a wrong first receipt (230,00 € in cash on
 # 7080, say) is graded, and corrected, as exercise 1, not as someone else's exercise 3.
-# Evidence, strongest first: the exact amount the exercise asks for, its date, an account
+# Evidence, strongest first: the exact amount AND date the exercise asks for (whatever the
+# kind typed), then the amount, the date, an account
 # only that exercise uses; an entry with none of these goes to the earliest exercise of
 # its kind not yet attempted (the sequence is done in order).
 _CLAIMS = (  # exercise, kinds it records, amount, date attribute of scenario.Dates, its accounts
@@ -154,6 +155,12 @@ def attribute(s: Sandbox) -> dict[str, tuple[Entry, ...]]:
     out: dict[str, list[Entry]] = {c[0]: [] for c in _CLAIMS}
     left = []
     for e in sorted(s.entries, key=lambda e: e.id or 0):
+        # the exercise's very amount on its very date: that exercise, whatever the kind
+        # typed (a deposit of the cake money recorded as a cash expense is exercise 3 wrong)
+        both = next((c for c in _CLAIMS if tests[0](e, c) and tests[1](e, c)), None)
+        if both is not None:
+            out[both[0]].append(e)
+            continue
         for test in tests:
             hit = next((c for c in _CLAIMS if e.kind in c[1] and test(e, c)), None)
             if hit is not None:

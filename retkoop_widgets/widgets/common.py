@@ -49,7 +49,10 @@ class Context:
     """The books seen by one person, for one coop and one exercice."""
 
     def __init__(self, books, coop: str, exercice: str | None = None):
-        self.books = books
+        self._books = books
+        #: The AD's or formateur's « motif » typed once in the header: every section's change
+        #: carries it (``Books.because``); the guard refuses their changes without one.
+        self.reason = ""
         self.coop = coop
         self.info = books.coop_info(coop)
         names = [n for n, _ in self.info["exercices"]]
@@ -61,6 +64,10 @@ class Context:
         self.exercice = exercice
         self._listeners: list[Callable[[str], None]] = []
         self._cache: dict = {}
+
+    @property
+    def books(self):
+        return self._books.because(self.reason) if self.reason else self._books
 
     # -- cached reads ------------------------------------------------------------------
     def _get(self, key, fn):

@@ -46,7 +46,7 @@ class ReasonField:
 
     def books(self):
         """The books to save with: carrying the reason when one is asked."""
-        return self.ctx.books.because(self.text.value) if self.asked else self.ctx.books
+        return self.ctx.books.because(self.text.value.strip() or self.ctx.reason) if self.asked else self.ctx.books
 
     def saved(self) -> None:
         self.text.value = ""

@@ -43,7 +43,19 @@ class Header:
         self.notice_ok.on_click(lambda _b: self.acknowledge())
         self.notice_box = W.VBox([self.notice, self.notice_ok], layout=W.Layout(display="none"))
         self.notice_box.add_class("rk-notice-box")
-        self.box = W.VBox([self.bar, self.notice_box])
+        # The AD's or formateur's reason, once for every section (pointage, caisse, pièces,
+        # subventions, inventaire, reprise…): the teacher reads it in Historique.
+        self.reason = W.Text(placeholder="ex. correction faite avec la mandataire au téléphone le 07/12",
+                             layout=W.Layout(width="100%"))
+        self.reason.add_class("rk-motif-global")
+        name_input(self.reason, "Motif de vos corrections")
+        self.reason.observe(lambda c: setattr(ctx, "reason", (c["new"] or "").strip()), "value")
+        self.reason_box = W.VBox([W.HTML('<span class="rk-help">Motif de vos corrections (lu par le mandataire '
+                                         'dans l’historique ; la saisie peut en donner un autre)</span>'),
+                                  self.reason],
+                                 layout=W.Layout(display=None if ctx.books.actor.must_give_reason else "none"))
+        self.reason_box.add_class("rk-motif-box")
+        self.box = W.VBox([self.bar, self.reason_box, self.notice_box])
         self._upto = 0
         self._told: list[str] = []
         self._checked = False  # the first check is the page's load: it has just read everything

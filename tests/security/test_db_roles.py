@@ -92,6 +92,17 @@ def test_dashboard_url_writes_the_ledger_but_never_reads_a_password_hash(books, 
     assert accounts.reset("ferry") and {p.login for p in accounts.list()} == {"tilleuls", "ferry"}
     page = build(Books(url, ad76), Accounts(url, ad76), ad76)
     assert "AD76-0421" in str(page.children)
+    # the attack on accounts: whoever holds this URL promotes a teacher to a role that runs
+    # code, or takes over an AD's account — refused, rows of mandataires only
+    Accounts(db_url).add("ad76", "admin-ad", ad="AD76", password="un-secret-de-l-ad-76-42")
+    raw = create_engine(resolve_url(url))
+    assert "row-level security" in _refused(raw, "UPDATE app_user SET role = 'formateur' WHERE login = 'tilleuls'")
+    assert _refused(raw, "UPDATE app_user SET password_hash = 'x' WHERE login = 'ad76'") == "done: 0"
+    assert "row-level security" in _refused(
+        raw, "INSERT INTO app_user (login, role, password_hash, must_change_password, failed_logins, active, "
+             "created_by) VALUES ('pirate', 'analyste', 'x', false, 0, true, 'x')")
+    raw.dispose()
+    assert Accounts(db_url).verify_login("ad76", "un-secret-de-l-ad-76-42").ok
 
 
 def test_formateur_url_reaches_training_sandboxes_only(books, db_url, clock, tmp_path):
@@ -139,6 +150,13 @@ def test_formateur_url_reaches_training_sandboxes_only(books, db_url, clock, tmp
     assert "row-level security" in _refused(
         raw, "UPDATE coop SET training = false WHERE code = '" + coop + "'")
     assert "permission denied" in _refused(raw, "INSERT INTO ad (code, name) VALUES ('AD99', 'Pirate')")
+    # nor the AD's saved column mappings, nor a real teacher's history mark
+    assert "permission denied" in _refused(
+        raw, "INSERT INTO column_mapping (ad_code, name, mapping, saved_at, saved_by) "
+             "VALUES ('AD76', 'Piège', '{}', now(), 'x')")
+    with raw.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM history_seen WHERE coop_code = 'AD76-0421'")).scalar() == 0
+    assert _refused(raw, "UPDATE history_seen SET audit_id = 2147483647") == "done: 0"
     raw.dispose()
     assert [e.libelle for e in books.entries("AD76-0421", "2025-2026")] == ["Vraie écriture"]
     assert Accounts(db_url).profile("tilleuls").active
@@ -162,7 +180,7 @@ def test_analyst_role_reads_nothing_of_the_accounts(books, db_url, tmp_path):
                                                    {"r": role, "t": f"public.{t}", "p": priv}).scalar()}
         assert may("retkoop_analyste", "SELECT") == tables - {"app_user"}
         assert not may("retkoop_analyste", "INSERT") | may("retkoop_analyste", "UPDATE")
-        for writer, fixed in (("retkoop_tableaux", set()), ("retkoop_formateur", {"ad", "ad_account"})):
+        for writer, fixed in (("retkoop_tableaux", set()), ("retkoop_formateur", {"ad", "ad_account", "column_mapping"})):
             assert may(writer, "UPDATE") == tables - {"audit_log", "alembic_version"} - fixed
             assert may(writer, "DELETE") == tables - {"audit_log", "alembic_version", "app_user"} - fixed
         assert not {t for t in tables if t.startswith(("oauth", "api_token", "spawner", "users"))}
