@@ -103,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.db:
+    previous = os.environ.get("RETKOOP_DB_URL")
+    if args.db:  # for this command only: a caller in the same process (tests) keeps its own
         os.environ["RETKOOP_DB_URL"] = args.db
     outcome: dict = {}
     try:
@@ -111,6 +112,11 @@ def _main(argv: list[str] | None) -> int:
     finally:
         if args.result:
             write_result(args.result, outcome)
+        if args.db:
+            if previous is None:
+                os.environ.pop("RETKOOP_DB_URL", None)
+            else:
+                os.environ["RETKOOP_DB_URL"] = previous
     return rc
 
 

@@ -28,6 +28,7 @@ def notebook_path() -> Path:
 
 
 def voila_command(notebook: Path, port: int, *, cull_idle: int = 900, cull_interval: int = 60) -> list[str]:
+    voila_page.use_template()  # this process's JUPYTER_PATH, inherited by the Voilà it starts
     return [sys.executable, "-m", "voila", str(notebook),
             f"--port={port}", "--Voila.ip=127.0.0.1", "--no-browser",
             "--VoilaConfiguration.show_tracebacks=False",

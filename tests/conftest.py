@@ -105,6 +105,12 @@ def _truncate(url: str) -> None:
     names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with get_engine(url).begin() as c:
         c.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        # a security test may have put the least-privilege roles' row policies on this shared
+        # database (hub/db_roles.py): every test starts without them, as a fresh install does
+        for table, policy in c.execute(text("SELECT tablename, policyname FROM pg_policies "
+                                            "WHERE schemaname = 'public' AND policyname LIKE 'retkoop_%'")).all():
+            c.execute(text(f'DROP POLICY "{policy}" ON "{table}"'))
+            c.execute(text(f'ALTER TABLE "{table}" DISABLE ROW LEVEL SECURITY'))
 
 
 BACKENDS = ["sqlite"] if os.environ.get("RETKOOP_SKIP_PG") == "1" else ["sqlite", "postgresql"]

@@ -190,7 +190,7 @@ def test_mandataire_cannot_create_kernels_write_contents_or_open_terminals(hub, 
     own = in_page_fetch(page, "GET", f"{me}/api/kernels/{kernel_id}")
     assert own["status"] == 200 and own["xsrf"], own
     r = in_page_fetch(page, "POST", f"{me}/api/kernels", "{}")
-    assert r["status"] == 403 and "not authorized" in r["text"], r
+    assert r["status"] == 403 and "accès refusé" in r["text"], r  # in French (hub/api_errors.py)
     r = in_page_fetch(page, "GET", f"{me}/api/kernels")
     assert r["status"] == 403, r
     r = in_page_fetch(page, "PUT", f"{me}/api/contents/x.ipynb",
