@@ -617,10 +617,10 @@ def test_releve_panel_proposes_unticks_and_points(books):
     d = Dashboard(mandataire(books), COOP, EX)
     d.tabs.selected_index = 1
     c = d.cahier
-    assert c.releve_box.children == ()
-    c.releve_btn.value = True
-    r = c.releve
-    assert c.releve_box.children == (r.box,) and r.apply_btn.disabled
+    assert c.statement_box.children == ()
+    c.statement_btn.value = True
+    r = c.statement
+    assert c.statement_box.children == (r.box,) and r.apply_btn.disabled
     _upload(r.upload, "releve.csv", STATEMENT)
     assert r.upload.value == ()  # ready for the next file
     assert "releve.csv : 6 opérations du 31/05/2026 au 28/08/2026" in r.summary.value
@@ -660,8 +660,8 @@ def test_releve_panel_shows_every_file_problem_with_its_line(books):
     _seed(books)
     d = Dashboard(mandataire(books), COOP, EX)
     d.tabs.selected_index = 1
-    d.cahier.releve_btn.value = True
-    r = d.cahier.releve
+    d.cahier.statement_btn.value = True
+    r = d.cahier.statement
     _upload(r.upload, "mauvais.csv", "Date;Libellé;Montant\n31/02/2026;x;-1,00\n01/03/2026;y;12,345\n".encode("cp1252"))
     assert "mauvais.csv n’a pas pu être lu, rien n’a été pointé" in r.status.value
     assert "Ligne 2 : date « 31/02/2026 »" in r.status.value and "Ligne 3 : Montant : « 12,345 »" in r.status.value
@@ -672,8 +672,8 @@ def test_releve_panel_refusal_from_apply_is_shown_and_nothing_pointed(books):
     e = _seed(books)
     d = Dashboard(mandataire(books), COOP, EX)
     d.tabs.selected_index = 1
-    d.cahier.releve_btn.value = True
-    r = d.cahier.releve
+    d.cahier.statement_btn.value = True
+    r = d.cahier.statement
     _upload(r.upload, "releve.csv", STATEMENT)
     r.date.value = date(2026, 7, 2)  # before the cheque and the fee
     r.apply_btn.click()
@@ -686,26 +686,26 @@ def test_releve_controls_are_disabled_on_a_submitted_exercice(books):
     d = Dashboard(mandataire(books), COOP, EX)
     d.tabs.selected_index = 1
     c = d.cahier
-    c.releve_btn.value = True
-    _upload(c.releve.upload, "releve.csv", STATEMENT)
+    c.statement_btn.value = True
+    _upload(c.statement.upload, "releve.csv", STATEMENT)
     books.submit_exercice(COOP, EX, [])
     d.ctx.changed("exercice")  # what the submission panel does after submitting
-    r = c.releve
+    r = c.statement
     assert "Lecture seule" in d.banner.value
-    assert c.releve_btn.disabled and r.upload.disabled and r.ignore.disabled and r.apply_btn.disabled
+    assert c.statement_btn.disabled and r.upload.disabled and r.ignore.disabled and r.apply_btn.disabled
     assert r.date.disabled and r.checks and all(cb.disabled for cb, _ in r.checks)
     # a fresh page on the locked exercice: the toggle is disabled, so the panel cannot open
     d2 = Dashboard(mandataire(books), COOP, EX)
     d2.tabs.selected_index = 1
-    assert d2.cahier.releve_btn.disabled and d2.cahier.session_btn.disabled
+    assert d2.cahier.statement_btn.disabled and d2.cahier.session_btn.disabled
 
 
 def test_releve_panel_offers_last_years_cheque_with_its_badge_and_points_it(books):
     e = _two_years(books)
     d = Dashboard(mandataire(books), COOP, NEW)
     d.tabs.selected_index = 1
-    d.cahier.releve_btn.value = True
-    r = d.cahier.releve
+    d.cahier.statement_btn.value = True
+    r = d.cahier.statement
     _upload(r.upload, "septembre.csv", SEPTEMBER)
     assert "1 ligne rapprochée" in r.summary.value and "1 de l’exercice 2025-2026" in r.summary.value
     assert [p.entry.id for _cb, p in r.checks] == [e["vir"].id, e["cheque"].id]
@@ -730,8 +730,8 @@ def test_releve_panel_points_a_submitted_years_cheque_on_a_later_statement(books
     books.submit_exercice(COOP, EX)
     d = Dashboard(mandataire(books), COOP, NEW)
     d.tabs.selected_index = 1
-    d.cahier.releve_btn.value = True
-    r = d.cahier.releve
+    d.cahier.statement_btn.value = True
+    r = d.cahier.statement
     _upload(r.upload, "septembre.csv", SEPTEMBER)
     assert "(déjà au cahier de cet exercice, à pointer)" in r.summary.value
     assert [p.entry.id for _cb, p in r.checks] == [e["vir"].id, e["cheque"].id]

@@ -418,8 +418,8 @@ def test_releve_panel_reads_cfonb_and_shows_the_balances(books):
     _november(books)
     d = Dashboard(books.as_user(Actor("prof", "mandataire", coop=COOP)), COOP, EX)
     d.tabs.selected_index = 1
-    d.cahier.releve_btn.value = True
-    r = d.cahier.releve
+    d.cahier.statement_btn.value = True
+    r = d.cahier.statement
     _upload(r.upload, "RELEVE.TXT", _nov_cfonb())
     assert "RELEVE.TXT : 3 opérations du 08/11/2025 au 15/11/2025 (CFONB 120)" in r.summary.value
     assert "rk-rbalance-ok" in r.summary.value and "rk-rbalance-gap" in r.summary.value

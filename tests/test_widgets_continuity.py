@@ -133,8 +133,8 @@ def test_the_releve_panel_locks_per_pair(books, clock):
     clock.day = date(2026, 10, 20)
     d = Dashboard(books, COOP, NEW)
     d.tabs.selected_index = 1
-    d.cahier.releve_btn.value = True
-    r = d.cahier.releve
+    d.cahier.statement_btn.value = True
+    r = d.cahier.statement
     _upload(r.upload, "octobre.csv", STATEMENT)
     assert [p.entry.id for _cb, p in r.checks] == [late.id]
     rows = [w for w in r.matches.children if hasattr(w, "children")]

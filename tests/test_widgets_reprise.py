@@ -24,7 +24,7 @@ def roles(p):
 
 def test_a_workbook_is_guessed_previewed_and_imported(panel, books):
     d, p = panel
-    assert d.cahier.releve_box.children == (p.box,)
+    assert d.cahier.statement_box.children == (p.box,)
     p.load("cahier-2025.xlsx", xlsx_bytes(ad_layout()))
     assert roles(p)["B"] == "date" and roles(p)["J"] == "6064"
     assert "Facture OCCE" in p.preview.value and "174,50" in p.preview.value

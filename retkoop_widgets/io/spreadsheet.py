@@ -44,9 +44,10 @@ from typing import Any, Iterable, Sequence
 
 from ..domain.chart import TREASURY, Account, Chart, fold
 from ..domain.entry import EntryDraft, VentilationLine, build_entry
-from ..domain.errors import Problem, ValidationError
+from ..domain.dates import format_date
+from ..domain.errors import Location, Problem, ValidationError
 from ..domain.money import format_plain, parse_amount
-from .text_files import csv_rows, decode
+from .text_files import csv_rows, decode, header_key
 
 
 def keep_as_text(cells: Iterable) -> None:
@@ -142,13 +143,9 @@ class Sheet:
                 return self.cell(r1, c1)
         return self.cell(row, col)
 
-    def where(self, row: int, col: int | None = None) -> str:
-        """``feuille Cahier, ligne 12, colonne F`` (no sheet for a CSV file)."""
-        parts = [f"feuille {self.name}"] if self.name else []
-        parts.append(f"ligne {row}")
-        if col is not None:
-            parts.append(f"colonne {column_letter(col)}")
-        return ", ".join(parts)
+    def where(self, row: int, col: int | None = None) -> Location:
+        """``feuille Cahier, ligne 12, colonne F`` (no sheet for a CSV file), with its parts."""
+        return Location(row, column=column_letter(col) if col is not None else "", sheet=self.name or "")
 
 
 @dataclass
@@ -775,10 +772,6 @@ _YES = {"oui", "x", "o", "ok", "pointe", "yes", "y", "true", "vrai"}
 _NO = {"non", "n", "no", "false", "faux"}
 
 
-def _key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", fold(text))
-
-
 def cell_amount(cell: Cell, label: str) -> int:
     """Cents in a cell: a number (``174.5``), or French text (``« 1 234,56 »``, ``« 174,50 € »``);
     empty is 0. A French ``ValidationError`` naming ``label`` otherwise."""
@@ -832,7 +825,7 @@ def _mapping_problems(sheet: Sheet, mapping: Mapping, chart: Chart) -> list[Prob
     for c in mapping.columns:
         where = sheet.where(top, c.index)
         actual = headers[c.index - 1] if c.index <= len(headers) else ""
-        if c.header and _key(actual) != _key(c.header):
+        if c.header and header_key(actual) != header_key(c.header):
             problems.append(Problem(f"l'en-tête de la colonne est « {actual} » dans ce fichier, « {c.header} » "
                                     "dans le fichier de colonnes : les colonnes ont-elles bougé ?", "en-tête", where))
             continue
@@ -889,7 +882,7 @@ def _skip(sheet: Sheet, r: int, mapping: Mapping) -> bool:
         return True
     date_col = mapping.role_of("date")
     dated = date_col is not None and not sheet.cell(r, date_col.index).empty
-    texts = [_key(_text(sheet.cell(r, c.index).value)) and fold(_text(sheet.cell(r, c.index).value))
+    texts = [header_key(_text(sheet.cell(r, c.index).value)) and fold(_text(sheet.cell(r, c.index).value))
              for c in mapping.columns if c.role in ("piece", "libelle", "date", "tiers", "ignorer")]
     firsts = [t for t in texts if t]
     for t in firsts:
@@ -950,12 +943,12 @@ def _read_line(sheet: Sheet, r: int, mapping: Mapping) -> _Line:
             except ValidationError as err:
                 problems.extend(p.located(sheet.where(r, dcol.index)) for p in err.problems)
     mode = text("mode")
-    values["mode"] = _MODES.get(_key(mode), mode) if mode else ""
+    values["mode"] = _MODES.get(header_key(mode), mode) if mode else ""
     values["pointed"], values["statement_date"] = False, None
     pcol = mapping.role_of("pointe")
     if pcol is not None and not sheet.cell(r, pcol.index).empty:
         c = sheet.cell(r, pcol.index)
-        k = _key(_text(c.value))
+        k = header_key(_text(c.value))
         if k in _YES or c.value is True:
             values["pointed"] = True
         elif k in _NO or c.value is False:
@@ -1071,12 +1064,12 @@ def preview(grid: Grid, mapping: Mapping, chart: Chart, n: int = 5) -> list[dict
     for line in _lines(sheet, mapping, n):
         v = line.values
         d = v.get("date")
-        row = {"Ligne": line.row, "Pièce": v["piece"], "Date": d.strftime("%d/%m/%Y") if d else "",
+        row = {"Ligne": line.row, "Pièce": v["piece"], "Date": format_date(d) if d else "",
                "Libellé": v["libelle"], "Tiers": v["tiers"], "Mode": v["mode"], "N° chèque": v["cheque"]}
         for m in MOVEMENTS:
             row[ROLES[m]] = format_plain(v.get(m, 0)) if v.get(m) else ""
         row["Ventilation"] = " ; ".join(f"{vl.account} {format_plain(vl.amount)}" for vl in line.ventilation)
-        row["Pointé"] = (v["statement_date"].strftime("%d/%m/%Y") if v["statement_date"]
+        row["Pointé"] = (format_date(v["statement_date"]) if v["statement_date"]
                          else "oui" if v["pointed"] else "")
         row["Problèmes"] = [str(p) for p in line.problems + _accounting(line, chart)]
         out.append(row)

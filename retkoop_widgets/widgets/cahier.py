@@ -293,12 +293,12 @@ class CahierSection(Section):
         self.session = PointageSession(ctx, self.refresh)
         self.session_btn.observe(self._toggle_session, "value")
         # Bank statement import (widgets/statement.py): proposes the pointage from the bank's CSV.
-        self.releve_btn = W.ToggleButton(description="Relevé bancaire", icon="file-text",
+        self.statement_btn = W.ToggleButton(description="Relevé bancaire", icon="file-text",
                                          tooltip="Importer un relevé bancaire (CSV)", layout=W.Layout(width="auto"))
-        self.releve_btn.add_class("rk-rtoggle")
-        self.releve = StatementImport(ctx, self.refresh)
-        self.releve_box = W.VBox()
-        self.releve_btn.observe(self._toggle_releve, "value")
+        self.statement_btn.add_class("rk-rtoggle")
+        self.statement = StatementImport(ctx, self.refresh)
+        self.statement_box = W.VBox()
+        self.statement_btn.observe(self._toggle_statement, "value")
         # Starting mid-year from a spreadsheet cahier (widgets/takeover.py).
         self.reprise_btn = W.ToggleButton(description="Reprendre un cahier tableur", icon="table",
                                           tooltip="Importer le cahier tenu jusqu'ici dans Excel ou LibreOffice",
@@ -313,9 +313,9 @@ class CahierSection(Section):
         self._filtered = []
         self.root = W.VBox([
             W.HBox([self.month, self.account, self.mode, self.unpointed, self.text, self.sort]),
-            self.session_box, self.releve_box,
+            self.session_box, self.statement_box,
             W.HBox([W.HTML('<div class="rk-lbl" style="margin:6px 6px 0 0">Ligne</div>'), self.pick,
-                    self.edit_btn, self.del_btn, self.point_btn, self.session_btn, self.releve_btn,
+                    self.edit_btn, self.del_btn, self.point_btn, self.session_btn, self.statement_btn,
                     self.reprise_btn]),
             self.confirm, self.status, self.table,
             W.HBox([self.prev, self.pageinfo, self.next], layout=W.Layout(align_items="center"))])
@@ -348,8 +348,8 @@ class CahierSection(Section):
         self.render()
         if self.session_btn.value:
             self.session.reload()
-        if self.releve_btn.value:
-            self.releve.refresh()
+        if self.statement_btn.value:
+            self.statement.refresh()
         self.stale = False
 
     def _filters_changed(self) -> None:
@@ -472,15 +472,15 @@ class CahierSection(Section):
 
     def _toggle_reprise(self, change) -> None:
         if change["new"]:
-            self.releve_btn.value = False  # one import panel at a time
-            self.releve_box.children = [self.reprise.box]
-        elif self.releve_box.children and self.releve_box.children[0] is self.reprise.box:
-            self.releve_box.children = []
+            self.statement_btn.value = False  # one import panel at a time
+            self.statement_box.children = [self.reprise.box]
+        elif self.statement_box.children and self.statement_box.children[0] is self.reprise.box:
+            self.statement_box.children = []
 
-    def _toggle_releve(self, change) -> None:
+    def _toggle_statement(self, change) -> None:
         if change["new"]:
             self.reprise_btn.value = False  # one import panel at a time
-            self.releve.refresh()
-            self.releve_box.children = [self.releve.box]
-        elif self.releve_box.children and self.releve_box.children[0] is self.releve.box:
-            self.releve_box.children = []
+            self.statement.refresh()
+            self.statement_box.children = [self.statement.box]
+        elif self.statement_box.children and self.statement_box.children[0] is self.statement.box:
+            self.statement_box.children = []
