@@ -80,7 +80,7 @@ def test_two_pages_see_each_others_saves_and_who_is_there(server, browser):
         expect(other.locator(".rk-hbank")).to_have_text("1 592,37 €", timeout=FEW_SECONDS)
 
         # 2. the AD opens the coop: both pages say so
-        ad = Books(db_url, Actor("ad76", "admin-ad", ad="AD76"))
+        ad = Books(db_url, Actor("ad76", "admin-ad", ad="AD76")).because("pièce relue avec la mandataire")
         live.heartbeat(ad, COOP, "browser-test-ad76")
         expect(other.locator(".rk-presence")).to_contain_text("ad76 consulte aussi ce cahier", timeout=HEARTBEAT)
 

@@ -299,3 +299,34 @@ def test_the_dashboard_kernel_connects_with_a_role_that_reads_no_hash(hub, brows
             engine.dispose()
     finally:
         ctx.close()
+
+
+def test_teacher_and_ad_see_each_others_saves_live_through_the_hub(hub, browser):
+    """Issue 15, « working together, live », on the real platform: the teacher's page is
+    open; the AD opens the same coop from its own server, gives its reason once, saves; the
+    teacher's cahier and header show it without a reload, and each page says who else is
+    there. SQLite and PostgreSQL (LISTEN/NOTIFY through the dashboards' role)."""
+    from playwright.sync_api import expect
+    teacher_ctx, teacher = login(browser, "tilleuls")
+    ad_ctx, ad = login(browser, "ad76")
+    try:
+        teacher.wait_for_selector(".rk-valider", timeout=90_000)
+        ad.wait_for_url(re.compile(r".*/voila/render/ad\.ipynb"), wait_until="commit", timeout=90_000)
+        ad.goto(f"{BASE}/user/ad76/voila/render/tableau_de_bord.ipynb?coop=AD76-0421", wait_until="commit")
+        ad.wait_for_selector(".rk-valider", timeout=90_000)
+        expect(teacher.locator(".rk-presence")).to_contain_text("ad76", timeout=30_000)
+        expect(ad.locator(".rk-presence")).to_contain_text("tilleuls", timeout=30_000)
+        teacher.locator(".lm-TabBar-tab", has_text="Cahier").first.click()
+        teacher.wait_for_selector(".rk-cahier-html")
+        ad.fill(".rk-motif-global input", "facture retrouvée avec la mandataire")
+        ad.fill(".rk-libelle input", "Saisie de l'AD en direct")
+        ad.fill(".rk-amount input", "43,21")
+        ad.locator(".rk-vaccount input").nth(0).fill("6064")
+        ad.locator(".rk-vamount input").nth(0).fill("43,21")
+        ad.click(".rk-valider")
+        ad.wait_for_selector(".rk-saisie-status:has-text('enregistrée')", timeout=30_000)
+        expect(teacher.locator(".rk-cahier-html")).to_contain_text("Saisie de l'AD en direct", timeout=15_000)
+        expect(teacher.locator(".rk-notice")).to_contain_text("facture retrouvée avec la mandataire", timeout=15_000)
+    finally:
+        ad_ctx.close()
+        teacher_ctx.close()

@@ -16,9 +16,6 @@ from ..domain.money import format_eur
 from ..services import history as hist
 from .common import Context, button, esc, logout_html, name_input
 
-#: Seconds between two checks for a new correction while the page is open.
-NOTICE_EVERY = 5.0
-
 
 class Header:
     def __init__(self, ctx: Context, on_exercice):
@@ -60,8 +57,7 @@ class Header:
         self._told: list[str] = []
         self._checked = False  # the first check is the page's load: it has just read everything
         self._timer = None
-        self.check_notice()
-        self.start_notice_timer()
+        self.check_notice()  # at load; then whenever the live watcher sees a change (widgets/live.py)
 
     # -- the teacher's notice ------------------------------------------------------------
     def check_notice(self) -> None:
@@ -77,10 +73,7 @@ class Header:
             logging.getLogger("retkoop.dashboard").exception("notice check failed")
             return
         self._upto = u.upto
-        news, self._told = self._checked and bool(u.notices) and u.notices != self._told, u.notices
-        self._checked = True
-        if news:  # the books changed under the open page: its sections and balances read again
-            ctx.changed("entries")
+        self._told, self._checked = u.notices, True
         if not u.notices:
             self.notice.value = ""
             self.notice_box.layout.display = "none"
@@ -102,22 +95,6 @@ class Header:
             return
         self.notice.value = ""
         self.notice_box.layout.display = "none"
-
-    def start_notice_timer(self, every: float = NOTICE_EVERY) -> None:
-        """Check again every ``every`` seconds on the kernel's event loop (Voilà, a
-        notebook); nothing where no loop runs (tests call ``check_notice``)."""
-        import asyncio
-        if self.ctx.books.actor.role != "mandataire":
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-
-        def tick():
-            self.check_notice()
-            self._timer = loop.call_later(every, tick)
-        self._timer = loop.call_later(every, tick)
 
     def refresh(self) -> None:
         ctx, info = self.ctx, self.ctx.info

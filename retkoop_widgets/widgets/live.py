@@ -164,6 +164,7 @@ class LiveLink:
         form is told if the entry it holds changed underneath."""
         dash = self.dash
         dash.ctx.changed("live")
+        dash.header.check_notice()  # a correction by the AD: the teacher's notice, at once
         form = dash.entry.form
         if form.editing:
             entry_id, version, _piece = form.editing
