@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 
 from .domain.errors import InvariantBreach, RetkoopError, ValidationError, refusal_record
 from .domain.text import printable
+from .settings import environment
 from .commands import french_help
 
 #: A file with 400,000 bad lines must not print 50 MB: the first problems, then a count.
@@ -103,20 +103,13 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    previous = os.environ.get("RETKOOP_DB_URL")
-    if args.db:  # for this command only: a caller in the same process (tests) keeps its own
-        os.environ["RETKOOP_DB_URL"] = args.db
     outcome: dict = {}
     try:
-        rc = _run(args, outcome)
+        with environment(RETKOOP_DB_URL=args.db or None):  # --db: for this command only
+            rc = _run(args, outcome)
     finally:
         if args.result:
             write_result(args.result, outcome)
-        if args.db:
-            if previous is None:
-                os.environ.pop("RETKOOP_DB_URL", None)
-            else:
-                os.environ["RETKOOP_DB_URL"] = previous
     return rc
 
 

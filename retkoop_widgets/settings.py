@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import os
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Iterator, Mapping
 
 from .domain.errors import RetkoopError
 
@@ -246,3 +247,21 @@ def settings() -> Settings:
     if cached is None or cached[0] != key:
         cached = _cached = (key, Settings.from_env(os.environ))
     return cached[1]
+
+
+@contextmanager
+def environment(**values: str | None) -> Iterator[None]:
+    """Set ``RETKOOP_*`` variables for one block, then put back what was there (the CLI's
+    ``--db`` holds for its command only: a caller in the same process, a test, keeps its own).
+    ``environment(RETKOOP_DB_URL="sqlite:///…")``; a None value leaves the variable alone."""
+    previous = {k: os.environ.get(k) for k, v in values.items() if v is not None}
+    for k in previous:
+        os.environ[k] = values[k]
+    try:
+        yield
+    finally:
+        for k, v in previous.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
